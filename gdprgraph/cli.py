@@ -1,0 +1,122 @@
+"""The ``gdprgraph`` command: a thin layer that parses arguments, calls the library, renders.
+
+Exit codes: 0 ok; 1 no match or non-conformant; 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from . import describe, queries, render
+from .errors import GdprGraphError, InputError, NoMatchError
+from .output import write_atomic
+from .workspace import Workspace
+
+EXIT_OK, EXIT_NO_MATCH, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    """``k=v`` strings into a dict."""
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--param expects name=value, got {pair!r}")
+        params[key.strip()] = value
+    return params
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    ws = Workspace(args.files or None)
+    graph = ws.inferred if args.inferred else ws.asserted
+    counts = ws.class_counts()
+    print(f"loaded {len(ws.asserted.sources)} files: {len(ws.asserted)} asserted triples")
+    if args.inferred:
+        print(f"with rules and OWL RL closure: {len(ws.inferred)} triples")
+    print("instances per class:")
+    for name, count in counts.items():
+        print(f"  {count:6d}  {name}")
+    path = write_atomic(args.out, graph.serialize("turtle"))
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    if args.list:
+        for query in queries.catalog().values():
+            params = ", ".join(
+                f"{p.name}{'?' if p.optional else ''} ({p.kind})" for p in query.parameters
+            )
+            closure = "  [needs OWL RL closure]" if query.inference != "none" else ""
+            print(f"{query.name}: {query.title}{closure}")
+            print(f"    parameters: {params or 'none'}")
+        return EXIT_OK
+    if not args.name:
+        raise InputError("query needs a NAME (or --list)")
+    ws = Workspace(args.files or None)
+    result = ws.run(args.name, parse_params(args.param))
+    print(render.render(result, args.format, ws.asserted.graph.namespace_manager))
+    if not result.rows:
+        print(f"{args.name}: no rows", file=sys.stderr)
+        return EXIT_NO_MATCH
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    ws = Workspace(args.files or None)
+    print(describe.as_text(describe.describe(ws, args.name)))
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="gdprgraph", description=__doc__.splitlines()[0])
+    top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def data_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", dest="files", nargs="+", metavar="FILE",
+                       help="data files to load instead of the embedded data/ (ontology always loaded)")
+
+    p = sub.add_parser("build", help="load, infer, write the merged graph, print counts per class")
+    data_option(p)
+    p.add_argument("--out", default="out/graph.ttl", help="where to write the graph (Turtle)")
+    p.add_argument("--inferred", action="store_true", help="write the graph with the OWL RL closure")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("query", help="run a named query from queries/")
+    p.add_argument("name", nargs="?", help="query name (see --list)")
+    p.add_argument("--list", action="store_true", help="list the queries with their parameters")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--format", choices=render.FORMATS, default="table")
+    data_option(p)
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("show", help="all the graph knows about a service or organisation")
+    p.add_argument("name")
+    data_option(p)
+    p.set_defaults(func=cmd_show)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except InputError as err:
+        print(f"gdprgraph: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except NoMatchError as err:
+        print(f"gdprgraph: {err}", file=sys.stderr)
+        return EXIT_NO_MATCH
+    except GdprGraphError as err:
+        print(f"gdprgraph: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

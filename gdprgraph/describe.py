@@ -1,0 +1,78 @@
+"""Everything the graph knows about one service or organisation, with its sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rdflib import URIRef
+
+from . import names, queries
+from .errors import AmbiguousNameError, NoMatchError
+from .render import cell
+from .workspace import Workspace
+
+
+@dataclass
+class Description:
+    """An entity's direct facts and the sourced statements about it."""
+
+    iri: URIRef
+    kind: str
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    statements: list[dict[str, str]] = field(default_factory=list)
+
+
+def find(ws: Workspace, name: str) -> tuple[URIRef, str]:
+    """Resolve a name as a service or an organisation."""
+    found: list[tuple[URIRef, str]] = []
+    misses: list[NoMatchError] = []
+    for kind in ("service", "organisation"):
+        try:
+            found.append((ws.resolve(name, kind), kind))
+        except AmbiguousNameError:
+            raise
+        except NoMatchError as miss:
+            misses.append(miss)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise AmbiguousNameError(name, [f"{kind} <{iri}>" for iri, kind in found])
+    suggestions = sorted({s for miss in misses for s in miss.suggestions})
+    raise NoMatchError(f"no service or organisation named '{name}'", suggestions)
+
+
+def describe(ws: Workspace, name: str) -> Description:
+    """The description of the service or organisation ``name`` designates."""
+    iri, kind = find(ws, name)
+    graph = ws.asserted
+    nsm = graph.graph.namespace_manager
+    desc = Description(iri, kind)
+    for row in graph.query(queries.internal("entity-facts").text, {"entity": iri}):
+        value = str(row.valueLabel) if row.valueLabel is not None else cell(row.value, nsm)
+        desc.facts.append((str(row.property), value))
+    for row in graph.query(queries.internal("statements-about").text, {"entity": iri}):
+        desc.statements.append({k: cell(row[k], nsm) for k in
+                                ("kind", "item", "status", "service", "document", "section", "line", "text")})
+    return desc
+
+
+def as_text(desc: Description) -> str:
+    """A readable report of a description."""
+    lines = [f"{desc.kind}: <{desc.iri}>"]
+    for prop, value in desc.facts:
+        lines.append(f"  {prop}: {value}")
+    lines.append(f"statements ({len(desc.statements)}):")
+    for st in desc.statements:
+        head = st["kind"] + (f" [{st['item']}]" if st["item"] else "")
+        if st["status"]:
+            head += f" = {st['status']}"
+        if desc.kind == "organisation" and st["service"]:
+            head += f" (service {st['service']})"
+        where = f"{st['document']} §{st['section']}" + (f" line {st['line']}" if st["line"] else "")
+        lines.append(f"  - {head}  <- {where}")
+        if st["text"]:
+            lines.append(f"      \"{st['text'][:160]}\"")
+    return "\n".join(lines)
+
+
+__all__ = ["Description", "describe", "as_text", "find", "names"]

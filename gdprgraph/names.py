@@ -1,0 +1,115 @@
+"""Resolve the names users type into IRIs: case, accents, punctuation and legal suffixes optional."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rdflib import URIRef
+
+from . import queries
+from .errors import AmbiguousNameError, InputError, NoMatchError
+from .store import KnowledgeGraph
+
+DPV = "https://w3id.org/dpv#"
+GG = "https://w3id.org/gdprgraph/ontology#"
+
+#: parameter kind -> (internal query, root class, words for messages)
+KINDS: dict[str, tuple[str, str, str]] = {
+    "organisation": ("instance-names", DPV + "Organisation", "organisation"),
+    "service": ("instance-names", DPV + "Service", "service"),
+    "activity": ("instance-names", GG + "ProcessingActivity", "processing activity"),
+    "data-category": ("class-names", DPV + "PersonalData", "category of personal data"),
+    "data-subject": ("class-names", DPV + "DataSubject", "category of data subjects"),
+    "purpose": ("class-names", DPV + "Purpose", "purpose"),
+}
+
+LEGAL_SUFFIXES = {
+    "sa", "sas", "sasu", "sarl", "eurl", "sca", "snc", "ltd", "limited", "inc", "llc", "plc",
+    "gmbh", "ag", "bv", "nv", "spa", "srl", "corp", "corporation", "co", "company", "se",
+}
+
+
+def normalise(name: str) -> str:
+    """Lower-case, accents removed, punctuation (but dots inside words) turned into spaces."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = re.sub(r"[^\w.]+", " ", text)
+    text = re.sub(r"\.(?=\s|$)", " ", text)
+    return " ".join(text.split())
+
+
+def strip_legal_suffix(normalised: str) -> str:
+    """Drop trailing legal-form words: 'platform.sh sas' -> 'platform.sh'."""
+    words = normalised.split()
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One entity a name may designate, with its display name."""
+
+    iri: URIRef
+    display: str
+
+
+def candidates(graph: KnowledgeGraph, kind: str) -> dict[URIRef, list[tuple[str, bool]]]:
+    """Every entity of a kind with its names (label, preferred?)."""
+    if kind not in KINDS:
+        raise InputError(f"unknown parameter kind '{kind}'")
+    query_name, root, _ = KINDS[kind]
+    query = queries.internal(query_name)
+    names: dict[URIRef, list[tuple[str, bool]]] = {}
+    for row in graph.query(query.text, {"kind": URIRef(root)}):
+        names.setdefault(row.entity, []).append((str(row.label), bool(row.preferred.toPython())))
+    return names
+
+
+def display_name(labels: list[tuple[str, bool]]) -> str:
+    """The preferred label if there is one, else the first name."""
+    preferred = sorted(label for label, pref in labels if pref)
+    return preferred[0] if preferred else sorted(label for label, _ in labels)[0]
+
+
+def resolve(graph: KnowledgeGraph, name: str, kind: str) -> URIRef:
+    """The one entity of ``kind`` that ``name`` designates.
+
+    Tried in order: an exact match of a normalised name, the same without legal suffixes, then
+    names containing every word typed. Several matches raise AmbiguousNameError (listing them);
+    none raises NoMatchError with the closest names as suggestions.
+    """
+    if name.startswith(("http://", "https://")):
+        return URIRef(name)
+    wanted = normalise(name)
+    if not wanted:
+        raise InputError(f"empty {KINDS.get(kind, (None, None, kind))[2]} name")
+    entities = candidates(graph, kind)
+    tests = (
+        lambda label: label == wanted,
+        lambda label: strip_legal_suffix(label) == strip_legal_suffix(wanted),
+        lambda label: all(word in label.split() or word in label for word in
+                          strip_legal_suffix(wanted).split()),
+    )
+    for test in tests:
+        found = sorted(
+            {iri for iri, labels in entities.items() if any(test(normalise(lab)) for lab, _ in labels)}
+        )
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise AmbiguousNameError(name, [f"{display_name(entities[i])} <{i}>" for i in found])
+    raise NoMatchError(f"no {KINDS[kind][2]} named '{name}'", suggest(entities, wanted))
+
+
+def suggest(entities: dict[URIRef, list[tuple[str, bool]]], wanted: str, limit: int = 3) -> list[str]:
+    """The display names closest to what was typed."""
+    scored = []
+    for labels in entities.values():
+        best = max(difflib.SequenceMatcher(None, wanted, normalise(lab)).ratio() for lab, _ in labels)
+        scored.append((best, display_name(labels)))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [name for score, name in scored[:limit] if score > 0.2]

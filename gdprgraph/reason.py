@@ -1,0 +1,74 @@
+"""Inference: our CONSTRUCT rules, then the OWL RL closure (owlrl), cached by input content."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import owlrl
+import rdflib
+
+from . import resources
+from .store import KnowledgeGraph
+
+log = logging.getLogger(__name__)
+
+
+def apply_rules(graph: KnowledgeGraph) -> int:
+    """Run every rule in ontology/rules/ once; return the number of triples added."""
+    added = 0
+    for rule in resources.rule_files():
+        added += graph.add(graph.query(rule.read_text(encoding="utf-8")))
+    return added
+
+
+def owl_rl_closure(graph: KnowledgeGraph) -> int:
+    """Expand the graph in place with the OWL 2 RL closure; return the number of triples added."""
+    before = len(graph)
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics,
+        rdfs_closure=False,
+        axiomatic_triples=False,
+        datatype_axioms=False,
+    ).expand(graph.graph)
+    return len(graph) - before
+
+
+def infer(graph: KnowledgeGraph) -> KnowledgeGraph:
+    """A new graph with the rules and the OWL RL closure applied; the input is left untouched."""
+    inferred = graph.copy()
+    apply_rules(inferred)
+    owl_rl_closure(inferred)
+    return inferred
+
+
+def cache_dir() -> Path:
+    """Where closures are cached: $GDPRGRAPH_CACHE, else ~/.cache/gdprgraph."""
+    return Path(os.environ.get("GDPRGRAPH_CACHE", Path.home() / ".cache" / "gdprgraph"))
+
+
+def cache_key(files: Sequence[Path]) -> str:
+    """A digest of the inputs' content, the rules and the reasoner's version."""
+    digest = hashlib.sha256(f"owlrl {owlrl.__version__}\n".encode())
+    for path in list(files) + resources.rule_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def infer_cached(graph: KnowledgeGraph) -> KnowledgeGraph:
+    """Like infer(), but reuse the closure computed earlier for the same input files."""
+    path = cache_dir() / f"closure-{cache_key(graph.sources)}.nt"
+    if path.is_file():
+        log.debug("using cached closure %s", path)
+        cached = KnowledgeGraph(rdflib.Graph().parse(path, format="nt"))
+        cached.sources = list(graph.sources)
+        return cached
+    inferred = infer(graph)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(inferred.serialize("nt"), encoding="utf-8")
+    tmp.replace(path)
+    return inferred

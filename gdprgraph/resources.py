@@ -1,0 +1,54 @@
+"""Where the non-code files (ontology, shapes, rules, queries, data) live.
+
+In a checkout they are the top-level folders of the repository; in an installed wheel the build
+copies them into ``gdprgraph/_resources``. Every other module finds them through this one.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+
+def root() -> Path:
+    """The folder holding ontology/, queries/ and data/."""
+    packaged = Path(str(files("gdprgraph"))) / "_resources"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent
+
+
+def ontology_files() -> list[Path]:
+    """The ontology and the DPV alignment, in load order."""
+    base = root() / "ontology"
+    return [base / "gdprgraph.ttl", base / "dpv-alignment.ttl"]
+
+
+def rule_files() -> list[Path]:
+    """CONSTRUCT rules applied before OWL RL."""
+    return sorted((root() / "ontology" / "rules").glob("*.rq"))
+
+
+def shape_files() -> list[Path]:
+    """SHACL shapes, one file per concern."""
+    return sorted((root() / "ontology" / "shapes").glob("*.ttl"))
+
+
+def query_dir() -> Path:
+    """The catalog of named queries."""
+    return root() / "queries"
+
+
+def data_dir() -> Path:
+    """The embedded default data: reference, templates and one file per source document."""
+    return root() / "data"
+
+
+def default_data_files() -> list[Path]:
+    """Reference data, templates, then the document files, in a stable order."""
+    base = data_dir()
+    return (
+        sorted((base / "reference").glob("*.ttl"))
+        + sorted((base / "templates").glob("*.ttl"))
+        + sorted(base.glob("*.ttl"))
+    )

@@ -1,0 +1,84 @@
+"""A loaded knowledge graph with its inferred closure, and named queries run against it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from rdflib import RDF, Literal
+from rdflib.term import Node
+
+from . import names, queries, reason
+from .errors import InputError
+from .load import load
+from .queries import QueryResult
+from .store import KnowledgeGraph
+
+
+class Workspace:
+    """The graph a command works on: asserted facts, plus the OWL RL closure computed on demand.
+
+    >>> ws = Workspace()
+    >>> sorted(str(r["serviceName"]) for r in ws.run("services-using", {"org": "platform.sh"}).rows)
+    ['Flexible Web Platform', 'Hébergement Mutualisé, version Flexible Web Publisher']
+    """
+
+    def __init__(self, data_files: Sequence[Path | str] | None = None) -> None:
+        self.asserted: KnowledgeGraph = load(data_files)
+        self._inferred: KnowledgeGraph | None = None
+
+    @property
+    def inferred(self) -> KnowledgeGraph:
+        """The rules and the OWL RL closure over the asserted graph (cached on disk by content)."""
+        if self._inferred is None:
+            self._inferred = reason.infer_cached(self.asserted)
+        return self._inferred
+
+    def resolve(self, name: str, kind: str) -> Node:
+        """The IRI a typed name designates (see names.resolve)."""
+        return names.resolve(self.asserted, name, kind)
+
+    def bind(self, query: queries.NamedQuery, params: Mapping[str, str]) -> dict[str, Node]:
+        """Check and resolve a query's parameters into RDF terms."""
+        known = {p.name: p for p in query.parameters}
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise InputError(
+                f"query '{query.name}' has no parameter {', '.join(unknown)}; "
+                f"its parameters: {', '.join(known) or 'none'}"
+            )
+        bindings: dict[str, Node] = {}
+        for param in query.parameters:
+            value = params.get(param.name)
+            if value is None:
+                if not param.optional:
+                    raise InputError(f"query '{query.name}' needs --param {param.name}=...")
+                continue
+            if param.kind in names.KINDS:
+                bindings[param.name] = self.resolve(value, param.kind)
+            elif param.kind == "iri":
+                bindings[param.name] = queries.as_iri(value)
+            else:
+                bindings[param.name] = Literal(value)
+        return bindings
+
+    def run(self, name: str, params: Mapping[str, str] | None = None,
+            inference: bool | None = None) -> QueryResult:
+        """Run a named query with bound parameters; inference follows the query's header unless given."""
+        query = queries.get(name)
+        bindings = self.bind(query, params or {})
+        use_closure = query.inference != "none" if inference is None else inference
+        graph = self.inferred if use_closure else self.asserted
+        result = graph.query(query.text, bindings)
+        columns = [str(v) for v in result.vars]
+        rows = [{col: row[col] for col in columns} for row in result]
+        return QueryResult(columns, rows)
+
+    def class_counts(self, inferred: bool = False) -> dict[str, int]:
+        """Number of instances per rdf:type, as compact names."""
+        graph = self.inferred if inferred else self.asserted
+        counts: dict[str, int] = {}
+        for _, cls in graph.graph.subject_objects(RDF.type):
+            key = graph.graph.namespace_manager.normalizeUri(cls)
+            counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items()))
