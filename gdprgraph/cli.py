@@ -10,7 +10,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from . import describe, queries, render
+from . import queries, render
+from .describe import as_text, describe
 from .errors import GdprGraphError, InputError, NoMatchError
 from .output import write_atomic
 from .workspace import Workspace
@@ -58,6 +59,12 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise InputError("query needs a NAME (or --list)")
     ws = Workspace(args.files or None)
     result = ws.run(args.name, parse_params(args.param))
+    if args.columns:
+        wanted = [c.strip() for c in args.columns.split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in result.columns]
+        if unknown:
+            raise InputError(f"no column {', '.join(unknown)}; columns: {', '.join(result.columns)}")
+        result.columns = wanted
     print(render.render(result, args.format, ws.asserted.graph.namespace_manager))
     if not result.rows:
         print(f"{args.name}: no rows", file=sys.stderr)
@@ -67,7 +74,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     ws = Workspace(args.files or None)
-    print(describe.as_text(describe.describe(ws, args.name)))
+    print(as_text(describe(ws, args.name)))
     return EXIT_OK
 
 
@@ -91,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the queries with their parameters")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--format", choices=render.FORMATS, default="table")
+    p.add_argument("--columns", help="comma-separated columns to show (default: all)")
     data_option(p)
     p.set_defaults(func=cmd_query)
 

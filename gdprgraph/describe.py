@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
-from . import names, queries
+from . import queries
 from .errors import AmbiguousNameError, NoMatchError
 from .render import cell
 from .workspace import Workspace
@@ -74,5 +74,3 @@ def as_text(desc: Description) -> str:
             lines.append(f"      \"{st['text'][:160]}\"")
     return "\n".join(lines)
 
-
-__all__ = ["Description", "describe", "as_text", "find", "names"]

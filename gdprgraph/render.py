@@ -49,8 +49,8 @@ def render(result: QueryResult, fmt: str = "table",
         writer.writerows(table)
         return out.getvalue().rstrip("\n")
     widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(result.columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths)).rstrip()]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=False)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in table]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)).rstrip() for row in table]
     lines.append(f"({len(table)} row{'s' if len(table) != 1 else ''})")
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from rdflib.term import Node
 from .errors import InputError
 
 _LINE = re.compile(r"line (\d+)")
+_REASON = re.compile(r"Bad syntax \((.*?)\) at \^")
 
 
 class KnowledgeGraph:
@@ -45,7 +46,9 @@ class KnowledgeGraph:
             message = " ".join(str(err).split())
             match = _LINE.search(message)
             line = int(match.group(1)) if match else None
-            raise InputError(f"cannot parse {fmt}: {message[:300]}", str(path), line) from err
+            reason = _REASON.search(message)
+            detail = reason.group(1) if reason else message[:200]
+            raise InputError(f"invalid {fmt}: {detail}", str(path), line) from err
         self.graph += scratch
         for prefix, namespace in scratch.namespaces():
             self.graph.bind(prefix, namespace, override=False)

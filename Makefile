@@ -1,0 +1,29 @@
+# Two commands do all set-up (see README.md):
+#   make run    build the graph from data/, answer the headline questions
+#   make test   lint and run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: run test clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/gdprgraph build --out out/graph.ttl
+	@echo
+	@echo "== Which services use Platform.sh? =="
+	$(BIN)/gdprgraph query services-using --param org=Platform.sh \
+	    --columns serviceName,organisationName,categoryName,document,section,line
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -1,0 +1,41 @@
+"""Answers that only the rules and the OWL RL closure make possible."""
+
+from __future__ import annotations
+
+from rdflib import URIRef
+
+FWP = "https://w3id.org/gdprgraph/service/flexible-web-platform"
+FWPUB = "https://w3id.org/gdprgraph/service/hebergement-mutualise-flexible-web-publisher"
+FCC = "https://w3id.org/gdprgraph/service/flexible-contact-center"
+GG = "https://w3id.org/gdprgraph/ontology#"
+
+
+def services(result) -> set[str]:
+    return {str(row["service"]) for row in result.rows}
+
+
+def test_location_data_is_processed_by_both_flexible_web_services_not_the_contact_center(seed):
+    assert services(seed.run("services-processing", {"category": "location"})) == {FWP, FWPUB}
+
+
+def test_personal_data_finds_all_three_services_only_with_inference(seed):
+    with_closure = services(seed.run("services-processing", {"category": "personal data"}))
+    without = services(seed.run("services-processing", {"category": "personal data"}, inference=False))
+    assert with_closure == {FWP, FWPUB, FCC}
+    assert without != with_closure
+    assert FCC not in without  # its declared categories sit two or more levels below PersonalData
+
+
+def test_sub_processor_use_is_inferred_from_engagements(seed):
+    query = f"SELECT ?org WHERE {{ ?service <{GG}usesSubProcessor> ?org }}"
+    bindings = {"service": URIRef(FWP)}
+    asserted = {str(r.org) for r in seed.asserted.query(query, bindings)}
+    inferred = {str(r.org) for r in seed.inferred.query(query, bindings)}
+    assert asserted == set()
+    assert inferred == {"https://w3id.org/gdprgraph/org/orange-sa", "https://w3id.org/gdprgraph/org/platform-sh"}
+
+
+def test_declared_no_lines_add_no_dpv_triple(seed):
+    query = "ASK { ?service <https://w3id.org/dpv#hasPersonalData> <https://w3id.org/dpv/pd#Location> }"
+    assert not seed.inferred.query(query, {"service": URIRef(FCC)}).askAnswer
+    assert seed.inferred.query(query, {"service": URIRef(FWP)}).askAnswer
