@@ -1,16 +1,18 @@
 """The ``gdprgraph`` command: a thin layer that parses arguments, calls the library, renders.
 
-Exit codes: 0 ok; 1 no match or non-conformant; 2 bad input or usage.
+Exit codes: 0 ok; 1 no match, or data that does not conform; 2 bad input or usage.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from . import queries, render
+from . import validate as validation
 from .describe import as_text, describe
 from .errors import GdprGraphError, InputError, NoMatchError
 from .output import write_atomic
@@ -78,6 +80,19 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    ws = Workspace(args.files or None)
+    report = validation.validate(ws.asserted, inference=args.inference)
+    minimum = validation.Severity.parse(args.severity)
+    if args.format == "json":
+        print(validation.as_json(report, minimum))
+    elif args.format == "turtle":
+        print(validation.as_turtle(report))
+    else:
+        print(validation.as_text(report, minimum))
+    return EXIT_OK if report.conforms else EXIT_NO_MATCH
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="gdprgraph", description=__doc__.splitlines()[0])
     top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -102,6 +117,16 @@ def parser() -> argparse.ArgumentParser:
     data_option(p)
     p.set_defaults(func=cmd_query)
 
+    p = sub.add_parser("validate", help="SHACL validation: completeness and lawfulness of every record")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="data files to validate instead of the embedded data/ (ontology always loaded)")
+    p.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+    p.add_argument("--severity", choices=("violation", "warning", "info"), default="info",
+                   help="show findings of this severity and more serious (default: all)")
+    p.add_argument("--inference", choices=validation.INFERENCE_MODES, default="none",
+                   help="validate the asserted graph, its RDFS closure, or its OWL RL closure")
+    p.set_defaults(func=cmd_validate)
+
     p = sub.add_parser("show", help="all the graph knows about a service or organisation")
     p.add_argument("name")
     data_option(p)
@@ -115,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
+    except BrokenPipeError:  # output piped into head or less, closed early
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_OK
     except InputError as err:
         print(f"gdprgraph: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
