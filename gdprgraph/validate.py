@@ -213,7 +213,8 @@ def as_text(report: ValidationReport, minimum: Severity = Severity.INFO) -> str:
             where += f", line {finding.line}]" if finding.line else "]"
         lines.append(f"  {finding.severity.upper():9s} {finding.focus_label}: {finding.message}{where}")
     if len(shown) < len(report.findings):
-        lines += ["", f"({len(report.findings) - len(shown)} finding(s) below {minimum.name.lower()} not shown)"]
+        hidden = len(report.findings) - len(shown)
+        lines += ["", f"({hidden} finding(s) below {minimum.name.lower()} not shown)"]
     return "\n".join(lines)
 
 
