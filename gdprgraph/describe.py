@@ -49,7 +49,8 @@ def describe(ws: Workspace, name: str) -> Description:
     desc = Description(iri, kind)
     for row in graph.query(queries.internal("entity-facts").text, {"entity": iri}):
         value = str(row.valueLabel) if row.valueLabel is not None else cell(row.value, nsm)
-        desc.facts.append((str(row.property), value))
+        prop = str(row.propertyLabel) if row.propertyLabel is not None else cell(row.p, nsm)
+        desc.facts.append((prop, value))
     for row in graph.query(queries.internal("statements-about").text, {"entity": iri}):
         desc.statements.append({k: cell(row[k], nsm) for k in
                                 ("kind", "item", "status", "service", "document", "section", "line", "text")})
