@@ -1,5 +1,5 @@
 # Two commands do all set-up (see README.md):
-#   make run    build the graph from data/, answer the headline questions
+#   make run    build the graph from data/, answer the headline questions, validate
 #   make test   lint and run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -20,6 +20,9 @@ run: $(STAMP)
 	@echo "== Which services use Platform.sh? =="
 	$(BIN)/gdprgraph query services-using --param org=Platform.sh \
 	    --columns serviceName,organisationName,categoryName,document,section,line
+	@echo
+	@echo "== Is every record complete and lawful? (SHACL; exit code 1 means violations were found) =="
+	$(BIN)/gdprgraph validate --severity warning || test $$? -eq 1
 
 test: $(STAMP)
 	$(BIN)/ruff check .

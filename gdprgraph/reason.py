@@ -34,6 +34,9 @@ def owl_rl_closure(graph: KnowledgeGraph) -> int:
         axiomatic_triples=False,
         datatype_axioms=False,
     ).expand(graph.graph)
+    # owlrl emits generalised triples such as "x" owl:sameAs "x": not RDF, and of no use to us.
+    for triple in [t for t in graph.graph if isinstance(t[0], rdflib.Literal)]:
+        graph.graph.remove(triple)
     return len(graph) - before
 
 
@@ -63,9 +66,15 @@ def infer_cached(graph: KnowledgeGraph) -> KnowledgeGraph:
     path = cache_dir() / f"closure-{cache_key(graph.sources)}.nt"
     if path.is_file():
         log.debug("using cached closure %s", path)
-        cached = KnowledgeGraph(rdflib.Graph().parse(path, format="nt"))
-        cached.sources = list(graph.sources)
-        return cached
+        try:
+            cached = KnowledgeGraph(rdflib.Graph().parse(path, format="nt"))
+        except Exception as err:  # a damaged cache is recomputed, never trusted
+            log.warning("ignoring unreadable cache %s: %s", path, err)
+        else:
+            for prefix, namespace in graph.graph.namespaces():
+                cached.graph.bind(prefix, namespace, override=True)
+            cached.sources = list(graph.sources)
+            return cached
     inferred = infer(graph)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

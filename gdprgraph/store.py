@@ -79,6 +79,8 @@ class KnowledgeGraph:
         """An independent copy (for inference that must not touch the asserted graph)."""
         clone = KnowledgeGraph()
         clone.graph += self.graph
+        for prefix, namespace in self.graph.namespaces():
+            clone.graph.bind(prefix, namespace, override=True)
         clone.sources = list(self.sources)
         return clone
 

@@ -59,6 +59,7 @@ class Finding:
     document: str
     section: str
     line: int | None
+    services: tuple[str, ...] = ()
 
 
 @dataclass
@@ -110,7 +111,8 @@ def validate(graph: KnowledgeGraph, inference: str = "none",
     findings = [_finding(data.graph, shapes, report_graph, result)
                 for result in report_graph.objects(None, SH.result)]
     findings.sort(key=lambda f: (f.owner_kind != "service", f.owner_label.casefold(),
-                                 Severity[f.severity.upper()], f.line or 0, f.focus_label, f.message))
+                                 Severity[f.severity.upper()], f.line or 0, f.focus_label, f.message,
+                                 f.focus, f.shape))
     return ValidationReport(findings, report_graph)
 
 
@@ -173,6 +175,7 @@ def _finding(data: rdflib.Graph, shapes: rdflib.Graph, report: rdflib.Graph, res
     document = data.value(data.value(section, DCT.isPartOf), GG.sourceFile) if section else None
     line = data.value(focus, GG.sourceLine)
     path = report.value(result, SH.resultPath)
+    services = _services_concerned(data, owner, owner_kind)
     return Finding(
         severity=Severity.from_iri(report.value(result, SH.resultSeverity)).name.lower(),
         article=str(shapes.value(node_shape, GG.gdprArticle) or ""),
@@ -188,7 +191,17 @@ def _finding(data: rdflib.Graph, shapes: rdflib.Graph, report: rdflib.Graph, res
         section=str(data.value(section, GG.sectionNumber) or data.value(section, DCT.title) or "")
         if section else "",
         line=int(line) if isinstance(line, Literal) else None,
+        services=services,
     )
+
+
+def _services_concerned(graph: rdflib.Graph, owner: Node, owner_kind: str) -> tuple[str, ...]:
+    """The services a finding affects: the service itself, or those that use the organisation."""
+    if owner_kind == "service":
+        return (_label(graph, owner),)
+    users = {graph.value(engagement, GG.about) for engagement in graph.subjects(GG.subProcessor, owner)}
+    users |= set(graph.subjects(URIRef("https://w3id.org/dpv#hasDataProcessor"), owner))
+    return tuple(sorted(_label(graph, s) for s in users if s is not None))
 
 
 def as_text(report: ValidationReport, minimum: Severity = Severity.INFO) -> str:
@@ -207,6 +220,8 @@ def as_text(report: ValidationReport, minimum: Severity = Severity.INFO) -> str:
         if finding.owner != current:
             current = finding.owner
             lines += ["", f"{finding.owner_label} ({finding.owner_kind})"]
+            if finding.owner_kind != "service" and finding.services:
+                lines.append(f"  affects: {'; '.join(finding.services)}")
         where = ""
         if finding.document:
             where = f"  [{finding.document}, section {finding.section}"
