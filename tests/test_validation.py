@@ -58,11 +58,13 @@ MUTATIONS = {
         DELETE WHERE { <https://w3id.org/gdprgraph/data/fcc-sd-sp-supplier-non-eea> gg:hasSafeguard ?s }""",
         "Safeguard of a sub-processor category outside the EU/EEA", "Flexible Contact Center"),
     "country": (
-        """DELETE WHERE { <https://w3id.org/gdprgraph/org/platform-sh> <https://w3id.org/dpv#hasCountry> ?c }""",
+        """PREFIX dpv: <https://w3id.org/dpv#>
+        DELETE WHERE { <https://w3id.org/gdprgraph/org/platform-sh> dpv:hasCountry ?c }""",
         "Country of an organisation", "Flexible Web Platform"),
     "lawful basis": (
         """PREFIX dpv: <https://w3id.org/dpv#>
-        DELETE WHERE { <https://w3id.org/gdprgraph/data/opp-act-facturer-encaisser-paiements> dpv:hasLegalBasis ?b }""",
+        PREFIX ggd: <https://w3id.org/gdprgraph/data/>
+        DELETE WHERE { ggd:opp-act-facturer-encaisser-paiements dpv:hasLegalBasis ?b }""",
         "Lawful basis of a purpose", "Politique de protection des données personnelles"),
     "duration": (
         """PREFIX dpv: <https://w3id.org/dpv#>
