@@ -6,16 +6,21 @@ Exit codes: 0 ok; 1 no match, or data that does not conform; 2 bad input or usag
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 
+from . import impact as impacts
+from . import paths as transfer_paths
 from . import queries, render
 from . import validate as validation
 from .describe import as_text, describe
 from .errors import GdprGraphError, InputError, NoMatchError
 from .output import write_atomic
+from .queries import QueryResult
 from .workspace import Workspace
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_BAD_INPUT = 0, 1, 2
@@ -93,6 +98,57 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.conforms else EXIT_NO_MATCH
 
 
+def print_table(columns: list[str], rows: list[list[object]], fmt: str) -> None:
+    """Rows of plain values in one of render.FORMATS."""
+    result = QueryResult(columns, [dict(zip(columns, row, strict=True)) for row in rows])
+    print(render.render(result, fmt))
+
+
+def cmd_impact(args: argparse.Namespace) -> int:
+    ws = Workspace(args.files or None)
+    result = impacts.impact(ws, args.org)
+    if args.format == "json":
+        print(json.dumps({"summary": result.summary(), **asdict(result)}, ensure_ascii=False, indent=2))
+    elif args.format == "text":
+        print(impacts.as_text(result))
+    else:
+        print_table(*impacts.as_rows(result), args.format)
+    return EXIT_OK if result.services else EXIT_NO_MATCH
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    ws = Workspace(args.files or None)
+    service = str(ws.resolve(args.source, "service")) if args.source else None
+    to = args.to
+    if to not in ("third-countries", "all"):
+        to = str(ws.resolve(to, "country"))
+    graph = transfer_paths.build(ws.asserted)
+    found = transfer_paths.transfer_paths(graph, service=service, to=None if to == "all" else to)
+    records = [impacts.path_record(p) for p in found]
+    if args.format == "json":
+        print(json.dumps({"paths": records}, ensure_ascii=False, indent=2))
+    else:
+        rows = [[r["chain"][0], r["chain"][1], impacts.describe_path(r), r["country"], r["zone"],
+                 "yes" if r["missing_basis"] else "no"] for r in records]
+        print_table(["dataSubjects", "service", "path", "country", "zone", "missingBasis"], rows, args.format)
+    return EXIT_OK if found else EXIT_NO_MATCH
+
+
+def cmd_concentration(args: argparse.Namespace) -> int:
+    ws = Workspace(args.files or None)
+    ranked = transfer_paths.concentration(transfer_paths.build(ws.asserted))[: args.top]
+    if args.format == "json":
+        print(json.dumps({"organisations": [
+            {**asdict(d), "single_point_of_failure": d.single_point_of_failure} for d in ranked]},
+            ensure_ascii=False, indent=2))
+    else:
+        rows = [[d.name, d.country, len(d.services), d.services, d.degree, d.betweenness,
+                 "yes" if d.single_point_of_failure else "no"] for d in ranked]
+        print_table(["organisation", "country", "services", "serviceNames", "degree", "betweenness",
+                     "singlePointOfFailure"], rows, args.format)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="gdprgraph", description=__doc__.splitlines()[0])
     top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -126,6 +182,26 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--inference", choices=validation.INFERENCE_MODES, default="none",
                    help="validate the asserted graph, its RDFS closure, or its OWL RL closure")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("impact", help="blast radius of an organisation: services, data, countries, paths")
+    p.add_argument("org", help="the organisation, by any of its names")
+    p.add_argument("--format", choices=("text", *render.FORMATS), default="text")
+    data_option(p)
+    p.set_defaults(func=cmd_impact)
+
+    p = sub.add_parser("paths", help="transfer paths from data subjects to countries, basis of each hop")
+    p.add_argument("--to", default="third-countries",
+                   help="third-countries (default), all, or a country name")
+    p.add_argument("--from", dest="source", metavar="SERVICE", help="only the paths of this service")
+    p.add_argument("--format", choices=render.FORMATS, default="table")
+    data_option(p)
+    p.set_defaults(func=cmd_paths)
+
+    p = sub.add_parser("concentration", help="organisations the most services depend on")
+    p.add_argument("--top", type=int, default=20, help="how many organisations to show")
+    p.add_argument("--format", choices=render.FORMATS, default="table")
+    data_option(p)
+    p.set_defaults(func=cmd_concentration)
 
     p = sub.add_parser("show", help="all the graph knows about a service or organisation")
     p.add_argument("name")

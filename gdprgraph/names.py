@@ -24,6 +24,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "data-category": ("class-names", DPV + "PersonalData", "category of personal data"),
     "data-subject": ("class-names", DPV + "DataSubject", "category of data subjects"),
     "purpose": ("class-names", DPV + "Purpose", "purpose"),
+    "country": ("instance-names", DPV + "Country", "country"),
 }
 
 LEGAL_SUFFIXES = {

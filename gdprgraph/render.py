@@ -8,17 +8,18 @@ import json
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import NamespaceManager
-from rdflib.term import Node
 
 from .queries import QueryResult
 
 FORMATS = ("table", "csv", "json")
 
 
-def cell(value: Node | None, namespaces: NamespaceManager | None = None) -> str:
+def cell(value: object, namespaces: NamespaceManager | None = None) -> str:
     """A term as short text: literals as their value, IRIs as compact names where possible."""
     if value is None:
         return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(cell(v, namespaces) for v in value)
     if isinstance(value, Literal):
         return str(value)
     if isinstance(value, URIRef) and namespaces is not None:
@@ -26,10 +27,12 @@ def cell(value: Node | None, namespaces: NamespaceManager | None = None) -> str:
     return str(value)
 
 
-def json_value(value: Node | None) -> object:
+def json_value(value: object) -> object:
     """A term for JSON: numbers and booleans typed, IRIs and strings as strings."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
     if isinstance(value, Literal) and isinstance(value.toPython(), (int, float, bool)):
         return value.toPython()
     return str(value)

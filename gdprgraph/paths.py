@@ -1,0 +1,293 @@
+"""Transfer paths with networkx: data subjects -> service -> processor -> sub-processors -> country.
+
+The graph is built from the RDF graph (internal queries), one edge per fact, each hop carrying the
+Chapter V basis it rests on. Paths are every simple path, per service, from a category of data
+subjects to the country of an organisation that receives the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import networkx as nx
+from rdflib import URIRef
+from rdflib.term import Node
+
+from . import queries
+from .store import KnowledgeGraph
+
+GG = "https://w3id.org/gdprgraph/ontology#"
+UNDISCLOSED_COUNTRY = "undisclosed:third-country"
+
+
+@dataclass(frozen=True)
+class Country:
+    """A country and where it stands under Chapter V."""
+
+    iri: str
+    name: str
+    eea: bool
+    adequacy: bool
+    certification_only: bool
+
+    @property
+    def zone(self) -> str:
+        if self.eea:
+            return "EU/EEA"
+        if self.adequacy:
+            return "adequate"
+        return "third country"
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a path, with the basis of the transfer it makes (if it crosses a border)."""
+
+    source: str
+    target: str
+    relation: str
+    basis: str
+    missing_basis: bool = False
+    document: str = ""
+    line: int | None = None
+
+
+@dataclass
+class TransferPath:
+    """A chain from a data-subject category to the country of the last recipient."""
+
+    nodes: list[str]
+    labels: list[str]
+    hops: list[Hop]
+    service: str
+    country: str
+    country_name: str
+    zone: str
+
+    @property
+    def missing_basis(self) -> bool:
+        return any(hop.missing_basis for hop in self.hops)
+
+    def passes_through(self, node: str) -> bool:
+        return node in self.nodes
+
+
+@dataclass
+class TransferGraph:
+    """The networkx graph of who sends personal data to whom, with labels and countries."""
+
+    graph: nx.MultiDiGraph
+    labels: dict[str, str] = field(default_factory=dict)
+    countries: dict[str, Country] = field(default_factory=dict)
+
+    def label(self, node: str) -> str:
+        return self.labels.get(node, node)
+
+
+def _text(value: Node | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _labels(kg: KnowledgeGraph, nodes: set[str]) -> dict[str, str]:
+    """Display names (English preferred) of the given nodes."""
+    query = queries.internal("display-names").text
+    names: dict[str, tuple[int, str]] = {}
+    for row in kg.query(query):
+        node = str(row.entity)
+        if node not in nodes:
+            continue
+        lang = str(row.lang)
+        rank = 0 if lang == "en" else (1 if lang == "" else 2)
+        if node not in names or (rank, str(row.label)) < names[node]:
+            names[node] = (rank, str(row.label))
+    return {node: label for node, (_, label) in names.items()}
+
+
+def build(kg: KnowledgeGraph) -> TransferGraph:
+    """The transfer graph of a knowledge graph (asserted facts are enough)."""
+    graph = nx.MultiDiGraph()
+    countries = {}
+    for row in kg.query(queries.internal("countries").text):
+        countries[str(row.country)] = Country(
+            str(row.country), str(row.name), row.eea.toPython(), row.adequacy.toPython(),
+            row.certificationOnly.toPython())
+    certified = {(str(row.org), str(row.country))
+                 for row in kg.query(queries.internal("certified-organisations").text)}
+
+    undisclosed_names: dict[str, str] = {}
+    for row in kg.query(queries.internal("transfer-nodes").text):
+        service = str(row.service)
+        graph.add_node(service, kind="service")
+        if row.processor is not None:
+            processor = str(row.processor)
+            graph.add_node(processor, kind="organisation")
+            graph.add_edge(service, processor, service=service, relation="processor",
+                           basis="processor of the service", missing=False)
+        if row.subject is not None:
+            subject = str(row.subject)
+            graph.add_node(subject, kind="data-subjects")
+            graph.add_edge(subject, service, service=service, relation="data of", basis="", missing=False)
+        if row.row is not None and row.processor is not None:
+            hidden = str(row.row)
+            graph.add_node(hidden, kind="undisclosed")
+            undisclosed_names[hidden] = f"{_text(row.rowName)} (communicated separately)"
+            safeguards = [f"{s} (in place)" for s in _text(row.rowSafeguards).split("; ") if s]
+            graph.add_edge(str(row.processor), hidden, service=service, relation="engages (not disclosed)",
+                           basis="; ".join(safeguards) or "NO BASIS", missing=not safeguards)
+            graph.add_node(UNDISCLOSED_COUNTRY, kind="country")
+            graph.add_edge(hidden, UNDISCLOSED_COUNTRY, service=service, relation="located in",
+                           basis="", missing=False)
+
+    for row in kg.query(queries.internal("transfer-edges").text):
+        service, exporter, importer = str(row.service), str(row.exporter), str(row.importer)
+        for org in (exporter, importer):
+            if org not in graph:
+                graph.add_node(org, kind="organisation")
+        country = countries.get(_text(row.country))
+        basis, missing = _basis(row, country, (importer, _text(row.country)) in certified)
+        graph.add_edge(exporter, importer, service=service, relation="engages", basis=basis,
+                       missing=missing, document=_text(row.document),
+                       line=int(row.line) if row.line is not None else None)
+        if country is not None:
+            graph.add_node(country.iri, kind="country")
+            graph.add_edge(importer, country.iri, service=service, relation="located in", basis="",
+                           missing=False)
+    for node, data in graph.nodes(data=True):
+        if data["kind"] == "organisation" and not any(
+                d["relation"] == "located in" for _, _, d in graph.out_edges(node, data=True)):
+            home = kg.graph.value(URIRef(node), URIRef("https://w3id.org/dpv#hasCountry"))
+            if home is not None and str(home) in countries:
+                graph.add_node(str(home), kind="country")
+                for service in {d["service"] for _, _, d in graph.in_edges(node, data=True)}:
+                    graph.add_edge(node, str(home), service=service, relation="located in", basis="",
+                                   missing=False)
+    labels = _labels(kg, set(graph.nodes))
+    labels.update(undisclosed_names)
+    labels[UNDISCLOSED_COUNTRY] = "third country (not disclosed)"
+    labels.update({c.iri: c.name for c in countries.values() if c.iri in graph})
+    return TransferGraph(graph, labels, countries)
+
+
+def _basis(row, country: Country | None, certified: bool) -> tuple[str, bool]:
+    """The Chapter V basis of a hop to an importer, and whether one is missing."""
+    if country is None:
+        return "country unknown", True
+    if country.eea:
+        return "within the EU/EEA", False
+    reasons = []
+    if country.adequacy:
+        reasons.append(f"adequacy decision ({country.name})")
+    if country.certification_only and certified:
+        reasons.append("adequacy decision (Data Privacy Framework certification)")
+    in_place = [s for s in (_text(row.engagementInPlace), _text(row.rowInPlace)) if s]
+    reasons += [f"{s} (in place)" for s in in_place]
+    if _text(row.derogation):
+        reasons.append(_text(row.derogation))
+    requested = [s for s in (_text(row.engagementRequested), _text(row.rowRequested)) if s]
+    if reasons:
+        return "; ".join(reasons), False
+    note = "NO BASIS"
+    if requested:
+        note += f" ({'; '.join(requested)} only requested)"
+    return note, True
+
+
+def transfer_paths(tg: TransferGraph, service: str | None = None, to: str | None = "third-countries",
+                   through: str | None = None) -> list[TransferPath]:
+    """Every simple path from a data-subject category to a country, per service.
+
+    ``to`` is "third-countries" (outside the EU/EEA, undisclosed included), a country IRI, or None
+    for every country; ``service`` and ``through`` keep only the paths of a service or through a node.
+    """
+    found = []
+    services = [n for n, d in tg.graph.nodes(data=True) if d["kind"] == "service"]
+    for svc in sorted(services):
+        if service is not None and svc != service:
+            continue
+        view = nx.DiGraph()
+        for a, b, data in tg.graph.edges(data=True):
+            if data["service"] == svc:
+                view.add_edge(a, b, **data)
+        sources = [n for n in view if tg.graph.nodes[n]["kind"] == "data-subjects"]
+        targets = [n for n in view if tg.graph.nodes[n]["kind"] == "country"]
+        for source in sorted(sources):
+            for target in sorted(targets):
+                if not _wanted(tg, target, to):
+                    continue
+                for nodes in nx.all_simple_paths(view, source, target):
+                    if through is not None and through not in nodes:
+                        continue
+                    found.append(_path(tg, view, svc, nodes))
+    found.sort(key=lambda p: ([tg.label(n) for n in p.nodes], p.nodes))
+    return found
+
+
+def _wanted(tg: TransferGraph, country: str, to: str | None) -> bool:
+    if to is None:
+        return True
+    if to == "third-countries":
+        return country == UNDISCLOSED_COUNTRY or not tg.countries[country].eea
+    return country == to
+
+
+def _path(tg: TransferGraph, view: nx.DiGraph, service: str, nodes: list[str]) -> TransferPath:
+    hops = []
+    for a, b in pairwise(nodes):
+        data = view.edges[a, b]
+        hops.append(Hop(tg.label(a), tg.label(b), data["relation"], data["basis"], data["missing"],
+                        data.get("document", ""), data.get("line")))
+    country = nodes[-1]
+    zone = "third country" if country == UNDISCLOSED_COUNTRY else tg.countries[country].zone
+    return TransferPath(nodes, [tg.label(n) for n in nodes], hops, service, country,
+                        tg.label(country), zone)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """How much of the estate depends on one organisation."""
+
+    organisation: str
+    name: str
+    country: str
+    services: tuple[str, ...]
+    degree: int
+    betweenness: float
+    cut_vertex: bool
+
+    @property
+    def single_point_of_failure(self) -> bool:
+        """Shared by several services, or the only link between a service and its recipients."""
+        return len(self.services) >= 2 or self.cut_vertex
+
+
+def concentration(tg: TransferGraph) -> list[Dependency]:
+    """Organisations ranked by the number of services that depend on them, then by betweenness.
+
+    A service depends on an organisation when the organisation is its processor or appears in one
+    of its chains of sub-processing. Betweenness is computed on the service-organisation graph; a
+    cut vertex is an organisation whose removal disconnects that graph.
+    """
+    deps = nx.DiGraph()
+    for a, b in tg.graph.edges():
+        kinds = (tg.graph.nodes[a]["kind"], tg.graph.nodes[b]["kind"])
+        if kinds in {("service", "organisation"), ("organisation", "organisation")}:
+            deps.add_edge(a, b)
+    if not deps:
+        return []
+    betweenness = nx.betweenness_centrality(deps)
+    cut_vertices = set(nx.articulation_points(deps.to_undirected()))
+    result = []
+    for node in deps:
+        if tg.graph.nodes[node]["kind"] != "organisation":
+            continue
+        services = {d["service"] for _, _, d in tg.graph.in_edges(node, data=True)}
+        countries = [tg.label(b) for _, b, d in tg.graph.out_edges(node, data=True)
+                     if d["relation"] == "located in"]
+        result.append(Dependency(
+            node, tg.label(node), countries[0] if countries else "",
+            tuple(sorted(tg.label(s) for s in services)), deps.degree(node),
+            round(betweenness.get(node, 0.0), 4), node in cut_vertices,
+        ))
+    result.sort(key=lambda d: (-len(d.services), -d.betweenness, d.name))
+    return result
