@@ -73,6 +73,8 @@ def cmd_query(args: argparse.Namespace) -> int:
             raise InputError(f"no column {', '.join(unknown)}; columns: {', '.join(result.columns)}")
         result.columns = wanted
     print(render.render(result, args.format, ws.asserted.graph.namespace_manager))
+    if queries.get(args.name).expect_empty:
+        return EXIT_NO_MATCH if result.rows else EXIT_OK
     if not result.rows:
         print(f"{args.name}: no rows", file=sys.stderr)
         return EXIT_NO_MATCH

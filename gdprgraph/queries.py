@@ -37,6 +37,7 @@ class NamedQuery:
     columns: tuple[str, ...]
     inference: str
     text: str = field(repr=False)
+    expect_empty: bool = False
 
 
 @dataclass
@@ -78,6 +79,7 @@ def parse_header(path: Path) -> NamedQuery:
         columns=columns,
         inference=" ".join(fields.get("inference", ["none"])),
         text=text,
+        expect_empty=" ".join(fields.get("expect", [""])).startswith("empty"),
     )
 
 
