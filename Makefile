@@ -1,5 +1,5 @@
 # Two commands do all set-up (see README.md):
-#   make run    build the graph from data/, answer the headline questions, validate
+#   make run    build the graph from data/, answer the headline questions, validate, draw the map
 #   make test   lint and run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -23,6 +23,10 @@ run: $(STAMP)
 	@echo
 	@echo "== Is every record complete and lawful? (SHACL; exit code 1 means violations were found) =="
 	$(BIN)/gdprgraph validate --severity warning || test $$? -eq 1
+	@echo
+	@echo "== Transfer map and audit report (open them in a browser; they work offline) =="
+	$(BIN)/gdprgraph viz --out viz/transfer-map.html
+	$(BIN)/gdprgraph report --out viz/audit-report.html --map transfer-map.html
 
 test: $(STAMP)
 	$(BIN)/ruff check .

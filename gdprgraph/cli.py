@@ -15,12 +15,13 @@ from dataclasses import asdict
 
 from . import impact as impacts
 from . import paths as transfer_paths
-from . import queries, render
+from . import queries, render, viz
 from . import validate as validation
 from .describe import as_text, describe
 from .errors import GdprGraphError, InputError, NoMatchError
 from .output import write_atomic
 from .queries import QueryResult
+from .report import render_report
 from .workspace import Workspace
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_BAD_INPUT = 0, 1, 2
@@ -151,6 +152,29 @@ def cmd_concentration(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_viz(args: argparse.Namespace) -> int:
+    ws = Workspace(args.files or None)
+    selection = viz.MapSelection(third_countries_only=args.third_countries_only, show_data=args.show_data)
+    if args.focus:
+        selection.focus = str(ws.resolve(args.focus, "organisation"))
+        selection.notes.append(f"Only what touches {args.focus}.")
+    if args.service:
+        selection.service = str(ws.resolve(args.service, "service"))
+        selection.notes.append(f"Only the service {args.service}.")
+    if args.third_countries_only:
+        selection.notes.append("Only paths that end outside the EU/EEA.")
+    path = write_atomic(args.out, viz.render_map(ws, selection))
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    ws = Workspace(args.files or None)
+    path = write_atomic(args.out, render_report(ws, map_href=args.map or None))
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="gdprgraph", description=__doc__.splitlines()[0])
     top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -204,6 +228,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=render.FORMATS, default="table")
     data_option(p)
     p.set_defaults(func=cmd_concentration)
+
+    p = sub.add_parser("viz", help="write the interactive transfer map (offline HTML)")
+    p.add_argument("--out", default="viz/transfer-map.html")
+    p.add_argument("--focus", metavar="NAME", help="only what touches this organisation")
+    p.add_argument("--service", metavar="NAME", help="only this service")
+    p.add_argument("--third-countries-only", action="store_true", help="only paths ending outside the EU/EEA")
+    p.add_argument("--show-data", action="store_true", help="add data-subject and data-category nodes")
+    data_option(p)
+    p.set_defaults(func=cmd_viz)
+
+    p = sub.add_parser("report", help="write the self-contained HTML audit report")
+    p.add_argument("--out", default="viz/audit-report.html")
+    p.add_argument("--map", default="transfer-map.html",
+                   help="link to the transfer map, relative to the report ('' for none)")
+    data_option(p)
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("show", help="all the graph knows about a service or organisation")
     p.add_argument("name")

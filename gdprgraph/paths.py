@@ -153,7 +153,7 @@ def build(kg: KnowledgeGraph) -> TransferGraph:
             graph.add_node(country.iri, kind="country")
             graph.add_edge(importer, country.iri, service=service, relation="located in", basis="",
                            missing=False)
-    for node, data in graph.nodes(data=True):
+    for node, data in list(graph.nodes(data=True)):
         if data["kind"] == "organisation" and not any(
                 d["relation"] == "located in" for _, _, d in graph.out_edges(node, data=True)):
             home = kg.graph.value(URIRef(node), URIRef("https://w3id.org/dpv#hasCountry"))

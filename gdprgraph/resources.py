@@ -52,3 +52,8 @@ def default_data_files() -> list[Path]:
         + sorted((base / "templates").glob("*.ttl"))
         + sorted(base.glob("*.ttl"))
     )
+
+
+def template_dir() -> Path:
+    """HTML templates of the map and the audit report."""
+    return root() / "viz" / "templates"
