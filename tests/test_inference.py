@@ -39,3 +39,29 @@ def test_declared_no_lines_add_no_dpv_triple(seed):
     query = "ASK { ?service <https://w3id.org/dpv#hasPersonalData> <https://w3id.org/dpv/pd#Location> }"
     assert not seed.inferred.query(query, {"service": URIRef(FCC)}).askAnswer
     assert seed.inferred.query(query, {"service": URIRef(FWP)}).askAnswer
+
+
+def test_closure_is_cached_by_input_content(tmp_path, monkeypatch):
+    from gdprgraph import Workspace, reason
+
+    monkeypatch.setenv("GDPRGRAPH_CACHE", str(tmp_path))
+    first = reason.infer_cached(Workspace().asserted)
+    [cached] = list(tmp_path.glob("closure-*.nt"))
+
+    def must_not_recompute(graph):
+        raise AssertionError("the closure was recomputed although the inputs did not change")
+
+    monkeypatch.setattr(reason, "infer", must_not_recompute)
+    second = reason.infer_cached(Workspace().asserted)
+    assert len(second) == len(first) and cached.exists()
+
+
+def test_cache_key_changes_with_the_content_of_an_input(tmp_path):
+    from gdprgraph import reason, resources
+
+    data = tmp_path / "one.ttl"
+    data.write_text("<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n")
+    files = [*resources.ontology_files(), data]
+    before = reason.cache_key(files)
+    data.write_text("<http://example.org/a> <http://example.org/b> <http://example.org/d> .\n")
+    assert reason.cache_key(files) != before
