@@ -12,7 +12,7 @@ from rdflib.term import Node
 from . import resources
 from .errors import InputError, NoMatchError
 
-_HEADER = re.compile(r"^#\s*(\w+):\s*(.*)$")
+_HEADER = re.compile(r"^#\s*([\w-]+):\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,15 @@ class NamedQuery:
     inference: str
     text: str = field(repr=False)
     expect_empty: bool = False
+    set_columns: tuple[str, ...] = ()
+
+
+SET_SEPARATOR = "; "
+
+
+def sorted_set(value: str) -> str:
+    """A cell holding several values joined by SET_SEPARATOR, sorted and without blanks."""
+    return SET_SEPARATOR.join(sorted({part for part in value.split(SET_SEPARATOR) if part.strip()}))
 
 
 @dataclass
@@ -80,6 +89,8 @@ def parse_header(path: Path) -> NamedQuery:
         inference=" ".join(fields.get("inference", ["none"])),
         text=text,
         expect_empty=" ".join(fields.get("expect", [""])).startswith("empty"),
+        set_columns=tuple(c.strip() for c in " ".join(fields.get("set-columns", [""])).split("(")[0].split(",")
+                          if c.strip()),
     )
 
 

@@ -72,6 +72,10 @@ class Workspace:
         result = graph.query(query.text, bindings)
         columns = [str(v) for v in result.vars]
         rows = [{col: row[col] for col in columns} for row in result]
+        for row in rows:  # several values in one cell: a set, so in a stable order
+            for col in query.set_columns:
+                if row.get(col) is not None:
+                    row[col] = Literal(queries.sorted_set(str(row[col])))
         return QueryResult(columns, rows)
 
     def class_counts(self, inferred: bool = False) -> dict[str, int]:
