@@ -175,6 +175,38 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from rdflib import Graph
+
+    from . import ingest
+
+    if args.out and len(args.inputs) > 1:
+        raise InputError("--out takes one input FILE; ingest several files one at a time")
+    if args.files:
+        context = Graph()
+        for path in args.files:
+            context.parse(path)
+    else:
+        context = ingest.default_context(exclude=[args.out] if args.out else [])
+    results = [ingest.ingest_file(path, key=args.key, service=args.service, context=context) for path in args.inputs]
+    unrecognised = 0
+    for result in results:
+        for message in result.messages(str(result.path)):
+            print(message, file=sys.stderr)
+        unrecognised += len(result.unrecognised)
+        print(f"{result.path}: {len(result.accounted)} lines ingested, {len(result.unrecognised)} unrecognised, "
+              f"{len(result.graph)} triples", file=sys.stderr)
+    if args.strict and unrecognised:
+        print(f"gdprgraph: {unrecognised} unrecognised line(s) (--strict): nothing written", file=sys.stderr)
+        return EXIT_NO_MATCH
+    for result in results:
+        if args.out:
+            print(f"wrote {write_atomic(args.out, result.turtle())}", file=sys.stderr)
+        else:
+            print(result.turtle())
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="gdprgraph", description=__doc__.splitlines()[0])
     top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -244,6 +276,15 @@ def parser() -> argparse.ArgumentParser:
                    help="link to the transfer map, relative to the report ('' for none)")
     data_option(p)
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("ingest", help="read Article 28 descriptions (text or PDF) into Turtle")
+    p.add_argument("inputs", nargs="+", metavar="FILE", help="the documents (.txt or .pdf)")
+    p.add_argument("--service", metavar="NAME", help="the service: a known name or the local name of its IRI")
+    p.add_argument("--out", help="write the Turtle here (e.g. data/NAME.ttl) instead of stdout; one FILE only")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any line is unrecognised")
+    p.add_argument("--key", help="prefix of the statement IRIs (default: the file name before its first dot)")
+    data_option(p)
+    p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("show", help="all the graph knows about a service or organisation")
     p.add_argument("name")

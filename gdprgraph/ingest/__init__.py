@@ -1,0 +1,121 @@
+"""Ingest Article 28 "Description of Processing" documents (text or PDF) into the gdprgraph model.
+
+``ingest_file(path)`` reads the document (``text``), parses it into records (``art28``) and turns the
+records into a graph (``emit``), with provenance down to line numbers. Every non-blank line of the
+input is either accounted for or listed as unrecognised.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, RDFS, SKOS, Graph, URIRef
+
+from .. import resources
+from ..names import normalise
+from . import art28, emit, text
+
+__all__ = ["IngestResult", "default_context", "ingest_file"]
+
+#: a run of unrecognised lines longer than this is summarised in one line
+LONG_RUN = 10
+
+
+@dataclass
+class IngestResult:
+    """The graph read from one document and the accounting of its lines."""
+
+    path: Path
+    key: str
+    graph: Graph
+    accounted: set[int]
+    unrecognised: set[int]
+    outside: set[int] = field(default_factory=set)
+    lines: list[str] = field(default_factory=list)
+
+    def turtle(self) -> str:
+        """The graph as Turtle, with a header naming the source."""
+        header = f"# {self.path.name}: ingested by `gdprgraph ingest` (line numbers refer to this file).\n\n"
+        return header + self.graph.serialize(format="turtle")
+
+    def messages(self, shown: str | None = None) -> list[str]:
+        """``FILE:LINE: unrecognised: text`` per line; long runs summarised in one line."""
+        name = shown or str(self.path)
+        out: list[str] = []
+        for run in runs(sorted(self.unrecognised), self.lines):
+            first, last = run[0], run[-1]
+            if set(run) <= self.outside:
+                out.append(f"{name}:{first}-{last}: {len(run)} lines outside the Article 28 description "
+                           "(not ingested)")
+            elif len(run) > LONG_RUN:
+                out.append(f"{name}:{first}-{last}: {len(run)} unrecognised lines")
+            else:
+                out += [f"{name}:{n}: unrecognised: {' '.join(self.lines[n - 1].split())}" for n in run]
+        return out
+
+
+def runs(numbers: list[int], lines: list[str]) -> list[list[int]]:
+    """Group line numbers into runs separated only by blank lines."""
+    groups: list[list[int]] = []
+    for number in numbers:
+        if groups and all(not lines[i - 1].strip() for i in range(groups[-1][-1] + 1, number)):
+            groups[-1].append(number)
+        else:
+            groups.append([number])
+    return groups
+
+
+def default_key(path: Path) -> str:
+    """A slug of the file name before its first dot."""
+    return emit.slug(path.name.split(".")[0]) or "doc"
+
+
+def default_context(exclude: Iterable[Path | str] = ()) -> Graph:
+    """The embedded data/ (reference, template, document files) as one graph, some files left out."""
+    skip = {Path(p).resolve() for p in exclude}
+    graph = Graph()
+    for path in resources.default_data_files():
+        if path.resolve() not in skip:
+            graph.parse(path)
+    return graph
+
+
+def service_iri(name: str | None, wanted: str | None, context: Graph | None) -> URIRef:
+    """An existing service of the context with this name, else ggs:<slug>."""
+    target = wanted or name or "service"
+    if target.startswith(("http://", "https://")):
+        return URIRef(target)
+    if context is not None:
+        key = normalise(target)
+        for service in sorted(context.subjects(RDF.type, emit.DPV.Service)):
+            labels = [*context.objects(service, SKOS.prefLabel), *context.objects(service, SKOS.altLabel),
+                      *context.objects(service, RDFS.label)]
+            if any(normalise(str(label)) == key for label in labels) or str(service).endswith("/" + target):
+                return service
+    return emit.GGS[emit.slug(target)]
+
+
+def ingest_file(path: Path | str, key: str | None = None, service: str | None = None,
+                context: Graph | None = None) -> IngestResult:
+    """Read one Article 28 description (text or PDF) into a graph.
+
+    ``key`` prefixes the statement IRIs (default: the file name before its first dot, slugged);
+    ``service`` names or gives the local name of the service IRI (default: the document's service
+    name, matched against ``context``); ``context`` (for instance ``default_context()``) lets
+    organisations and services resolve to the IRIs already in use. Raises InputError on input
+    that is empty, binary, or not a description.
+    """
+    path = Path(path)
+    lines = text.read_lines(path)
+    desc = art28.parse(lines, str(path))
+    key = key or default_key(path)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key):
+        key = emit.slug(key)
+    iri = service_iri(desc.service_name, service, context)
+    orgs = emit.Organisations.from_graph(context)
+    graph = emit.Emitter(desc, key, path.name, iri, orgs).build()
+    return IngestResult(path, key, graph, set(desc.accounted) & desc.nonblank, desc.unrecognised,
+                        desc.outside, lines)
