@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 from . import impact as impacts
 from . import paths as transfer_paths
@@ -207,6 +208,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_subprocessors(args: argparse.Namespace) -> int:
+    from . import resources, subprocessors
+
+    out = Path(args.out).resolve() if args.out else None  # a previous import is replaced, not matched
+    ws = Workspace([p for p in (args.files or resources.default_data_files()) if Path(p).resolve() != out])
+    service = ws.resolve(args.service, "service")
+    processor = ws.resolve(args.processor, "organisation") if args.processor else None
+    graph = subprocessors.import_subprocessors(args.input, service, processor=processor, context=ws, key=args.key)
+    engagements = len(set(graph.subjects(predicate=subprocessors.GG.subProcessor)))
+    print(f"{args.input}: {engagements} engagement(s), {len(graph)} triples", file=sys.stderr)
+    text = subprocessors.turtle(graph, args.input)
+    if args.out:
+        print(f"wrote {write_atomic(args.out, text)}", file=sys.stderr)
+    else:
+        print(text)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="gdprgraph", description=__doc__.splitlines()[0])
     top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -285,6 +304,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--key", help="prefix of the statement IRIs (default: the file name before its first dot)")
     data_option(p)
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("import-subprocessors", help="read a vendor's sub-processor list (CSV or Markdown) into Turtle")
+    p.add_argument("input", metavar="FILE", help="the list: a CSV file or a Markdown pipe table")
+    p.add_argument("--service", required=True, metavar="NAME", help="the service the sub-processors serve")
+    p.add_argument("--processor", metavar="NAME", help="the processor engaging them (default: the service's)")
+    p.add_argument("--out", help="write the Turtle here instead of stdout")
+    p.add_argument("--key", help="prefix of the statement IRIs (default: the file name before its first dot)")
+    data_option(p)
+    p.set_defaults(func=cmd_import_subprocessors)
 
     p = sub.add_parser("show", help="all the graph knows about a service or organisation")
     p.add_argument("name")

@@ -147,7 +147,7 @@ def build(kg: KnowledgeGraph) -> TransferGraph:
         country = countries.get(_text(row.country))
         basis, missing = _basis(row, country, (importer, _text(row.country)) in certified)
         graph.add_edge(exporter, importer, service=service, relation="engages", basis=basis,
-                       missing=missing, document=_text(row.document),
+                       missing=missing, country=_text(row.country), document=_text(row.document),
                        line=int(row.line) if row.line is not None else None)
         if country is not None:
             graph.add_node(country.iri, kind="country")
@@ -231,10 +231,22 @@ def _wanted(tg: TransferGraph, country: str, to: str | None) -> bool:
     return country == to
 
 
+def _hop_edge(tg: TransferGraph, view: nx.DiGraph, service: str, a: str, b: str, country: str) -> dict:
+    """The edge a -> b of a path: when an organisation processes in several countries, the one for the
+    path's country; else, of several, one without a basis first (the hop is only as safe as its worst)."""
+    parallel = [d for d in (tg.graph.get_edge_data(a, b) or {}).values() if d["service"] == service]
+    if len(parallel) < 2:
+        return view.edges[a, b]
+    for data in parallel:
+        if data.get("country") == country:
+            return data
+    return min(parallel, key=lambda d: (not d["missing"], d["basis"]))
+
+
 def _path(tg: TransferGraph, view: nx.DiGraph, service: str, nodes: list[str]) -> TransferPath:
     hops = []
     for a, b in pairwise(nodes):
-        data = view.edges[a, b]
+        data = _hop_edge(tg, view, service, a, b, nodes[-1])
         hops.append(Hop(tg.label(a), tg.label(b), data["relation"], data["basis"], data["missing"],
                         data.get("document", ""), data.get("line")))
     country = nodes[-1]
