@@ -83,6 +83,14 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from . import diff as diffs
+
+    result = diffs.diff(args.old, args.new)
+    print(diffs.render(result, args.format))
+    return EXIT_NO_MATCH if result.needs_action else EXIT_OK
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     ws = Workspace(args.files or None)
     print(as_text(describe(ws, args.name)))
@@ -226,6 +234,39 @@ def cmd_import_subprocessors(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export_ropa(args: argparse.Namespace) -> int:
+    from . import ropa
+    from .output import write_atomic_bytes
+
+    fmt = args.format or ("csv" if args.role else "xlsx")
+    if fmt == "csv" and not args.role:
+        raise InputError("a CSV file holds one record: give --role processor or controller (or --format xlsx)")
+    if fmt == "xlsx" and not args.out:
+        raise InputError("--format xlsx needs --out FILE")
+    ws = Workspace(args.files or None)
+    records = ropa.records(ws, (args.role,) if args.role else ropa.ROLES)
+    if fmt == "xlsx":
+        print(f"wrote {write_atomic_bytes(args.out, ropa.to_xlsx(records))}", file=sys.stderr)
+    elif args.out:
+        print(f"wrote {write_atomic(args.out, ropa.to_csv(records[0]))}", file=sys.stderr)
+    else:
+        sys.stdout.write(ropa.to_csv(records[0]))
+    return EXIT_OK
+
+
+def cmd_export_graph(args: argparse.Namespace) -> int:
+    from . import export
+
+    ws = Workspace(args.files or None)
+    graph = ws.inferred if args.inferred else ws.asserted
+    text = export.serialize(graph.graph, args.format)
+    if args.out:
+        print(f"wrote {write_atomic(args.out, text)}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="gdprgraph", description=__doc__.splitlines()[0])
     top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -313,6 +354,29 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--key", help="prefix of the statement IRIs (default: the file name before its first dot)")
     data_option(p)
     p.set_defaults(func=cmd_import_subprocessors)
+
+    p = sub.add_parser("diff", help="what changed between two versions of the data; exit 1 if customers must be told")
+    p.add_argument("old", metavar="OLD",
+                   help="the old version: a data folder, a Turtle file, or a git revision (HEAD~1, REV:data)")
+    p.add_argument("new", metavar="NEW", help="the new version, the same way")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("export", help="records of processing (Article 30) as CSV/XLSX, or the graph as RDF")
+    export_sub = p.add_subparsers(dest="what", required=True)
+    q = export_sub.add_parser("ropa", help="Article 30 records: processor (30(2)) and controller (30(1))")
+    q.add_argument("--role", choices=("processor", "controller"), help="one record (default: both, in XLSX)")
+    q.add_argument("--format", choices=("csv", "xlsx"),
+                   help="csv (one role) or xlsx (a sheet per role); default: csv with --role, else xlsx")
+    q.add_argument("--out", help="write here (atomically) instead of stdout; needed for xlsx")
+    data_option(q)
+    q.set_defaults(func=cmd_export_ropa)
+    q = export_sub.add_parser("graph", help="the whole graph as Turtle, JSON-LD or N-Triples")
+    q.add_argument("--format", choices=("turtle", "jsonld", "nt"), default="turtle")
+    q.add_argument("--inferred", action="store_true", help="with the rules and the OWL RL closure")
+    q.add_argument("--out", help="write here (atomically) instead of stdout")
+    data_option(q)
+    q.set_defaults(func=cmd_export_graph)
 
     p = sub.add_parser("show", help="all the graph knows about a service or organisation")
     p.add_argument("name")

@@ -34,6 +34,11 @@ def shape_files() -> list[Path]:
     return sorted((root() / "ontology" / "shapes").glob("*.ttl"))
 
 
+def jsonld_context() -> Path:
+    """The fixed JSON-LD @context of `gdprgraph export graph --format jsonld`: our prefixes."""
+    return root() / "ontology" / "context.jsonld"
+
+
 def query_dir() -> Path:
     """The catalog of named queries."""
     return root() / "queries"

@@ -1,0 +1,519 @@
+"""Compare two versions of the data: what changed, for whom, and what the customers must be told.
+
+Each version (a folder like data/, one file, or a git revision of data/) is loaded with the ontology
+and the reference data it holds (the embedded reference data and templates where it has none), on
+the asserted graph only (no OWL RL closure). ``compare`` returns typed ``Change`` records: sub-processors
+added, removed, replaced or moved, safeguards changed, template lines flipped, retention changed.
+A change needs action when Article 28(2) requires telling the customers, who may object.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import tarfile
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rdflib import RDFS, SKOS, URIRef
+from rdflib.term import Node
+
+from . import paths, queries, resources
+from .errors import InputError
+from .store import KnowledgeGraph
+
+GG = "https://w3id.org/gdprgraph/ontology#"
+DPV = "https://w3id.org/dpv#"
+FORMATS = ("text", "json", "markdown")
+KIND_ORDER = ("subprocessor-added", "subprocessor-replaced", "subprocessor-moved", "subprocessor-removed",
+              "safeguard-removed", "safeguard-weakened", "safeguard-added", "safeguard-strengthened",
+              "line-flipped", "retention-added", "retention-changed", "retention-removed")
+STATUS_WORDS = {GG + "DeclaredYes": "Yes", GG + "DeclaredNo": "No", GG + "NotStated": "not stated"}
+SECTION_WORDS = {GG + "OperationsSection": "processing operation", GG + "DataCategoriesSection": "data category",
+                 GG + "SubjectMatterSection": "subject-matter", GG + "PurposesSection": "purpose",
+                 GG + "DataSubjectsSection": "data subjects"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between the two versions, with whom it concerns and where it is stated."""
+
+    kind: str
+    subject: str
+    description: str
+    before: str = ""
+    after: str = ""
+    services: tuple[str, ...] = ()
+    customers: tuple[str, ...] = ()
+    document: str = ""
+    line: int | None = None
+    source_version: str = "new"
+    new_third_country_transfer: bool = False
+    countries: tuple[str, ...] = ()
+    basis: str = ""
+    has_basis: bool | None = None
+    needs_action: bool = False
+
+    @property
+    def source(self) -> str:
+        """``document, line N`` (the old version's when the change removes the statement)."""
+        if not self.document:
+            return ""
+        text = self.document + (f", line {self.line}" if self.line is not None else "")
+        return text + (" (previous version)" if self.source_version == "old" else "")
+
+
+@dataclass
+class DiffResult:
+    """The changes from OLD to NEW, sorted."""
+
+    old: str
+    new: str
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def needs_action(self) -> bool:
+        return any(c.needs_action for c in self.changes)
+
+    def services(self) -> list[str]:
+        """Every affected service, sorted."""
+        return sorted({s for c in self.changes for s in c.services})
+
+
+# --- loading a version ---------------------------------------------------------------------------
+
+def _data_files(folder: Path) -> list[Path]:
+    """The Turtle files of a data folder, with embedded reference data / templates where it has none."""
+    if (folder / "data").is_dir() and not list(folder.glob("*.ttl")):
+        folder = folder / "data"
+    embedded = resources.data_dir()
+    files = []
+    for sub in ("reference", "templates"):
+        own = sorted((folder / sub).glob("*.ttl"))
+        files += own or sorted((embedded / sub).glob("*.ttl"))
+    return files + sorted(folder.glob("*.ttl"))
+
+
+def _git(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError as err:
+        raise InputError("git is not installed") from err
+
+
+def _extract_revision(spec: str, into: Path) -> Path:
+    """Write ``REV`` or ``REV:path`` (default path: data) of the current repository into a folder."""
+    rev, _, path = spec.partition(":")
+    path = path.strip("/") or "data"
+    top = _git(["rev-parse", "--show-toplevel"])
+    if top.returncode != 0:
+        raise InputError(f"no such folder or file, and not in a git repository: {spec}")
+    root = Path(top.stdout.decode().strip())
+    if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=root).returncode != 0:
+        raise InputError(f"no such folder, file or git revision: {spec}")
+    archive = _git(["archive", "--format=tar", rev, "--", path], cwd=root)
+    if archive.returncode != 0:
+        raise InputError(f"git revision {rev} has no {path}/", spec)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return into / path
+
+
+def load_version(spec: str) -> KnowledgeGraph:
+    """Load one version: a folder, a Turtle file, or a git revision (``HEAD~1``, ``REV:data``)."""
+    given = Path(spec)
+    if given.is_dir():
+        return _load(_data_files(given))
+    if given.is_file():
+        return _load([*_embedded_context(), given])
+    with tempfile.TemporaryDirectory(prefix="gdprgraph-diff-") as tmp:
+        folder = _extract_revision(spec, Path(tmp))
+        files = [*_embedded_context(), folder] if folder.is_file() else _data_files(folder)
+        try:
+            return _load(files)
+        except InputError as err:  # name the file as it is in the revision, not the temporary copy
+            if not err.path or not err.path.startswith(tmp):
+                raise
+            shown = f"{spec.partition(':')[0]}:{Path(err.path).relative_to(tmp)}"
+            message = str(err).removeprefix(f"{err.path}:{err.line}: " if err.line else f"{err.path}: ")
+            raise InputError(message, shown, err.line) from err
+
+
+def _embedded_context() -> list[Path]:
+    base = resources.data_dir()
+    return sorted((base / "reference").glob("*.ttl")) + sorted((base / "templates").glob("*.ttl"))
+
+
+def _load(files: list[Path]) -> KnowledgeGraph:
+    graph = KnowledgeGraph()
+    graph.load_files(resources.ontology_files() + files)
+    return graph
+
+
+# --- reading the facts to compare ---------------------------------------------------------------
+
+def _name(kg: KnowledgeGraph, node: Node | None) -> str:
+    """A display name: English prefLabel or label, then untagged, then any; else the IRI's tail."""
+    if node is None:
+        return ""
+    labels = list(kg.graph.objects(node, SKOS.prefLabel)) + list(kg.graph.objects(node, RDFS.label))
+    ranked = sorted(labels, key=lambda lit: (
+        {"en": 0, None: 1}.get(getattr(lit, "language", None), 2), str(lit)))
+    if ranked:
+        return str(ranked[0])
+    text = str(node)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _int(value: Node | None) -> int | None:
+    return int(value) if value is not None else None
+
+
+@dataclass
+class _Engagement:
+    service: str
+    exporter: str
+    importer: str
+    iris: set[str] = field(default_factory=set)
+    home: set[str] = field(default_factory=set)
+    processing: set[str] = field(default_factory=set)
+    document: str = ""
+    line: int | None = None
+
+    @property
+    def countries(self) -> set[str]:
+        return self.processing or self.home
+
+
+@dataclass
+class _Snapshot:
+    kg: KnowledgeGraph
+    transfers: paths.TransferGraph
+    engagements: dict[tuple[str, str, str], _Engagement]
+    safeguards: dict[tuple[str, ...], dict[str, tuple[str, str, int | None]]]
+    lines: dict[tuple[str, str], tuple[str, str, str, int | None]]
+    durations: dict[tuple[str, ...], dict]
+
+    def name(self, iri: str) -> str:
+        return _name(self.kg, URIRef(iri))
+
+    def country(self, iri: str) -> paths.Country | None:
+        return self.transfers.countries.get(iri)
+
+    def customers(self, service: str) -> tuple[str, ...]:
+        controllers = self.kg.graph.objects(URIRef(service), URIRef(DPV + "hasDataController"))
+        return tuple(sorted(f"{_name(self.kg, c)} of {self.name(service)}" for c in controllers))
+
+    def hops(self, key: tuple[str, str, str]) -> dict[str, tuple[str, bool]]:
+        """Basis of the engagement's transfer to each country (gdprgraph.paths)."""
+        service, exporter, importer = key
+        found = {}
+        for data in (self.transfers.graph.get_edge_data(exporter, importer) or {}).values():
+            if data["service"] == service and data["relation"] == "engages":
+                found[data.get("country", "")] = (data["basis"], data["missing"])
+        return found
+
+
+def snapshot(kg: KnowledgeGraph) -> _Snapshot:
+    """The facts of one version that a diff compares, keyed so that the two versions line up."""
+    engagements: dict[tuple[str, str, str], _Engagement] = {}
+    for row in kg.query(queries.internal("diff-engagements").text):
+        key = (str(row.service), str(row.exporter), str(row.importer))
+        eng = engagements.setdefault(key, _Engagement(*key))
+        eng.iris.add(str(row.engagement))
+        if row.homeCountry is not None:
+            eng.home.add(str(row.homeCountry))
+        if row.processingCountry is not None:
+            eng.processing.add(str(row.processingCountry))
+        if row.document is not None and (eng.line is None or (_int(row.line) or 0) < eng.line):
+            eng.document, eng.line = str(row.document), _int(row.line)
+    safeguards: dict[tuple[str, ...], dict[str, tuple[str, str, int | None]]] = defaultdict(dict)
+    for row in kg.query(queries.internal("diff-safeguards").text):
+        holder = (str(row.service), "row", str(row.rowItem)) if row.rowItem is not None else \
+            (str(row.service), "engagement", str(row.exporter), str(row.importer))
+        safeguards[holder][str(row.instrument)] = (str(row.status or ""), str(row.document or ""), _int(row.line))
+    lines = {(str(r.service), str(r.item)): (str(r.section), str(r.status), str(r.document or ""), _int(r.line))
+             for r in kg.query(queries.internal("diff-template-lines").text)}
+    durations: dict[tuple[str, ...], dict] = {}
+    for row in kg.query(queries.internal("diff-durations").text):
+        key = (str(row.subject), str(row.item)) if str(row.kind) == "line" else (str(row.statement),)
+        entry = durations.setdefault(key, {"subject": str(row.subject), "what": str(row.item or row.data or ""),
+                                           "period": str(row.period or ""), "text": str(row.text or ""),
+                                           "events": set(), "document": str(row.document or ""),
+                                           "line": _int(row.line)})
+        if row.event is not None:
+            entry["events"].add(str(row.event))
+    return _Snapshot(kg, paths.build(kg), engagements, dict(safeguards), lines, durations)
+
+
+# --- comparing ----------------------------------------------------------------------------------
+
+def compare(old_kg: KnowledgeGraph, new_kg: KnowledgeGraph, old: str = "OLD", new: str = "NEW") -> DiffResult:
+    """Every change from the old graph to the new one, sorted by kind, service and subject."""
+    a, b = snapshot(old_kg), snapshot(new_kg)
+    changes = _subprocessor_changes(a, b) + _safeguard_changes(a, b) + _line_changes(a, b) + _duration_changes(a, b)
+    changes.sort(key=lambda c: (KIND_ORDER.index(c.kind), c.services, c.subject, c.description))
+    return DiffResult(old, new, changes)
+
+
+def diff(old: str, new: str) -> DiffResult:
+    """Load two versions (folders, files or git revisions) and compare them."""
+    return compare(load_version(old), load_version(new), old, new)
+
+
+def _where(snap: _Snapshot, countries: Iterable[str]) -> str:
+    return ", ".join(sorted(snap.name(c) for c in countries)) or "country not stated"
+
+
+def _is_third(snap: _Snapshot, country: str) -> bool:
+    known = snap.country(country)
+    return known is not None and not known.eea
+
+
+def _service_fields(snap: _Snapshot, service: str) -> dict:
+    return {"services": (snap.name(service),), "customers": snap.customers(service)}
+
+
+def _subprocessor_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
+    changes = []
+    removed = {k: e for k, e in a.engagements.items() if k not in b.engagements}
+    for key, eng in sorted(b.engagements.items()):
+        before = a.engagements.get(key)
+        old_countries = before.countries if before else set()
+        if before is None:
+            replaced = next((r for r in removed.values() if r.service == eng.service and r.iris & eng.iris), None)
+        else:
+            replaced = None
+        if before is not None and before.home == eng.home and before.processing == eng.processing:
+            continue
+        if replaced is not None:
+            old_countries = replaced.countries
+            del removed[(replaced.service, replaced.exporter, replaced.importer)]
+        new_third = sorted(c for c in eng.countries if _is_third(b, c) and c not in old_countries)
+        hops = b.hops(key)
+        bases = [hops.get(c, ("country unknown", True)) for c in (new_third or sorted(eng.countries))]
+        basis = "; ".join(sorted({text for text, _ in bases})) if bases else ""
+        org, where = b.name(eng.importer), _where(b, eng.countries)
+        if before is None and replaced is None:
+            kind, text, was = "subprocessor-added", f"new sub-processor {org} ({where})", ""
+        elif replaced is not None:
+            old_org = a.name(replaced.importer)
+            kind = "subprocessor-replaced"
+            text = f"{old_org} ({_where(a, replaced.countries)}) replaced by {org} ({where})"
+            was = f"{old_org} ({_where(a, replaced.countries)})"
+        else:
+            kind = "subprocessor-moved"
+            detail = []
+            if before.home != eng.home:
+                detail.append(f"country {_where(a, before.home)} -> {_where(b, eng.home)}")
+            if before.processing != eng.processing:
+                detail.append(f"country of processing {_where(a, before.processing)} -> {_where(b, eng.processing)}")
+            text, was = f"{org} moved: {'; '.join(detail)}", _where(a, before.countries)
+        changes.append(Change(
+            kind, org, text, was, where, **_service_fields(b, eng.service), document=eng.document, line=eng.line,
+            new_third_country_transfer=bool(new_third), countries=tuple(sorted(b.name(c) for c in eng.countries)),
+            basis=basis, has_basis=(not any(m for _, m in bases)) if new_third else None, needs_action=True))
+    for eng in removed.values():
+        org = a.name(eng.importer)
+        changes.append(Change(
+            "subprocessor-removed", org, f"sub-processor {org} ({_where(a, eng.countries)}) removed",
+            _where(a, eng.countries), "", **_service_fields(a, eng.service), document=eng.document,
+            line=eng.line, source_version="old", countries=tuple(sorted(a.name(c) for c in eng.countries))))
+    return changes
+
+
+def _holder_name(snap: _Snapshot, holder: tuple[str, ...]) -> str:
+    if holder[1] == "row":
+        return f"row '{snap.name(holder[2])}'"
+    return f"engagement of {snap.name(holder[3])} by {snap.name(holder[2])}"
+
+
+def _safeguard_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
+    changes = []
+    in_place = GG + "SafeguardInPlace"
+    for holder in sorted(set(a.safeguards) | set(b.safeguards)):
+        before, after = a.safeguards.get(holder, {}), b.safeguards.get(holder, {})
+        for instrument in sorted(set(before) | set(after)):
+            old, new = before.get(instrument), after.get(instrument)
+            if old is not None and new is not None and old[0] == new[0]:
+                continue
+            snap = b if new is not None else a
+            status_before = a.name(old[0]) if old else ""
+            status_after = b.name(new[0]) if new else ""
+            what = f"{snap.name(instrument)} on the {_holder_name(snap, holder)}"
+            if old is None:
+                kind, text = "safeguard-added", f"{what} added ({status_after})"
+            elif new is None:
+                kind, text = "safeguard-removed", f"{what} removed (was {status_before})"
+            elif new[0] == in_place:
+                kind, text = "safeguard-strengthened", f"{what}: {status_before} -> {status_after}"
+            else:
+                kind, text = "safeguard-weakened", f"{what}: {status_before} -> {status_after}"
+            document, line = (new or old)[1:]
+            changes.append(Change(
+                kind, snap.name(instrument), text, status_before, status_after, **_service_fields(snap, holder[0]),
+                document=document, line=line, source_version="new" if new else "old",
+                needs_action=kind in ("safeguard-removed", "safeguard-weakened")))
+    return changes
+
+
+def _line_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
+    changes = []
+    for key in sorted(set(a.lines) | set(b.lines)):
+        old, new = a.lines.get(key), b.lines.get(key)
+        old_status = old[1] if old else ""
+        new_status = new[1] if new else ""
+        if old_status == new_status:
+            continue
+        snap = b if new else a
+        section, _, document, line = new or old
+        item = snap.name(key[1])
+        words_before = STATUS_WORDS.get(old_status, "absent")
+        words_after = STATUS_WORDS.get(new_status, "absent")
+        text = f"{SECTION_WORDS.get(section, 'line')} '{item}': {words_before} -> {words_after}"
+        changes.append(Change(
+            "line-flipped", item, text, words_before, words_after, **_service_fields(snap, key[0]),
+            document=document, line=line, source_version="new" if new else "old",
+            needs_action=new_status == GG + "DeclaredYes"))
+    return changes
+
+
+def _duration_words(snap: _Snapshot, entry: dict) -> str:
+    parts = [p for p in (entry["period"], entry["text"]) if p]
+    events = sorted(snap.name(e) for e in entry["events"])
+    text = " / ".join(dict.fromkeys(parts)) or "no period stated"
+    return text + (f" (from or until: {'; '.join(events)})" if events else "")
+
+
+def _duration_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
+    changes = []
+    for key in sorted(set(a.durations) | set(b.durations), key=str):
+        old, new = a.durations.get(key), b.durations.get(key)
+        same = old and new and all(old[f] == new[f] for f in ("period", "text", "events"))
+        if same:
+            continue
+        snap, entry = (b, new) if new else (a, old)
+        what = snap.name(entry["what"]) if entry["what"] else "personal data"
+        subject = snap.name(entry["subject"])
+        label = f"retention of '{what}' ({subject})"
+        before = _duration_words(a, old) if old else ""
+        after = _duration_words(b, new) if new else ""
+        if old is None:
+            kind, text = "retention-added", f"{label} added: {after}"
+        elif new is None:
+            kind, text = "retention-removed", f"{label} removed (was {before})"
+        else:
+            kind, text = "retention-changed", f"{label}: {before} -> {after}"
+        is_service = (URIRef(entry["subject"]), None, URIRef(DPV + "Service")) in snap.kg.graph
+        fields = _service_fields(snap, entry["subject"]) if is_service else {}
+        changes.append(Change(kind, what, text, before, after, **fields, document=entry["document"],
+                              line=entry["line"], source_version="new" if new else "old"))
+    return changes
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+def as_json(result: DiffResult) -> str:
+    """Stable JSON: sorted keys, changes in a fixed order."""
+    body = {
+        "old": result.old, "new": result.new, "needs_action": result.needs_action,
+        "services": result.services(),
+        "changes": [{**asdict(c), "source": c.source} for c in result.changes],
+    }
+    return json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def _transfer_words(change: Change) -> str:
+    if not change.new_third_country_transfer:
+        return ""
+    if change.has_basis:
+        return f"NEW transfer outside the EU/EEA, basis: {change.basis}"
+    return f"NEW transfer outside the EU/EEA WITHOUT a Chapter V basis ({change.basis})"
+
+
+def as_text(result: DiffResult) -> str:
+    """One block per change: what, for which services, the transfer, the source."""
+    if not result.changes:
+        return f"No change between {result.old} and {result.new}."
+    acting = sum(c.needs_action for c in result.changes)
+    lines = [f"{len(result.changes)} change(s) between {result.old} and {result.new}; "
+             f"{acting} need action (Art. 28(2): tell the customers, who may object)."]
+    for change in result.changes:
+        flag = "!! " if change.needs_action else "   "
+        lines.append(f"{flag}[{change.kind}] {change.description}")
+        if change.services:
+            lines.append(f"     services: {'; '.join(change.services)}")
+            lines.append(f"     notify: {'; '.join(change.customers) or 'the controllers'}")
+        if change.new_third_country_transfer:
+            lines.append(f"     {_transfer_words(change)}")
+        if change.source:
+            lines.append(f"     source: {change.source}")
+    return "\n".join(lines)
+
+
+def _plain(change: Change) -> str:
+    """A change in the words of a notice to customers."""
+    if change.kind == "subprocessor-added":
+        text = f"We intend to engage **{change.subject}** ({change.after}) as a new sub-processor."
+    elif change.kind == "subprocessor-replaced":
+        text = f"We intend to replace {change.before} by **{change.subject}** ({change.after}) as sub-processor."
+    elif change.kind == "subprocessor-moved":
+        text = f"Sub-processor **{change.subject}** will process your data in {change.after} " \
+               f"(previously {change.before})."
+    elif change.kind == "subprocessor-removed":
+        text = f"We no longer engage **{change.subject}** ({change.before}) as sub-processor."
+    elif change.kind.startswith("safeguard"):
+        text = f"Transfer safeguard: {change.description}."
+    elif change.kind == "line-flipped":
+        text = f"Description of processing, {change.description}."
+    else:
+        text = f"Retention: {change.description}."
+    if change.new_third_country_transfer:
+        if change.has_basis:
+            text += f" Your data will be transferred outside the EU/EEA ({', '.join(change.countries)}) " \
+                    f"under: {change.basis}."
+        else:
+            text += f" Your data will be transferred outside the EU/EEA ({', '.join(change.countries)}) " \
+                    f"**without a Chapter V safeguard in place** ({change.basis})."
+    if change.source:
+        text += f" _Source: {change.source}._"
+    return text
+
+
+def as_markdown(result: DiffResult) -> str:
+    """A notice ready to send: per service, the intended changes, the right to object, the sources."""
+    lines = ["# Notice of changes to the processing of your personal data (Article 28 GDPR)", ""]
+    if not result.changes:
+        return "\n".join([*lines, f"No change between {result.old} and {result.new}."])
+    lines += [f"Compared: `{result.old}` -> `{result.new}`.", ""]
+    by_service: dict[str, list[Change]] = defaultdict(list)
+    for change in result.changes:
+        for service in change.services or ("",):
+            by_service[service].append(change)
+    for service in sorted(by_service, key=lambda s: (s == "", s)):
+        changes = by_service[service]
+        if service:
+            customers = sorted({c for ch in changes for c in ch.customers if c.endswith(f" of {service}")})
+            lines += [f"## {service}", "", f"To: {', '.join(customers) or 'the controller'} (controller).", ""]
+        else:
+            lines += ["## Other changes (policies not tied to one service)", ""]
+        lines += [f"- {_plain(c)}" for c in changes]
+        lines.append("")
+        if service and any(c.needs_action for c in changes):
+            lines += ["**Your right to object.** Under Article 28(2) GDPR you are informed of these intended "
+                      "changes before they take effect and may object to them. Please send any objection to "
+                      "your usual contact within the period set in your contract.", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render(result: DiffResult, fmt: str = "text") -> str:
+    """The result in one of FORMATS."""
+    if fmt == "json":
+        return as_json(result)
+    if fmt == "markdown":
+        return as_markdown(result)
+    return as_text(result)

@@ -1,0 +1,69 @@
+"""The whole graph in a machine format: Turtle, JSON-LD (with our fixed @context) or N-Triples.
+
+The same graph gives the same text: blank nodes are relabelled canonically, N-Triples lines are
+sorted, JSON-LD nodes are sorted by @id and their values by their JSON text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import rdflib
+from rdflib import BNode
+from rdflib.compare import to_canonical_graph
+
+from . import resources
+
+GRAPH_FORMATS = ("turtle", "jsonld", "nt")
+
+
+def context() -> dict[str, str]:
+    """Our prefixes, as the JSON-LD @context kept in ontology/context.jsonld."""
+    data = json.loads(resources.jsonld_context().read_text(encoding="utf-8"))
+    return dict(data["@context"])
+
+
+def _canonical(graph: rdflib.Graph) -> rdflib.Graph:
+    """The graph with blank nodes named from their content (only when it has blank nodes)."""
+    prefixes = context()
+    if any(isinstance(term, BNode) for triple in graph for term in triple):
+        canonical = rdflib.Graph()
+        canonical += to_canonical_graph(graph)
+    else:
+        canonical = rdflib.Graph()
+        canonical += graph
+    for prefix, namespace in prefixes.items():
+        canonical.bind(prefix, namespace, override=True, replace=True)
+    return canonical
+
+
+def _sort_values(value: Any, key: str = "") -> Any:
+    """JSON-LD with every unordered array sorted (@list arrays keep their order)."""
+    if isinstance(value, dict):
+        return {k: _sort_values(v, k) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        items = [_sort_values(v) for v in value]
+        if key == "@list":
+            return items
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+def serialize(graph: rdflib.Graph, fmt: str) -> str:
+    """The graph as text in one of GRAPH_FORMATS, the same text for the same graph."""
+    if fmt not in GRAPH_FORMATS:
+        raise ValueError(f"unknown graph format {fmt!r}")
+    canonical = _canonical(graph)
+    if fmt == "nt":
+        lines = sorted(line for line in canonical.serialize(format="nt").splitlines() if line.strip())
+        return "\n".join(lines) + "\n"
+    if fmt == "turtle":
+        return canonical.serialize(format="turtle")
+    prefixes = context()
+    document = json.loads(canonical.serialize(format="json-ld", context=prefixes, auto_compact=False))
+    nodes = document.get("@graph", [document] if "@id" in document else [])
+    nodes = [{k: v for k, v in node.items() if k != "@context"} for node in nodes]
+    body = sorted((_sort_values(node) for node in nodes), key=lambda n: (str(n.get("@id", "")),
+                                                                          json.dumps(n, sort_keys=True)))
+    return json.dumps({"@context": prefixes, "@graph": body}, ensure_ascii=False, indent=2) + "\n"
