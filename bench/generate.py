@@ -139,6 +139,24 @@ class Estate:
         self.items = template_items()
         self.add = self.g.add
 
+    # ------------------------------------------------------------------ documents
+    def document(self, key: str, title: str, file: str, publisher: URIRef, sections: list[str]) -> list[URIRef]:
+        """A source document with its numbered sections; returns the section IRIs."""
+        doc = DOC[key]
+        self.add((doc, RDF.type, GG.SourceDocument))
+        self.add((doc, DCTERMS.title, Literal(title, lang="en")))
+        self.add((doc, GG.sourceFile, Literal(file)))
+        self.add((doc, DCTERMS.publisher, publisher))
+        out = []
+        for number, section_title in enumerate(sections, 1):
+            section = DOC[f"{key}-s{number}"]
+            self.add((section, RDF.type, GG.DocumentSection))
+            self.add((section, DCTERMS.isPartOf, doc))
+            self.add((section, GG.sectionNumber, Literal(str(number))))
+            self.add((section, DCTERMS.title, Literal(section_title, lang="en")))
+            out.append(section)
+        return out
+
     # ------------------------------------------------------------------ organisations
     def processors(self) -> list[URIRef]:
         out = []
@@ -147,15 +165,8 @@ class Estate:
             self.add((org, RDF.type, DPV.Organisation))
             self.add((org, SKOS.prefLabel, Literal(name)))
             self.add((org, DPV.hasCountry, LOC[country]))
-            doc, section = DOC[f"{key}-contact"], DOC[f"{key}-contact-s1"]
-            self.add((doc, RDF.type, GG.SourceDocument))
-            self.add((doc, DCTERMS.title, Literal(f"{name}: data protection contact", lang="en")))
-            self.add((doc, GG.sourceFile, Literal(f"{key}.contact.en.txt")))
-            self.add((doc, DCTERMS.publisher, org))
-            self.add((section, RDF.type, GG.DocumentSection))
-            self.add((section, DCTERMS.isPartOf, doc))
-            self.add((section, GG.sectionNumber, Literal("1")))
-            self.add((section, DCTERMS.title, Literal("Contact", lang="en")))
+            [section] = self.document(f"{key}-contact", f"{name}: data protection contact",
+                                      f"{key}.contact.en.txt", org, ["Contact"])
             email = f"privacy@{key}.example"
             contact = self.sourced(DAT[f"{key}-contact"], GG.ContactPoint, org, section, 3, f"Write to {email}")
             self.add((contact, GG.email, Literal(email)))
@@ -246,18 +257,8 @@ class Estate:
         key = f"s{i:05d}"
         name = f"{rng.choice(SERVICE_WORDS[0])} {rng.choice(SERVICE_WORDS[1])} {i}"
         svc, doc = SVC[key], DOC[key]
-        self.add((doc, RDF.type, GG.SourceDocument))
-        self.add((doc, DCTERMS.title, Literal(f"Article 28 description: {name}", lang="en")))
-        self.add((doc, GG.sourceFile, Literal(f"{key}.art28.en.txt")))
-        self.add((doc, DCTERMS.publisher, processor))
-        sections = []
-        for number, title in enumerate(SECTIONS, 1):
-            section = DOC[f"{key}-s{number}"]
-            self.add((section, RDF.type, GG.DocumentSection))
-            self.add((section, DCTERMS.isPartOf, doc))
-            self.add((section, GG.sectionNumber, Literal(str(number))))
-            self.add((section, DCTERMS.title, Literal(title, lang="en")))
-            sections.append(section)
+        sections = self.document(key, f"Article 28 description: {name}", f"{key}.art28.en.txt", processor,
+                                 list(SECTIONS))
         self.add((svc, RDF.type, DPV.Service))
         self.add((svc, SKOS.prefLabel, Literal(name, lang="en")))
         self.add((svc, GG.describedIn, doc))
@@ -361,18 +362,8 @@ class Estate:
         rng = self.rng
         key = f"p{j:04d}"
         doc, policy = DOC[key], DAT[f"{key}-policy"]
-        self.add((doc, RDF.type, GG.SourceDocument))
-        self.add((doc, DCTERMS.title, Literal(f"Privacy policy {j}", lang="en")))
-        self.add((doc, GG.sourceFile, Literal(f"{key}.policy.en.txt")))
-        self.add((doc, DCTERMS.publisher, controller))
-        sections = []
-        for number, title in enumerate(["Purposes and legal bases", "Retention"], 1):
-            section = DOC[f"{key}-s{number}"]
-            self.add((section, RDF.type, GG.DocumentSection))
-            self.add((section, DCTERMS.isPartOf, doc))
-            self.add((section, GG.sectionNumber, Literal(str(number))))
-            self.add((section, DCTERMS.title, Literal(title, lang="en")))
-            sections.append(section)
+        sections = self.document(key, f"Privacy policy {j}", f"{key}.policy.en.txt", controller,
+                                 ["Purposes and legal bases", "Retention"])
         self.add((policy, RDF.type, GG.PrivacyPolicy))
         self.add((policy, SKOS.prefLabel, Literal(f"Privacy policy {j}", lang="en")))
         self.add((policy, GG.describedIn, doc))
