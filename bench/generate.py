@@ -88,7 +88,7 @@ DATA_CATEGORIES = [("identification", "Identification data", PD.Identifying),
                    ("usage", "Usage data", PD.UsageHistory),
                    ("location", "Location data", PD.Location)]
 PERIODS = [("P1Y", "one year"), ("P3Y", "three years"), ("P5Y", "five years"), ("P6M", "six months"),
-           ("P10Y", "ten years"), ("P13M", "thirteen months")]
+           ("P10Y", "ten years"), ("P1Y1M", "thirteen months")]
 
 
 @dataclass

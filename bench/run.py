@@ -1,27 +1,39 @@
-"""Benchmark the gdprgraph steps on generated estates and print a table (seconds, peak memory).
+"""Benchmark gdprgraph on generated estates: the fast default against the plain stack, one table.
 
-Each step runs in its own process, so that a step can be cut at a time limit (reported as
-"> limit") and its peak memory measured alone. Today every step runs on the plain stack (rdflib
-in-memory + owlrl + pyshacl), which is the baseline later engines are compared with.
+For each estate size the script generates a seeded estate (bench/generate.py), then measures:
 
-    .venv/bin/python bench/run.py --services 100 1000 --limit 120
+- **fast**: the default engine (Oxigraph in memory; in-store OWL 2 RL rules; shapes compiled to
+  SPARQL), every step in one process: load, inference, validation, each catalog query, transfer
+  paths, the map; the *main job* is load + inference + validation + every query + paths.
+- **warm**: a persistent store (``oxigraph:PATH``) built once, then reopened: the median of 21
+  ``query`` and 21 ``impact`` calls, and an incremental re-validation after one service changes.
+- **plain**: the same steps on the plain stack (rdflib in memory, owlrl, pyshacl), each in its own
+  process cut at ``--limit`` seconds (reported as "> limit"); for the sizes in ``--baseline``.
+
+Peak memory is the largest resident size of a step's process. Long runs print progress to stderr.
+
+    .venv/bin/python bench/run.py --services 100 1000 10000 --baseline 100 1000 10000 --limit 60
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from importlib import metadata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-STEPS = ("load", "closure", "validate", "queries", "paths", "map")
+PLAIN_STEPS = ("load", "inference", "validate", "queries", "paths", "map")
+MAIN_JOB = ("load", "inference", "validate", "queries", "paths")
 
 
 def estate_files(estate: Path) -> list[Path]:
@@ -30,47 +42,14 @@ def estate_files(estate: Path) -> list[Path]:
             ROOT / "data" / "reference" / "countries-and-adequacy.ttl"]
 
 
-def run_step(step: str, estate: Path) -> dict[str, object]:
-    """Run one step in this process and return its measures."""
-    sys.path.insert(0, str(ROOT))
-    from gdprgraph import Workspace, reason
-    from gdprgraph import paths as transfer_paths
-    from gdprgraph import validate as validation
-    from gdprgraph.queries import catalog
-    from gdprgraph.viz import MapSelection, render_map
-
+def _timed(action) -> tuple[float, object]:
     started = time.perf_counter()
-    ws = Workspace(estate_files(estate))
-    loaded = time.perf_counter()
-    result: dict[str, object] = {"triples": len(ws.asserted), "load": loaded - started}
-    if step == "closure":
-        result["seconds"] = _timed(lambda: reason.infer(ws.asserted))
-    elif step == "validate":
-        result["seconds"] = _timed(lambda: validation.validate(ws.asserted))
-    elif step == "queries":
-        params = _params(ws)
-        timings = {}
-        for name, query in catalog().items():
-            if query.inference != "none":
-                continue  # needs the closure: measured with the closure step's engine later
-            given = {p.name: params[p.kind] for p in query.parameters if not p.optional and p.kind in params}
-            timings[name] = _timed(lambda n=name, g=given: ws.run(n, g))
-        result["queries"] = timings
-        result["seconds"] = sum(timings.values())
-    elif step == "paths":
-        result["seconds"] = _timed(lambda: transfer_paths.transfer_paths(transfer_paths.build(ws.asserted)))
-    elif step == "map":
-        result["seconds"] = _timed(lambda: render_map(ws, MapSelection(third_countries_only=True)))
-    else:
-        result["seconds"] = result["load"]
-    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return result
+    value = action()
+    return time.perf_counter() - started, value
 
 
-def _timed(action) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _params(ws) -> dict[str, str]:
@@ -80,67 +59,219 @@ def _params(ws) -> dict[str, str]:
            "ORDER BY ?o LIMIT 1")
     return {"service": str(next(iter(ws.asserted.query(first)))[0]),
             "organisation": str(next(iter(ws.asserted.query(org)))[0]),
-            "data-category": "https://w3id.org/dpv#PersonalData"}
+            "data-category": "personal data"}
 
 
-def measure(step: str, estate: Path, limit: float) -> dict[str, object]:
-    """Run a step in a child process, cut at ``limit`` seconds."""
-    command = [sys.executable, str(Path(__file__)), "--step", step, "--estate", str(estate)]
+def _run_queries(ws) -> dict[str, float]:
+    from gdprgraph.queries import catalog
+
+    params = _params(ws)
+    timings = {}
+    for name, query in catalog().items():
+        given = {p.name: params[p.kind] for p in query.parameters if not p.optional and p.kind in params}
+        timings[name], _ = _timed(lambda n=name, g=given: ws.run(n, g))
+    return timings
+
+
+def step_fast(estate: Path) -> dict[str, object]:
+    """Every step of the main job on the default engine, in this process."""
+    from gdprgraph import Workspace
+    from gdprgraph import paths as transfer_paths
+    from gdprgraph import validate as validation
+    from gdprgraph.viz import MapSelection, render_map
+
+    out: dict[str, object] = {}
+    out["load"], ws = _timed(lambda: Workspace(estate_files(estate), store="oxigraph"))
+    out["triples"] = len(ws.asserted)
+    out["inference"], _ = _timed(lambda: ws.inferred)
+    out["inferred_triples"] = len(ws.inferred)
+    out["validate"], report = _timed(lambda: validation.validate(ws))
+    out["findings"] = len(report.findings)
+    out["per_query"] = _run_queries(ws)
+    out["queries"] = sum(out["per_query"].values())
+    out["paths"], _ = _timed(lambda: transfer_paths.transfer_paths(transfer_paths.build(ws.asserted)))
+    out["map"], _ = _timed(lambda: render_map(ws, MapSelection(third_countries_only=True)))
+    out["rss_mb"] = _rss_mb()
+    return out
+
+
+def step_warm(estate: Path, store_dir: Path) -> dict[str, object]:
+    """A persistent store built once and reopened; warm query, impact and incremental re-validation."""
+    from gdprgraph import Workspace
+    from gdprgraph import impact as impacts
+    from gdprgraph import incremental
+    from gdprgraph import validate as validation
+    from gdprgraph.load import publish
+    from rdflib import URIRef
+
+    spec = f"oxigraph:{store_dir}"
+    out: dict[str, object] = {}
+    out["build"], _ = _timed(lambda: publish(estate_files(estate), spec))
+    out["reopen"], ws = _timed(lambda: Workspace(estate_files(estate), store=spec))
+    params = _params(ws)
+    query_times = [_timed(lambda: ws.run("services-using", {"org": params["organisation"]}))[0] for _ in range(21)]
+    impact_times = [_timed(lambda: impacts.impact(ws, params["organisation"]))[0] for _ in range(21)]
+    out["query_median"] = statistics.median(query_times)
+    out["impact_median"] = statistics.median(impact_times)
+    report = validation.validate(ws)
+    service = URIRef(params["service"])
+    change = incremental.Change()
+    for line, _, _ in list(ws.asserted.triples((None, URIRef(GG + "about"), service)))[:2]:
+        for triple in ws.asserted.triples((line, URIRef(GG + "status"), None)):
+            change.removed.add(triple)
+            change.added.add((line, triple[1], URIRef(GG + "NotStated")))
+    out["change_triples"] = len(change.removed) + len(change.added)
+    out["incremental"], _ = _timed(lambda: incremental.revalidate(ws.asserted, report, change))
+    out["rss_mb"] = _rss_mb()
+    return out
+
+
+GG = "https://w3id.org/gdprgraph/ontology#"
+
+
+def step_plain(step: str, estate: Path) -> dict[str, object]:
+    """One step on the plain stack (rdflib in memory, owlrl, pyshacl), in this process."""
+    from gdprgraph import Workspace, reason
+    from gdprgraph import paths as transfer_paths
+    from gdprgraph import validate as validation
+    from gdprgraph.viz import MapSelection, render_map
+
+    load_time, ws = _timed(lambda: Workspace(estate_files(estate), store="memory"))
+    out: dict[str, object] = {"triples": len(ws.asserted)}
+    actions = {
+        "load": lambda: None,
+        "inference": lambda: reason.infer(ws.asserted),
+        "validate": lambda: validation.validate(ws.asserted, engine="pyshacl"),
+        "queries": lambda: _run_queries(ws),
+        "paths": lambda: transfer_paths.transfer_paths(transfer_paths.build(ws.asserted)),
+        "map": lambda: render_map(ws, MapSelection(third_countries_only=True)),
+    }
+    seconds, _ = _timed(actions[step])
+    out["seconds"] = load_time if step == "load" else seconds
+    out["rss_mb"] = _rss_mb()
+    return out
+
+
+def child(args: list[str], limit: float) -> dict[str, object] | None:
+    """Run this script as a child process for one step, cut at ``limit`` seconds."""
+    command = [sys.executable, str(Path(__file__)), *args]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=limit, check=True)
     except subprocess.TimeoutExpired:
-        return {"seconds": None}
+        return None
     except subprocess.CalledProcessError as err:
-        return {"seconds": None, "error": err.stderr.strip().splitlines()[-1:]}
+        tail = (err.stderr.strip().splitlines() or ["?"])[-1]
+        print(f"    step failed: {tail}", file=sys.stderr)
+        return {"error": tail}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def cell(value: object, limit: float) -> str:
+def seconds(value: object, limit: float | None = None) -> str:
     if value is None:
-        return f"> {limit:.0f} s"
-    return f"{value:.2f} s" if isinstance(value, float) else str(value)
+        return f"> {limit:.0f} s" if limit else "-"
+    if isinstance(value, float):
+        return f"{value * 1000:.0f} ms" if value < 0.1 else f"{value:.2f} s"
+    return str(value)
+
+
+def versions() -> str:
+    names = ("rdflib", "pyoxigraph", "owlrl", "pyshacl", "networkx", "pyvis")
+    return ", ".join(f"{n} {metadata.version(n)}" for n in names)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--services", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument("--limit", type=float, default=120.0, help="seconds before a step is cut")
+    parser.add_argument("--services", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--baseline", type=int, nargs="*", default=[100, 1000, 10000],
+                        help="sizes also measured on the plain stack")
+    parser.add_argument("--limit", type=float, default=60.0, help="seconds before a plain-stack step is cut")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
+    parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--estate", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--store-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
     if args.step:
-        print(json.dumps(run_step(args.step, args.estate)))
+        if args.step == "fast":
+            result = step_fast(args.estate)
+        elif args.step == "warm":
+            result = step_warm(args.estate, args.store_dir)
+        else:
+            result = step_plain(args.step, args.estate)
+        print(json.dumps(result))
         return 0
 
     sys.path.insert(0, str(HERE))
     from generate import generate, serialize
 
-    print(f"# gdprgraph benchmark: plain stack (rdflib in-memory + owlrl + pyshacl), limit {args.limit:.0f} s")
-    print(f"# {platform.platform()}, Python {platform.python_version()}")
-    header = ["services", "triples", *STEPS, "peak memory"]
+    print(f"# gdprgraph benchmark, seed {args.seed}; plain-stack steps cut at {args.limit:.0f} s")
+    print(f"# {platform.platform()}, Python {platform.python_version()}; {versions()}")
+    print()
+    header = ["services", "triples", "engine", *PLAIN_STEPS, "main job", "peak memory"]
     print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    print("|" + "---|" * len(header), flush=True)
+    details: list[str] = []
+    scaling: list[tuple[int, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.services:
             estate = Path(tmp) / f"estate-{n}.nt"
-            print(f"... generating {n} services", file=sys.stderr, flush=True)
+            print(f"... {n} services: generating", file=sys.stderr, flush=True)
             serialize(generate(n, args.seed), estate)
-            row: list[str] = [str(n)]
-            measures = {}
-            for step in STEPS:
-                print(f"... {n} services: {step}", file=sys.stderr, flush=True)
-                measures[step] = measure(step, estate, args.limit)
-            row.append(str(measures["load"].get("triples", "?")))
-            row += [cell(measures[step].get("seconds"), args.limit) for step in STEPS]
-            peak = max((m.get("rss_mb", 0) for m in measures.values()), default=0)
-            row.append(f"{peak:.0f} MB")
-            print("| " + " | ".join(row) + " |", flush=True)
-            queries = measures["queries"].get("queries")
-            if queries:
-                detail = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in sorted(queries.items()))
-                print(f"|   queries at {n}: {detail} |", flush=True)
+            print(f"... {n} services: fast engine", file=sys.stderr, flush=True)
+            fast = child(["--step", "fast", "--estate", str(estate)], 3600) or {}
+            if "error" in fast or not fast:
+                print(f"| {n} | ? | fast | failed: {fast.get('error', 'timeout')} |", flush=True)
+                continue
+            main_job = sum(fast[s] for s in MAIN_JOB)
+            scaling.append((int(fast["triples"]), main_job))
+            print("| " + " | ".join([str(n), str(fast["triples"]), "fast", *(seconds(fast[s]) for s in PLAIN_STEPS),
+                                     seconds(main_job), f"{fast['rss_mb']:.0f} MB"]) + " |", flush=True)
+            details.append(f"- {n} services, fast: {fast['inferred_triples']} triples with inference, "
+                           f"{fast['findings']} findings; queries: " + ", ".join(
+                               f"{q} {seconds(t)}" for q, t in sorted(fast["per_query"].items())))
+            print(f"... {n} services: warm store", file=sys.stderr, flush=True)
+            warm = child(["--step", "warm", "--estate", str(estate), "--store-dir", str(Path(tmp) / f"store-{n}")],
+                         3600) or {}
+            if "error" not in warm and warm:
+                details.append(
+                    f"- {n} services, warm `oxigraph:PATH` store: built in {seconds(warm['build'])}, reopened in "
+                    f"{seconds(warm['reopen'])}; median of 21: query {seconds(warm['query_median'])}, impact "
+                    f"{seconds(warm['impact_median'])}; incremental re-validation after one service changes "
+                    f"({warm['change_triples']} triples): {seconds(warm['incremental'])}; "
+                    f"peak memory {warm['rss_mb']:.0f} MB")
+            if n not in args.baseline:
+                continue
+            plain: dict[str, dict | None] = {}
+            for step in PLAIN_STEPS:
+                print(f"... {n} services: plain stack, {step}", file=sys.stderr, flush=True)
+                plain[step] = child(["--step", step, "--estate", str(estate)], args.limit)
+            cells = [seconds((plain[s] or {}).get("seconds"), args.limit) for s in PLAIN_STEPS]
+            measured = [(plain[s] or {}).get("seconds") for s in MAIN_JOB]
+            total = sum(m if m is not None else args.limit for m in measured)
+            cut = any(m is None for m in measured)
+            peak = max(((p or {}).get("rss_mb", 0) for p in plain.values()), default=0)
+            print("| " + " | ".join([str(n), str(fast["triples"]), "plain", *cells,
+                                     ("> " if cut else "") + seconds(total), f"{peak:.0f} MB"]) + " |")
+            ratio = total / main_job
+            print(f"| {n} | | ratio | " + " | ".join(
+                _ratio(plain[s], fast[s], args.limit) for s in PLAIN_STEPS) +
+                f" | {'> ' if cut else ''}{ratio:.0f}x | |", flush=True)
+    print()
+    for line in details:
+        print(line)
+    if len(scaling) >= 2:
+        print()
+        for (t1, s1), (t2, s2) in zip(scaling, scaling[1:], strict=False):
+            exponent = math.log(s2 / s1) / math.log(t2 / t1)
+            print(f"- main job scaling from {t1} to {t2} triples: time ~ triples^{exponent:.2f}")
     return 0
+
+
+def _ratio(plain: dict | None, fast: float, limit: float) -> str:
+    value = (plain or {}).get("seconds")
+    if value is None:
+        return f"> {limit / fast:.0f}x" if fast else "-"
+    return f"{value / fast:.0f}x" if fast else "-"
 
 
 if __name__ == "__main__":

@@ -20,9 +20,11 @@ from . import queries, render, viz
 from . import validate as validation
 from .describe import as_text, describe
 from .errors import GdprGraphError, InputError, NoMatchError
+from .load import publish
 from .output import write_atomic
 from .queries import QueryResult
 from .report import render_report
+from .store import store_spec
 from .workspace import Workspace
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_BAD_INPUT = 0, 1, 2
@@ -39,8 +41,22 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     return params
 
 
+def workspace(args: argparse.Namespace) -> Workspace:
+    """The graph a command works on: its data files (or data/) in the chosen store."""
+    return Workspace(getattr(args, "files", None) or None, store=getattr(args, "store", None))
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    ws = Workspace(args.files or None)
+    spec = store_spec(args.store)
+    if spec.startswith(("sparql:", "oxigraph:")):
+        graphs = publish(args.files or None, spec)
+        state = "built and loaded" if graphs.rebuilt else "already up to date"
+        print(f"{spec}: {state}: {len(graphs.asserted)} asserted triples, "
+              f"{len(graphs.infer())} with inference")
+        if not args.out:
+            return EXIT_OK
+    args.out = args.out or "out/graph.ttl"
+    ws = workspace(args)
     graph = ws.inferred if args.inferred else ws.asserted
     counts = ws.class_counts()
     print(f"loaded {len(ws.asserted.sources)} files: {len(ws.asserted)} asserted triples")
@@ -66,7 +82,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.name:
         raise InputError("query needs a NAME (or --list)")
-    ws = Workspace(args.files or None)
+    ws = workspace(args)
     result = ws.run(args.name, parse_params(args.param))
     if args.columns:
         wanted = [c.strip() for c in args.columns.split(",") if c.strip()]
@@ -74,7 +90,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         if unknown:
             raise InputError(f"no column {', '.join(unknown)}; columns: {', '.join(result.columns)}")
         result.columns = wanted
-    print(render.render(result, args.format, ws.asserted.graph.namespace_manager))
+    print(render.render(result, args.format, ws.asserted.namespace_manager))
     if queries.get(args.name).expect_empty:
         return EXIT_NO_MATCH if result.rows else EXIT_OK
     if not result.rows:
@@ -92,14 +108,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    ws = Workspace(args.files or None)
+    ws = workspace(args)
     print(as_text(describe(ws, args.name)))
     return EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    ws = Workspace(args.files or None)
-    report = validation.validate(ws.asserted, inference=args.inference)
+    ws = workspace(args)
+    report = validation.validate(ws, inference=args.inference, engine=args.engine)
     minimum = validation.Severity.parse(args.severity)
     if args.format == "json":
         print(validation.as_json(report, minimum))
@@ -117,7 +133,7 @@ def print_table(columns: list[str], rows: list[list[object]], fmt: str) -> None:
 
 
 def cmd_impact(args: argparse.Namespace) -> int:
-    ws = Workspace(args.files or None)
+    ws = workspace(args)
     result = impacts.impact(ws, args.org)
     if args.format == "json":
         print(json.dumps({"summary": result.summary(), **asdict(result)}, ensure_ascii=False, indent=2))
@@ -129,7 +145,7 @@ def cmd_impact(args: argparse.Namespace) -> int:
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
-    ws = Workspace(args.files or None)
+    ws = workspace(args)
     service = str(ws.resolve(args.source, "service")) if args.source else None
     to = args.to
     if to not in ("third-countries", "all"):
@@ -147,7 +163,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
 
 def cmd_concentration(args: argparse.Namespace) -> int:
-    ws = Workspace(args.files or None)
+    ws = workspace(args)
     ranked = transfer_paths.concentration(transfer_paths.build(ws.asserted))[: args.top]
     if args.format == "json":
         print(json.dumps({"organisations": [
@@ -162,7 +178,7 @@ def cmd_concentration(args: argparse.Namespace) -> int:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    ws = Workspace(args.files or None)
+    ws = workspace(args)
     selection = viz.MapSelection(third_countries_only=args.third_countries_only, show_data=args.show_data)
     if args.focus:
         selection.focus = str(ws.resolve(args.focus, "organisation"))
@@ -178,7 +194,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    ws = Workspace(args.files or None)
+    ws = workspace(args)
     path = write_atomic(args.out, render_report(ws, map_href=args.map or None))
     print(f"wrote {path}")
     return EXIT_OK
@@ -243,7 +259,7 @@ def cmd_export_ropa(args: argparse.Namespace) -> int:
         raise InputError("a CSV file holds one record: give --role processor or controller (or --format xlsx)")
     if fmt == "xlsx" and not args.out:
         raise InputError("--format xlsx needs --out FILE")
-    ws = Workspace(args.files or None)
+    ws = workspace(args)
     records = ropa.records(ws, (args.role,) if args.role else ropa.ROLES)
     if fmt == "xlsx":
         print(f"wrote {write_atomic_bytes(args.out, ropa.to_xlsx(records))}", file=sys.stderr)
@@ -257,7 +273,7 @@ def cmd_export_ropa(args: argparse.Namespace) -> int:
 def cmd_export_graph(args: argparse.Namespace) -> int:
     from . import export
 
-    ws = Workspace(args.files or None)
+    ws = workspace(args)
     graph = ws.inferred if args.inferred else ws.asserted
     text = export.serialize(graph.graph, args.format)
     if args.out:
@@ -272,13 +288,21 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = top.add_subparsers(dest="command", required=True)
 
+    def store_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--store", metavar="SPEC", help=(
+            "where the graph lives: oxigraph (default, in memory), oxigraph:PATH (on disk, rebuilt only "
+            "when the files change), sparql:URL (a SPARQL 1.1 server, loaded by build), memory (rdflib); "
+            "default: $GDPRGRAPH_STORE or oxigraph"))
+
     def data_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", dest="files", nargs="+", metavar="FILE",
                        help="data files to load instead of the embedded data/ (ontology always loaded)")
+        store_option(p)
 
     p = sub.add_parser("build", help="load, infer, write the merged graph, print counts per class")
     data_option(p)
-    p.add_argument("--out", default="out/graph.ttl", help="where to write the graph (Turtle)")
+    p.add_argument("--out", help="where to write the graph (Turtle; default out/graph.ttl, none when "
+                   "the store is oxigraph:PATH or sparql:URL unless given)")
     p.add_argument("--inferred", action="store_true", help="write the graph with the OWL RL closure")
     p.set_defaults(func=cmd_build)
 
@@ -299,6 +323,10 @@ def parser() -> argparse.ArgumentParser:
                    help="show findings of this severity and more serious (default: all)")
     p.add_argument("--inference", choices=validation.INFERENCE_MODES, default="none",
                    help="validate the asserted graph, its RDFS closure, or its OWL RL closure")
+    p.add_argument("--engine", choices=validation.ENGINES, default=None,
+                   help="sparql: shapes compiled to SPARQL, run in the store (default, except with "
+                   "--store memory); pyshacl: the reference engine")
+    store_option(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("impact", help="blast radius of an organisation: services, data, countries, paths")

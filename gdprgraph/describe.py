@@ -45,7 +45,7 @@ def describe(ws: Workspace, name: str) -> Description:
     """The description of the service or organisation ``name`` designates."""
     iri, kind = find(ws, name)
     graph = ws.asserted
-    nsm = graph.graph.namespace_manager
+    nsm = graph.namespace_manager
     desc = Description(iri, kind)
     for row in graph.query(queries.internal("entity-facts").text, {"entity": iri}):
         value = str(row.valueLabel) if row.valueLabel is not None else cell(row.value, nsm)

@@ -24,7 +24,7 @@ from rdflib.term import Node
 
 from . import paths, queries, resources
 from .errors import InputError
-from .store import KnowledgeGraph
+from .store import KnowledgeGraph, MemoryGraph
 
 GG = "https://w3id.org/gdprgraph/ontology#"
 DPV = "https://w3id.org/dpv#"
@@ -149,7 +149,7 @@ def _embedded_context() -> list[Path]:
 
 
 def _load(files: list[Path]) -> KnowledgeGraph:
-    graph = KnowledgeGraph()
+    graph = MemoryGraph()
     graph.load_files(resources.ontology_files() + files)
     return graph
 
@@ -160,7 +160,7 @@ def _name(kg: KnowledgeGraph, node: Node | None) -> str:
     """A display name: English prefLabel or label, then untagged, then any; else the IRI's tail."""
     if node is None:
         return ""
-    labels = list(kg.graph.objects(node, SKOS.prefLabel)) + list(kg.graph.objects(node, RDFS.label))
+    labels = list(kg.objects(node, SKOS.prefLabel)) + list(kg.objects(node, RDFS.label))
     ranked = sorted(labels, key=lambda lit: (
         {"en": 0, None: 1}.get(getattr(lit, "language", None), 2), str(lit)))
     if ranked:
@@ -205,7 +205,7 @@ class _Snapshot:
         return self.transfers.countries.get(iri)
 
     def customers(self, service: str) -> tuple[str, ...]:
-        controllers = self.kg.graph.objects(URIRef(service), URIRef(DPV + "hasDataController"))
+        controllers = self.kg.objects(URIRef(service), URIRef(DPV + "hasDataController"))
         return tuple(sorted(f"{_name(self.kg, c)} of {self.name(service)}" for c in controllers))
 
     def hops(self, key: tuple[str, str, str]) -> dict[str, tuple[str, bool]]:

@@ -37,3 +37,7 @@ class AmbiguousNameError(NoMatchError):
             self, f"'{name}' is ambiguous; candidates: " + "; ".join(candidates)
         )
         self.suggestions = candidates
+
+
+class StoreError(GdprGraphError):
+    """The store cannot be reached or refused a request (server down, HTTP error). Exit code 2."""

@@ -41,7 +41,7 @@ def impact(ws: Workspace, name: str) -> Impact:
     org = ws.resolve(name, "organisation")
     tg = paths.build(ws.asserted)
     label = tg.label(str(org)) if str(org) in tg.labels else name
-    home = ws.asserted.graph.value(org, URIRef("https://w3id.org/dpv#hasCountry"))
+    home = ws.asserted.value(org, URIRef("https://w3id.org/dpv#hasCountry"))
     result = Impact(str(org), label, tg.label(str(home)) if home is not None else "")
 
     seen = set()

@@ -1,12 +1,23 @@
-"""Build the knowledge graph: ontology + reference data + templates + document files."""
+"""Build the knowledge graph (ontology + reference data + templates + documents) in a store.
+
+``open_graphs`` gives a command its asserted graph, and the inferred one when the store already
+holds it: an in-memory store is filled from the files; an Oxigraph store on disk is rebuilt only
+when the files changed; a remote server answers from what ``publish`` last uploaded to it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from . import resources
-from .store import KnowledgeGraph
+from . import reason, resources
+from .errors import StoreError
+from .store import DatasetGraph, KnowledgeGraph, MemoryGraph, open_dataset, store_spec
+from .store.base import declared_prefixes
+from .store.dataset import Dataset, Generation, ensure_generation
+from .store.oxigraph import OxigraphDataset
 
 
 def input_files(data_files: Sequence[Path | str] | None = None) -> list[Path]:
@@ -15,8 +26,92 @@ def input_files(data_files: Sequence[Path | str] | None = None) -> list[Path]:
     return resources.ontology_files() + data
 
 
-def load(data_files: Sequence[Path | str] | None = None) -> KnowledgeGraph:
+@dataclass
+class OpenGraphs:
+    """What a store holds for a command: the asserted graph, and the inferred one if already built."""
+
+    asserted: KnowledgeGraph
+    inferred: KnowledgeGraph | None
+    generation: Generation | None = None
+    rebuilt: bool = False
+
+    def infer(self) -> KnowledgeGraph:
+        """The inferred graph, computing it now if the store does not hold it yet."""
+        if self.inferred is None:
+            if isinstance(self.asserted, MemoryGraph):
+                self.inferred = reason.infer_cached(self.asserted)
+            else:
+                assert isinstance(self.asserted, DatasetGraph) and self.generation is not None
+                self.inferred = reason.infer_in_store(self.asserted, self.generation.inferred)
+        return self.inferred
+
+
+def open_graphs(data_files: Sequence[Path | str] | None = None, store: str | None = None) -> OpenGraphs:
+    """The graphs of ``store`` (see gdprgraph.store) built from the files (default: embedded data/)."""
+    files = input_files(data_files)
+    dataset = open_dataset(store_spec(store))
+    if dataset is None:
+        graph = MemoryGraph()
+        graph.load_files(files)
+        return OpenGraphs(graph, None)
+    if isinstance(dataset, OxigraphDataset) and dataset.path is None:
+        generation = Generation.new("")
+        graph = DatasetGraph(dataset, [generation.asserted])
+        graph.load_files(files)
+        return OpenGraphs(graph, None, generation, rebuilt=True)
+    if isinstance(dataset, OxigraphDataset):
+        generation, rebuilt = ensure_generation(dataset, files, partial(_fill_in_place, files))
+        return _views(dataset, generation, files, rebuilt)
+    generation = dataset.current()
+    if generation is None:
+        raise StoreError(f"the store {dataset.location} holds no gdprgraph build; "
+                         f"run: gdprgraph build --store sparql:{dataset.location}")
+    return _views(dataset, generation, resources.ontology_files(), rebuilt=False)
+
+
+def publish(data_files: Sequence[Path | str] | None, store: str) -> OpenGraphs:
+    """Build the graph and its inference locally, then load both into a store as a new generation.
+
+    The store switches to the new generation only once it holds all of it; the previous one is
+    dropped afterwards. Unchanged inputs are not uploaded again.
+    """
+    files = input_files(data_files)
+    dataset = open_dataset(store_spec(store))
+    if dataset is None or (isinstance(dataset, OxigraphDataset) and dataset.path is None):
+        graphs = open_graphs(data_files, store)
+        graphs.infer()
+        return graphs
+
+    def upload(target: Dataset, generation: Generation) -> None:
+        local = OxigraphDataset()
+        built = Generation.new(generation.fingerprint)
+        asserted = DatasetGraph(local, [built.asserted])
+        asserted.load_files(files)
+        reason.infer_in_store(asserted, built.inferred)
+        target.load_ntriples(local.dump(built.asserted), generation.asserted)
+        target.load_ntriples(local.dump(built.inferred), generation.inferred)
+
+    fill = partial(_fill_in_place, files) if isinstance(dataset, OxigraphDataset) else upload
+    generation, rebuilt = ensure_generation(dataset, files, fill)
+    return _views(dataset, generation, files, rebuilt)
+
+
+def _fill_in_place(files: Sequence[Path], dataset: Dataset, generation: Generation) -> None:
+    """Load the files into the generation's asserted graph and infer into its inferred graph."""
+    asserted = DatasetGraph(dataset, [generation.asserted])
+    asserted.load_files(files)
+    reason.infer_in_store(asserted, generation.inferred)
+
+
+def _views(dataset: Dataset, generation: Generation, files: Sequence[Path], rebuilt: bool) -> OpenGraphs:
+    asserted = DatasetGraph(dataset, [generation.asserted])
+    for path in files:
+        asserted.bind_prefixes(declared_prefixes(path))
+    asserted.sources = list(files)
+    inferred = asserted.view([generation.asserted, generation.inferred], write_to=generation.inferred)
+    return OpenGraphs(asserted, inferred, generation, rebuilt)
+
+
+def load(data_files: Sequence[Path | str] | None = None, store: str | None = None) -> KnowledgeGraph:
     """Load the ontology with the given data files (or the embedded default) into one graph."""
-    graph = KnowledgeGraph()
-    graph.load_files(input_files(data_files))
-    return graph
+    return open_graphs(data_files, store).asserted

@@ -156,7 +156,7 @@ def build(kg: KnowledgeGraph) -> TransferGraph:
     for node, data in list(graph.nodes(data=True)):
         if data["kind"] == "organisation" and not any(
                 d["relation"] == "located in" for _, _, d in graph.out_edges(node, data=True)):
-            home = kg.graph.value(URIRef(node), URIRef("https://w3id.org/dpv#hasCountry"))
+            home = kg.value(URIRef(node), URIRef("https://w3id.org/dpv#hasCountry"))
             if home is not None and str(home) in countries:
                 graph.add_node(str(home), kind="country")
                 for service in {d["service"] for _, _, d in graph.in_edges(node, data=True)}:
@@ -201,14 +201,16 @@ def transfer_paths(tg: TransferGraph, service: str | None = None, to: str | None
     for every country; ``service`` and ``through`` keep only the paths of a service or through a node.
     """
     found = []
+    edges_of: dict[str, list[tuple[str, str, dict]]] = {}  # one pass over the edges, not one per service
+    for a, b, data in tg.graph.edges(data=True):
+        edges_of.setdefault(data["service"], []).append((a, b, data))
     services = [n for n, d in tg.graph.nodes(data=True) if d["kind"] == "service"]
     for svc in sorted(services):
         if service is not None and svc != service:
             continue
         view = nx.DiGraph()
-        for a, b, data in tg.graph.edges(data=True):
-            if data["service"] == svc:
-                view.add_edge(a, b, **data)
+        for a, b, data in edges_of.get(svc, []):
+            view.add_edge(a, b, **data)
         sources = [n for n in view if tg.graph.nodes[n]["kind"] == "data-subjects"]
         targets = [n for n in view if tg.graph.nodes[n]["kind"] == "country"]
         for source in sorted(sources):

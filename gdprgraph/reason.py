@@ -1,4 +1,11 @@
-"""Inference: our CONSTRUCT rules, then the OWL RL closure (owlrl), cached by input content."""
+"""Inference: our CONSTRUCT rules, then the OWL 2 RL closure.
+
+Two engines give the same answers to every catalog query (tests/test_inference_engines.py):
+
+- ``owlrl`` over an rdflib graph, the reference (``--store memory``), cached on disk by content;
+- the OWL 2 RL rules of ontology/rules/owl-rl/, CONSTRUCT queries run inside the store until
+  nothing new comes out (Oxigraph or any SPARQL store): the axioms stay data, the rules read them.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,8 @@ import owlrl
 import rdflib
 
 from . import resources
-from .store import KnowledgeGraph
+from .errors import GdprGraphError
+from .store import DatasetGraph, KnowledgeGraph, MemoryGraph
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +48,7 @@ def owl_rl_closure(graph: KnowledgeGraph) -> int:
     return len(graph) - before
 
 
-def infer(graph: KnowledgeGraph) -> KnowledgeGraph:
+def infer(graph: MemoryGraph) -> MemoryGraph:
     """A new graph with the rules and the OWL RL closure applied; the input is left untouched."""
     inferred = graph.copy()
     apply_rules(inferred)
@@ -61,13 +69,13 @@ def cache_key(files: Sequence[Path]) -> str:
     return digest.hexdigest()[:32]
 
 
-def infer_cached(graph: KnowledgeGraph) -> KnowledgeGraph:
+def infer_cached(graph: MemoryGraph) -> MemoryGraph:
     """Like infer(), but reuse the closure computed earlier for the same input files."""
     path = cache_dir() / f"closure-{cache_key(graph.sources)}.nt"
     if path.is_file():
         log.debug("using cached closure %s", path)
         try:
-            cached = KnowledgeGraph(rdflib.Graph().parse(path, format="nt"))
+            cached = MemoryGraph(rdflib.Graph().parse(path, format="nt"))
         except Exception as err:  # a damaged cache is recomputed, never trusted
             log.warning("ignoring unreadable cache %s: %s", path, err)
         else:
@@ -81,3 +89,36 @@ def infer_cached(graph: KnowledgeGraph) -> KnowledgeGraph:
     tmp.write_text(inferred.serialize("nt"), encoding="utf-8")
     tmp.replace(path)
     return inferred
+
+
+class UnsupportedAxiomError(GdprGraphError):
+    """The graph holds OWL constructs the in-store rules do not implement."""
+
+
+def unsupported_axioms(graph: KnowledgeGraph) -> list[str]:
+    """OWL constructs in the graph that ontology/rules/owl-rl/ does not cover, as 'subject construct'."""
+    text = resources.internal_query("unsupported-axioms")
+    nsm = graph.namespace_manager
+    return [f"{nsm.normalizeUri(row['subject'])} {nsm.normalizeUri(row['construct'])}"
+            for row in graph.query(text)]
+
+
+def infer_in_store(asserted: DatasetGraph, target: str) -> DatasetGraph:
+    """Run our rules, then the OWL 2 RL rules to a fixpoint, inside the dataset; new triples go to
+    the named graph ``target``. Returns the view of asserted plus inferred triples."""
+    problems = unsupported_axioms(asserted)
+    if problems:
+        raise UnsupportedAxiomError(
+            "in-store inference does not implement " + "; ".join(problems) + " (use --store memory, owlrl)")
+    dataset, graphs = asserted.dataset, [*asserted.graphs, target]
+    for rule in resources.rule_files():
+        dataset.construct_into(rule.read_text(encoding="utf-8"), graphs, target)
+    owl_rules = [rule.read_text(encoding="utf-8") for rule in resources.owl_rl_rule_files()]
+    rounds = 0
+    while True:
+        rounds += 1
+        added = sum(dataset.construct_into(rule, graphs, target) for rule in owl_rules)
+        log.debug("OWL RL round %d: %d new triples", rounds, added)
+        if not added:
+            break
+    return asserted.view(graphs, write_to=target)

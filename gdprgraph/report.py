@@ -13,7 +13,7 @@ from .workspace import Workspace
 
 def _rows(ws: Workspace, query: str, columns: list[str]) -> list[dict[str, str]]:
     result = ws.run(query)
-    nsm = ws.asserted.graph.namespace_manager
+    nsm = ws.asserted.namespace_manager
     return [{c: cell(row.get(c), nsm) for c in columns} for row in result.rows]
 
 

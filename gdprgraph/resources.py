@@ -62,3 +62,18 @@ def default_data_files() -> list[Path]:
 def template_dir() -> Path:
     """HTML templates of the map and the audit report."""
     return root() / "viz" / "templates"
+
+
+def internal_query(name: str) -> str:
+    """The text of an internal query (``.rq``) or update (``.ru``) of queries/internal/."""
+    base = root() / "queries" / "internal"
+    for suffix in (".rq", ".ru"):
+        path = base / f"{name}{suffix}"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise FileNotFoundError(base / f"{name}.rq")
+
+
+def owl_rl_rule_files() -> list[Path]:
+    """The OWL 2 RL rules (CONSTRUCT queries) run inside a store, in their numbered order."""
+    return sorted((root() / "ontology" / "rules" / "owl-rl").glob("*.rq"))

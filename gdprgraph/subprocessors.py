@@ -26,7 +26,7 @@ from .errors import InputError
 from .ingest import default_context, text
 from .ingest.countries import country_by_name_or_code
 from .ingest.emit import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, PREFIXES, Organisations, slug, without_legal_suffix
-from .store import KnowledgeGraph
+from .store import KnowledgeGraph, MemoryGraph
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -299,7 +299,7 @@ def _context_graph(context: Workspace | KnowledgeGraph | Graph | None) -> Graph:
 def _iri(value: str | URIRef, graph: Graph, kind: str) -> URIRef:
     if isinstance(value, URIRef) or str(value).startswith(("http://", "https://")):
         return URIRef(str(value))
-    return URIRef(names.resolve(KnowledgeGraph(graph), str(value), kind))
+    return URIRef(names.resolve(MemoryGraph(graph), str(value), kind))
 
 
 class _Builder:

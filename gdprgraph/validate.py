@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyshacl
 import rdflib
@@ -16,11 +18,16 @@ from rdflib.term import Node
 
 from . import reason, resources
 from .errors import InputError
-from .store import KnowledgeGraph
+from .store import KnowledgeGraph, MemoryGraph
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 GG = rdflib.Namespace("https://w3id.org/gdprgraph/ontology#")
 DCT = rdflib.Namespace("http://purl.org/dc/terms/")
 INFERENCE_MODES = ("none", "rdfs", "owlrl")
+#: sparql: the shapes compiled to SPARQL and run in the store (shacl_sparql); pyshacl: the reference
+ENGINES = ("sparql", "pyshacl")
 
 
 class Severity(enum.IntEnum):
@@ -85,30 +92,83 @@ class ValidationReport:
 
 
 def shapes_graph(paths: Sequence[Path] | None = None) -> rdflib.Graph:
-    """Every shapes file of ontology/shapes/ (or the given ones) in one graph."""
+    """Every shapes file of ontology/shapes/ (or the given ones) in one graph; the default one is
+    parsed once per process and shared (reports refer to its blank nodes): do not modify it."""
+    if paths is None:
+        return _default_shapes()
+    return _parse_shapes(paths)
+
+
+@functools.cache
+def _default_shapes() -> rdflib.Graph:
+    return _parse_shapes(resources.shape_files())
+
+
+def _parse_shapes(paths: Sequence[Path]) -> rdflib.Graph:
     graph = rdflib.Graph()
-    for path in paths or resources.shape_files():
+    for path in paths:
         graph.parse(path, format="turtle")
     return graph
 
 
-def validate(graph: KnowledgeGraph, inference: str = "none",
-             shapes: rdflib.Graph | None = None) -> ValidationReport:
-    """Validate a graph against the shapes; ``inference`` is none, rdfs or owlrl (our closure)."""
+def validate(graph: KnowledgeGraph | Workspace, inference: str = "none", shapes: rdflib.Graph | None = None,
+             engine: str | None = None, focus: Collection[Node] | None = None) -> ValidationReport:
+    """Validate a graph (or a Workspace's graph) against the shapes.
+
+    ``inference`` is none, rdfs (pyshacl only) or owlrl (our closure). ``engine`` is pyshacl (the
+    reference; the default for an rdflib graph) or sparql (the shapes compiled to SPARQL and run in
+    the store; the default for every other store). ``focus`` restricts a sparql run to some focus
+    nodes (incremental re-validation).
+    """
     if inference not in INFERENCE_MODES:
         raise InputError(f"unknown inference '{inference}' ({', '.join(INFERENCE_MODES)})")
+    data = _data_graph(graph, inference)
+    engine = engine or ("pyshacl" if isinstance(data, MemoryGraph) else "sparql")
+    if engine not in ENGINES:
+        raise InputError(f"unknown validation engine '{engine}' ({', '.join(ENGINES)})")
     shapes = shapes if shapes is not None else shapes_graph()
-    data = graph
-    pyshacl_inference = "none"
-    if inference == "owlrl":
-        data = reason.infer_cached(graph)
-    elif inference == "rdfs":
-        pyshacl_inference = "rdfs"
-    _, report_graph, _ = pyshacl.validate(
-        data.graph, shacl_graph=shapes, advanced=True, inference=pyshacl_inference,
-        allow_warnings=True, allow_infos=True,
-    )
-    findings = [_finding(data.graph, shapes, report_graph, result)
+    if engine == "pyshacl":
+        if focus is not None:
+            raise InputError("a focus restriction needs the sparql engine")
+        _, report_graph, _ = pyshacl.validate(
+            data.to_rdflib(), shacl_graph=shapes, advanced=True,
+            inference="rdfs" if inference == "rdfs" else "none", allow_warnings=True, allow_infos=True,
+        )
+    else:
+        if inference == "rdfs":
+            raise InputError("--inference rdfs needs --engine pyshacl (the sparql engine offers none or owlrl)")
+        from . import shacl_sparql
+        report_graph = shacl_sparql.run(data, compiled_shapes(shapes), focus)
+    return report_from(data, shapes, report_graph)
+
+
+def _data_graph(graph: KnowledgeGraph | Workspace, inference: str) -> KnowledgeGraph:
+    """The graph the shapes see: the asserted one, or its closure for owlrl."""
+    if isinstance(graph, KnowledgeGraph):
+        if inference == "owlrl":
+            if not isinstance(graph, MemoryGraph):
+                raise InputError("pass the Workspace (or its inferred graph) to validate a store's closure")
+            return reason.infer_cached(graph)
+        return graph
+    return graph.inferred if inference == "owlrl" else graph.asserted
+
+
+_COMPILED: dict[int, list] = {}
+
+
+def compiled_shapes(shapes: rdflib.Graph) -> list:
+    """The shapes compiled to SPARQL, once per shapes graph."""
+    from . import shacl_sparql
+    key = id(shapes)
+    if key not in _COMPILED:
+        _COMPILED.clear()
+        _COMPILED[key] = shacl_sparql.compile_shapes(shapes)
+    return _COMPILED[key]
+
+
+def report_from(data: KnowledgeGraph, shapes: rdflib.Graph, report_graph: rdflib.Graph) -> ValidationReport:
+    """Findings (labelled, sourced, sorted) from a SHACL validation report graph."""
+    findings = [_finding(data, shapes, report_graph, result)
                 for result in report_graph.objects(None, SH.result)]
     findings.sort(key=lambda f: (f.owner_kind != "service", f.owner_label.casefold(),
                                  Severity[f.severity.upper()], f.line or 0, f.focus_label, f.message,
@@ -116,7 +176,7 @@ def validate(graph: KnowledgeGraph, inference: str = "none",
     return ValidationReport(findings, report_graph)
 
 
-def _label(graph: rdflib.Graph, node: Node) -> str:
+def _label(graph: KnowledgeGraph, node: Node) -> str:
     for prop in (SKOS.prefLabel, RDFS.label):
         labels = list(graph.objects(node, prop))
         if labels:
@@ -125,7 +185,7 @@ def _label(graph: rdflib.Graph, node: Node) -> str:
     return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
 
 
-def _focus_label(graph: rdflib.Graph, focus: Node) -> str:
+def _focus_label(graph: KnowledgeGraph, focus: Node) -> str:
     """What a focus node is, in words: a template line by its item, an engagement by its organisation."""
     item = graph.value(focus, GG.answers)
     if item is not None:
@@ -143,7 +203,7 @@ def _focus_label(graph: rdflib.Graph, focus: Node) -> str:
     return _label(graph, focus)
 
 
-def _owner(graph: rdflib.Graph, focus: Node) -> tuple[Node, str]:
+def _owner(graph: KnowledgeGraph, focus: Node) -> tuple[Node, str]:
     """The service, organisation or policy a finding belongs to, and its kind in words."""
     owner = graph.value(focus, GG.about) or focus
     kinds = [(GG.PrivacyPolicy, "privacy policy"), (URIRef("https://w3id.org/dpv#Service"), "service")]
@@ -162,7 +222,7 @@ def _shape_of(shapes: rdflib.Graph, source_shape: Node) -> Node:
     return parent if parent is not None else source_shape
 
 
-def _finding(data: rdflib.Graph, shapes: rdflib.Graph, report: rdflib.Graph, result: Node) -> Finding:
+def _finding(data: KnowledgeGraph, shapes: rdflib.Graph, report: rdflib.Graph, result: Node) -> Finding:
     focus = report.value(result, SH.focusNode)
     source_shape = report.value(result, SH.sourceShape)
     component = report.value(result, SH.sourceConstraintComponent)
@@ -195,12 +255,12 @@ def _finding(data: rdflib.Graph, shapes: rdflib.Graph, report: rdflib.Graph, res
     )
 
 
-def _services_concerned(graph: rdflib.Graph, owner: Node, owner_kind: str) -> tuple[str, ...]:
+def _services_concerned(graph: KnowledgeGraph, owner: Node, owner_kind: str) -> tuple[str, ...]:
     """The services a finding affects: the service itself, or those that use the organisation."""
     if owner_kind == "service":
         return (_label(graph, owner),)
-    users = {graph.value(engagement, GG.about) for engagement in graph.subjects(GG.subProcessor, owner)}
-    users |= set(graph.subjects(URIRef("https://w3id.org/dpv#hasDataProcessor"), owner))
+    users = {graph.value(engagement, GG.about) for engagement, _, _ in graph.triples((None, GG.subProcessor, owner))}
+    users |= {s for s, _, _ in graph.triples((None, URIRef("https://w3id.org/dpv#hasDataProcessor"), owner))}
     return tuple(sorted(_label(graph, s) for s in users if s is not None))
 
 

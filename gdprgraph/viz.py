@@ -99,7 +99,7 @@ def node_kind(ws: Workspace, tg: paths.TransferGraph, node: str, processors: set
         return kind
     if node in processors:
         return "processor"
-    types = set(ws.asserted.graph.objects(URIRef(node), URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")))
+    types = set(ws.asserted.objects(URIRef(node), URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")))
     if URIRef(GG + "IntraGroupEntity") in types:
         return "intra-group"
     if URIRef(GG + "Supplier") in types:

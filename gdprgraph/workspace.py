@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from rdflib import RDF, Literal
+from rdflib import Literal
 from rdflib.term import Node
 
-from . import names, queries, reason
+from . import names, queries, resources
 from .errors import InputError
-from .load import load
+from .load import OpenGraphs, open_graphs
 from .queries import QueryResult
-from .store import KnowledgeGraph
+from .store import KnowledgeGraph, store_spec
 
 
 class Workspace:
@@ -23,16 +23,15 @@ class Workspace:
     ['Flexible Web Platform', 'Hébergement Mutualisé, version Flexible Web Publisher']
     """
 
-    def __init__(self, data_files: Sequence[Path | str] | None = None) -> None:
-        self.asserted: KnowledgeGraph = load(data_files)
-        self._inferred: KnowledgeGraph | None = None
+    def __init__(self, data_files: Sequence[Path | str] | None = None, store: str | None = None) -> None:
+        self.store = store_spec(store)
+        self.graphs: OpenGraphs = open_graphs(data_files, self.store)
+        self.asserted: KnowledgeGraph = self.graphs.asserted
 
     @property
     def inferred(self) -> KnowledgeGraph:
-        """The rules and the OWL RL closure over the asserted graph (cached on disk by content)."""
-        if self._inferred is None:
-            self._inferred = reason.infer_cached(self.asserted)
-        return self._inferred
+        """The rules and the OWL RL closure over the asserted graph (computed once, then kept)."""
+        return self.graphs.infer()
 
     def resolve(self, name: str, kind: str) -> Node:
         """The IRI a typed name designates (see names.resolve)."""
@@ -82,7 +81,6 @@ class Workspace:
         """Number of instances per rdf:type, as compact names."""
         graph = self.inferred if inferred else self.asserted
         counts: dict[str, int] = {}
-        for _, cls in graph.graph.subject_objects(RDF.type):
-            key = graph.graph.namespace_manager.normalizeUri(cls)
-            counts[key] = counts.get(key, 0) + 1
+        for row in graph.query(resources.internal_query("class-counts")):
+            counts[graph.namespace_manager.normalizeUri(row["class"])] = int(row["count"])
         return dict(sorted(counts.items()))

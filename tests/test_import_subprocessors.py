@@ -44,7 +44,7 @@ def eng(local: str) -> URIRef:
 
 def merged(seed: Workspace, graph: Graph):
     kg = seed.asserted.copy()
-    kg.graph += graph
+    kg.add(graph)
     return kg
 
 

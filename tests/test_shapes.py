@@ -19,7 +19,7 @@ from rdflib import RDF
 from rdflib.namespace import SH
 
 from gdprgraph import resources
-from gdprgraph.store import KnowledgeGraph
+from gdprgraph.store import MemoryGraph
 from gdprgraph.validate import Finding, shapes_graph, validate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
@@ -68,7 +68,7 @@ def _describe(findings: list[Finding]) -> list[str]:
 @pytest.fixture(scope="module")
 def findings() -> Callable[[Path | None], list[Finding]]:
     """Findings of base.ttl after an update (None: base alone), each case validated once."""
-    base = KnowledgeGraph()
+    base = MemoryGraph()
     base.load_files([*resources.ontology_files(),
                      *sorted((resources.data_dir() / "reference").glob("*.ttl")), BASE])
     results: dict[Path | None, list[Finding]] = {}

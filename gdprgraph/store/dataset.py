@@ -1,0 +1,229 @@
+"""Quad stores that answer SPARQL over chosen named graphs, and the graph views built on them.
+
+A ``Dataset`` is where triples live: an Oxigraph store (in memory or on disk) or a remote SPARQL
+server. The asserted triples and the inferred ones sit in two named graphs of one *generation*;
+a control graph names the current generation and the fingerprint of the files it was built from.
+A new build fills new graphs and then switches the pointer in one update, so a failed build
+leaves the previous generation answering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.query import Result
+from rdflib.term import Node
+
+from .. import resources
+from .base import KnowledgeGraph, declared_prefixes
+from .binding import inline_values, term_text
+
+CONTROL_GRAPH = "urn:gdprgraph:control"
+STORE = "urn:gdprgraph:store#"
+
+
+class Dataset(ABC):
+    """A quad store reached through SPARQL, graphs named by IRI strings."""
+
+    #: how the store is named in messages (a path, a URL)
+    location: str = "memory"
+
+    @abstractmethod
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Result:
+        """Answer a query whose default graph is the union of ``graphs``."""
+
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update."""
+
+    @abstractmethod
+    def load_file(self, path: Path, graph: str) -> None:
+        """Parse one file into a named graph; all or nothing; InputError names the file and line."""
+
+    @abstractmethod
+    def insert(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
+        """Add rdflib triples to a named graph."""
+
+    @abstractmethod
+    def count(self, graphs: Sequence[str]) -> int:
+        """Number of distinct triples in the union of the graphs."""
+
+    @abstractmethod
+    def drop(self, graph: str) -> None:
+        """Remove a named graph (no error if it does not exist)."""
+
+    def triples(self, pattern: tuple[Node | None, Node | None, Node | None],
+                graphs: Sequence[str]) -> Iterator[tuple[Node, Node, Node]]:
+        """Triples matching a pattern, through SPARQL."""
+        bindings = {v: t for v, t in zip("spo", pattern, strict=True) if t is not None}
+        for row in self.query(resources.internal_query("match-pattern"), bindings, graphs):
+            yield tuple(bindings.get(v, row[v]) for v in "spo")
+
+    def remove(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
+        """Remove rdflib triples from a named graph (DELETE DATA)."""
+        lines = [" ".join(term_text(t) if not isinstance(t, Literal) else t.n3() for t in triple) + " ."
+                 for triple in triples]
+        if lines:
+            self.update(f"DELETE DATA {{ GRAPH {term_text(URIRef(graph))} {{\n" + "\n".join(lines) + "\n} }")
+
+    def construct_into(self, sparql: str, graphs: Sequence[str], target: str) -> int:
+        """Run a CONSTRUCT over ``graphs`` and add its triples to ``target``; return how many."""
+        triples = set(self.query(sparql, None, graphs))
+        self.insert(triples, target)
+        return len(triples)
+
+    def dump(self, graph: str) -> bytes:
+        """A named graph as N-Triples."""
+        lines = [f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in self.triples((None, None, None), [graph])]
+        return "".join(lines).encode()
+
+    def load_ntriples(self, data: bytes, graph: str) -> None:
+        """Add N-Triples bytes to a named graph."""
+        import rdflib
+        self.insert(rdflib.Graph().parse(data=data.decode(), format="nt"), graph)
+
+    # -- generations --------------------------------------------------------------------------
+    def current(self) -> Generation | None:
+        """The generation the control graph points to, if any."""
+        rows = list(self.query(resources.internal_query("store-current"), None, []))
+        if not rows:
+            return None
+        row = rows[0]
+        return Generation(str(row["asserted"]), str(row["inferred"]), str(row["fingerprint"]),
+                          str(row["stamp"] or ""))
+
+    def switch(self, generation: Generation) -> None:
+        """Point the control graph at a generation, in one update."""
+        self.update(inline_values(resources.internal_query("store-switch"), {
+            "asserted": URIRef(generation.asserted), "inferred": URIRef(generation.inferred),
+            "fingerprint": Literal(generation.fingerprint), "stamp": Literal(generation.stamp)}))
+
+    def restamp(self, generation: Generation, stamp: str) -> Generation:
+        """Record a new file-stat stamp for the same content (files touched, not changed)."""
+        updated = Generation(generation.asserted, generation.inferred, generation.fingerprint, stamp)
+        self.switch(updated)
+        return updated
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One complete build in a dataset: its two graphs and the fingerprint of its inputs."""
+
+    asserted: str
+    inferred: str
+    fingerprint: str
+    stamp: str = ""
+
+    @classmethod
+    def new(cls, fingerprint: str, stamp: str = "") -> Generation:
+        base = f"urn:gdprgraph:graph:{uuid.uuid4().hex}"
+        return cls(base + ":asserted", base + ":inferred", fingerprint, stamp)
+
+
+class DatasetGraph(KnowledgeGraph):
+    """A KnowledgeGraph that reads the union of some named graphs of a dataset and writes to one."""
+
+    def __init__(self, dataset: Dataset, graphs: Sequence[str], write_to: str | None = None) -> None:
+        super().__init__()
+        self.dataset = dataset
+        self.graphs = list(graphs)
+        self.write_to = write_to or self.graphs[-1]
+
+    def __len__(self) -> int:
+        return self.dataset.count(self.graphs)
+
+    def load_files(self, paths: Iterable[Path | str]) -> None:
+        """Parse files into the write graph; on an error the graph is left as it was.
+
+        An empty write graph (a new build) is filled directly and emptied again on an error; a graph
+        that already holds data is extended through a staging graph, added once all files parsed.
+        """
+        fresh = not self.dataset.query("ASK { ?s ?p ?o }", None, [self.write_to]).askAnswer
+        target = self.write_to if fresh else f"urn:gdprgraph:staging:{uuid.uuid4().hex}"
+        loaded = []
+        try:
+            for path in paths:
+                self.dataset.load_file(Path(path), target)
+                self.bind_prefixes(declared_prefixes(Path(path)))
+                loaded.append(Path(path))
+            if not fresh:
+                self.dataset.update(f"ADD {term_text(URIRef(target))} TO {term_text(URIRef(self.write_to))}")
+        except BaseException:
+            self.dataset.drop(target)
+            raise
+        finally:
+            if not fresh:
+                self.dataset.drop(target)
+        self.sources.extend(loaded)
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+        return self.dataset.query(sparql, bindings, self.graphs)
+
+    def add(self, triples: Iterable[tuple[Node, Node, Node]]) -> int:
+        fresh = {t for t in triples if t not in self}
+        self.dataset.insert(fresh, self.write_to)
+        return len(fresh)
+
+    def remove(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        self.dataset.remove(triples, self.write_to)
+
+    def triples(self, pattern):
+        return self.dataset.triples(pattern, self.graphs)
+
+    def view(self, graphs: Sequence[str], write_to: str | None = None) -> DatasetGraph:
+        """Another view on the same dataset, sharing prefixes and sources."""
+        other = DatasetGraph(self.dataset, graphs, write_to)
+        other.namespace_manager = self.namespace_manager
+        other.sources = self.sources
+        return other
+
+
+def fingerprint(files: Sequence[Path]) -> str:
+    """A digest of the inputs' content, the rules and the library's version."""
+    from .. import __version__
+    digest = hashlib.sha256(f"gdprgraph {__version__}\n".encode())
+    for path in list(files) + resources.rule_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def stamp(files: Sequence[Path]) -> str:
+    """A cheap change detector: paths, sizes and modification times of the inputs."""
+    parts = []
+    for path in list(files) + resources.rule_files():
+        info = path.stat()
+        parts.append(f"{path.resolve()}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def ensure_generation(dataset: Dataset, files: Sequence[Path],
+                      fill: Callable[[Dataset, Generation], None]) -> tuple[Generation, bool]:
+    """The current generation if it was built from these files, else a new one filled by ``fill``.
+
+    Returns the generation and whether it was (re)built.
+    """
+    current = dataset.current()
+    quick = stamp(files)
+    if current is not None and current.stamp == quick:
+        return current, False
+    key = fingerprint(files)
+    if current is not None and current.fingerprint == key:
+        return dataset.restamp(current, quick), False
+    generation = Generation.new(key, quick)
+    try:
+        fill(dataset, generation)
+    except BaseException:
+        dataset.drop(generation.asserted)
+        dataset.drop(generation.inferred)
+        raise
+    dataset.switch(generation)
+    if current is not None:
+        dataset.drop(current.asserted)
+        dataset.drop(current.inferred)
+    return generation, True

@@ -1,0 +1,104 @@
+"""The plain stack's graph: rdflib's in-memory store and SPARQL engine (the reference backend)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import rdflib
+from rdflib.query import Result
+from rdflib.term import Node
+
+from ..errors import InputError
+from .base import KnowledgeGraph
+
+_LINE = re.compile(r"line (\d+)")
+_REASON = re.compile(r"Bad syntax \((.*?)\) at \^")
+
+
+def parse_file(path: Path) -> rdflib.Graph:
+    """Parse one RDF file with rdflib; an error names the file and line."""
+    if not path.is_file():
+        raise InputError("no such file", str(path))
+    fmt = rdflib.util.guess_format(str(path)) or "turtle"
+    scratch = rdflib.Graph()
+    try:
+        scratch.parse(path, format=fmt)
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text ({err.reason})", str(path)) from err
+    except Exception as err:  # rdflib raises many parser-specific types
+        message = " ".join(str(err).split())
+        match = _LINE.search(message)
+        line = int(match.group(1)) if match else None
+        reason = _REASON.search(message)
+        detail = reason.group(1) if reason else message[:200]
+        raise InputError(f"invalid {fmt}: {detail}", str(path), line) from err
+    return scratch
+
+
+class MemoryGraph(KnowledgeGraph):
+    """A KnowledgeGraph over an rdflib in-memory Graph (``--store memory``)."""
+
+    def __init__(self, graph: rdflib.Graph | None = None) -> None:
+        super().__init__()
+        self._graph = graph if graph is not None else rdflib.Graph()
+        self.namespace_manager = self._graph.namespace_manager
+
+    @property
+    def graph(self) -> rdflib.Graph:
+        """The live rdflib Graph."""
+        return self._graph
+
+    def __len__(self) -> int:
+        return len(self._graph)
+
+    def load_files(self, paths: Iterable[Path | str]) -> None:
+        staged = rdflib.Graph()
+        loaded = []
+        for path in paths:
+            scratch = parse_file(Path(path))
+            staged += scratch
+            for prefix, namespace in scratch.namespaces():
+                staged.bind(prefix, namespace, override=False)
+            loaded.append(Path(path))
+        self._graph += staged
+        for prefix, namespace in staged.namespaces():
+            self._graph.bind(prefix, namespace, override=False)
+        self.sources.extend(loaded)
+
+    def add(self, triples: Iterable[tuple[Node, Node, Node]]) -> int:
+        before = len(self._graph)
+        for triple in triples:
+            self._graph.add(triple)
+        return len(self._graph) - before
+
+    def remove(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        for triple in triples:
+            self._graph.remove(triple)
+
+    def triples(self, pattern):
+        return self._graph.triples(pattern)
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+        return self._graph.query(sparql, initBindings=dict(bindings or {}))
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        return self._graph.value(subject, predicate)
+
+    def to_rdflib(self) -> rdflib.Graph:
+        return self._graph
+
+    def copy(self) -> MemoryGraph:
+        """An independent copy (for inference that must not touch the asserted graph)."""
+        clone = MemoryGraph()
+        clone._graph += self._graph
+        for prefix, namespace in self._graph.namespaces():
+            clone._graph.bind(prefix, namespace, override=True)
+        clone.sources = list(self.sources)
+        return clone
+
+    def serialize(self, fmt: str = "turtle") -> str:
+        return self._graph.serialize(format=fmt)
+
+

@@ -1,0 +1,107 @@
+"""Incremental re-validation gives the same findings as a full run, after edits of several kinds.
+
+Each case applies one edit (what a changed data file would remove and add) to a fresh copy of the
+seed in Oxigraph, re-validates incrementally from the seed's report, and compares with a full run
+of the edited graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+
+from gdprgraph import Workspace, incremental
+from gdprgraph import validate as validation
+from gdprgraph.errors import InputError
+from gdprgraph.incremental import Change
+
+GG = "https://w3id.org/gdprgraph/ontology#"
+DPV = "https://w3id.org/dpv#"
+LOC = "https://w3id.org/dpv/loc#"
+ORG = "https://w3id.org/gdprgraph/org/"
+FWP = URIRef("https://w3id.org/gdprgraph/service/flexible-web-platform")
+
+
+def _first(ws: Workspace, pattern):
+    return next(iter(ws.asserted.triples(pattern)))
+
+
+def _flip_a_line_to_not_stated(ws):
+    line, status, _ = _first(ws, (None, URIRef(GG + "status"), URIRef(GG + "DeclaredYes")))
+    return Change({(line, status, URIRef(GG + "DeclaredYes"))}, {(line, status, URIRef(GG + "NotStated"))})
+
+
+def _drop_a_duration(ws):
+    return Change({_first(ws, (None, URIRef(DPV + "hasDuration"), None))}, set())
+
+
+def _move_platform_sh_to_the_us(ws):
+    triple = _first(ws, (URIRef(ORG + "platform-sh"), URIRef(DPV + "hasCountry"), None))
+    return Change({triple}, {(triple[0], triple[1], URIRef(LOC + "US"))})
+
+
+def _drop_the_safeguards(ws):
+    return Change(set(ws.asserted.triples((None, URIRef(GG + "hasSafeguard"), None))), set())
+
+
+def _new_us_subprocessor_without_safeguard(ws):
+    engagement = URIRef("https://w3id.org/gdprgraph/data/test-new-engagement")
+    new_org = URIRef(ORG + "test-newco")
+    return Change(set(), {
+        (engagement, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), URIRef(GG + "SubProcessingEngagement")),
+        (engagement, URIRef(GG + "about"), FWP),
+        (engagement, URIRef(GG + "subProcessor"), new_org),
+        (new_org, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"), Literal("NewCo")),
+        (new_org, URIRef(DPV + "hasCountry"), URIRef(LOC + "US")),
+        (engagement, URIRef(GG + "engagedBy"), URIRef(ORG + "orange-business-services")),
+    })
+
+
+EDITS = [_flip_a_line_to_not_stated, _drop_a_duration, _move_platform_sh_to_the_us, _drop_the_safeguards,
+         _new_us_subprocessor_without_safeguard]
+
+
+def _findings(report):
+    return sorted(map(repr, (astuple(f) for f in report.findings)))
+
+
+@pytest.fixture(scope="module")
+def seed_report(seed):
+    return validation.validate(seed)
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=[e.__name__.strip("_") for e in EDITS])
+def test_incremental_equals_a_full_run(seed_report, edit):
+    ws = Workspace()  # a fresh store: the edit must not touch the session's seed
+    change = edit(ws)
+    focus_before = incremental.affected_focus(ws.asserted, change)
+    subjects = {s for s, _, _ in ws.asserted.triples((None, None, None))}
+    assert focus_before is not None and len(focus_before) < len(subjects)  # a neighbourhood, not everything
+    incremental_report = incremental.revalidate(ws.asserted, seed_report, change)
+    full = validation.validate(ws)
+    assert _findings(incremental_report) == _findings(full)
+    assert _findings(full) != _findings(seed_report), "the edit must change the findings"
+
+
+def test_a_change_to_a_hub_revalidates_everything(seed, seed_report):
+    ws = Workspace()
+    change = Change({_first(ws, (None, URIRef(GG + "status"), URIRef(GG + "DeclaredYes")))}, set())
+    hub = URIRef(GG + "TemplateLine")  # every template line is one
+    change.added.add((hub, URIRef("http://www.w3.org/2000/01/rdf-schema#comment"), Literal("edited")))
+    assert incremental.affected_focus(ws.asserted, change) is None
+    assert _findings(incremental.revalidate(ws.asserted, seed_report, change)) == _findings(validation.validate(ws))
+
+
+def test_change_between_two_versions_of_a_file(tmp_path: Path):
+    old, new = tmp_path / "old.ttl", tmp_path / "new.ttl"
+    old.write_text('<urn:a> <urn:p> "1" .\n<urn:a> <urn:q> <urn:b> .\n', encoding="utf-8")
+    new.write_text('<urn:a> <urn:p> "2" .\n<urn:a> <urn:q> <urn:b> .\n', encoding="utf-8")
+    change = Change.between(old, new)
+    assert change.removed == {(URIRef("urn:a"), URIRef("urn:p"), Literal("1"))}
+    assert change.added == {(URIRef("urn:a"), URIRef("urn:p"), Literal("2"))}
+    new.write_text('<urn:a> <urn:p> [ <urn:q> 1 ] .\n', encoding="utf-8")
+    with pytest.raises(InputError, match="blank nodes"):
+        Change.between(old, new)
