@@ -18,6 +18,7 @@ Peak memory is the largest resident size of a step's process. Long runs print pr
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import platform
@@ -97,12 +98,12 @@ def step_fast(estate: Path) -> dict[str, object]:
 
 def step_warm(estate: Path, store_dir: Path) -> dict[str, object]:
     """A persistent store built once and reopened; warm query, impact and incremental re-validation."""
-    from gdprgraph import Workspace
+    from rdflib import URIRef
+
+    from gdprgraph import Workspace, incremental
     from gdprgraph import impact as impacts
-    from gdprgraph import incremental
     from gdprgraph import validate as validation
     from gdprgraph.load import publish
-    from rdflib import URIRef
 
     spec = f"oxigraph:{store_dir}"
     out: dict[str, object] = {}
@@ -261,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     if len(scaling) >= 2:
         print()
-        for (t1, s1), (t2, s2) in zip(scaling, scaling[1:], strict=False):
+        for (t1, s1), (t2, s2) in itertools.pairwise(scaling):
             exponent = math.log(s2 / s1) / math.log(t2 / t1)
             print(f"- main job scaling from {t1} to {t2} triples: time ~ triples^{exponent:.2f}")
     return 0

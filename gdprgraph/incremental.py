@@ -2,8 +2,8 @@
 
 A change is the triples a new version of a file removes and adds. The focus nodes whose findings
 may change are found by walking the graph from the changed triples' subjects and objects, in both
-directions, up to ``DEPTH`` hops (the longest path our shapes read from a focus node), without
-walking from an instance to its class, nor *through* hubs (nodes with more than ``HUB_DEGREE`` triples, such as statuses, template
+directions, up to ``DEPTH`` hops (the longest path our shapes read from a focus node), not from
+an instance to its class, nor *through* hubs (nodes with more than ``HUB_DEGREE`` triples, such as statuses, template
 items or countries, which would otherwise reach everything). When the change's subject is itself
 a hub (a country losing its adequacy decision, a template item), every focus node may change and
 the whole graph is validated again. Findings of the other focus nodes are kept from the previous

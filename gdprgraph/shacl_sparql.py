@@ -70,9 +70,8 @@ NON_VALIDATING = {SH.name, SH.description, SH.order, SH.group, SH.defaultValue, 
                   SH.severity, SH.deactivated}
 #: Every sh: predicate the compiler accepts on a shape; any other one is an UnsupportedShapeError.
 SUPPORTED = {
-    "node shape": set(COMPONENTS) | set(TARGETS) | NON_VALIDATING | {SH.property}
-    - {SH.minCount, SH.maxCount},
-    "property shape": set(COMPONENTS) | NON_VALIDATING | {SH.path} - {SH.sparql},
+    "node shape": (set(COMPONENTS) - {SH.minCount, SH.maxCount}) | set(TARGETS) | NON_VALIDATING | {SH.property},
+    "property shape": (set(COMPONENTS) - {SH.sparql}) | NON_VALIDATING | {SH.path},
     "SPARQL constraint": {SH.select, SH.prefixes, SH.message, SH.deactivated},
     "SPARQL target": {SH.select, SH.prefixes},
 }
@@ -93,11 +92,12 @@ _INSTANCE_OF = "{node} rdf:type/rdfs:subClassOf* {cls} ."
 # GROUP BY ?this (rather than SELECT DISTINCT) gives one row per focus node and keeps Oxigraph from
 # pushing the constraint's FILTERs down into the sub-select, where they would run once per row of
 # the target pattern (e.g. once per template line instead of once per service) before the DISTINCT.
+# HAVING (BOUND(?this)): rdflib answers a GROUP BY over no row with one empty group.
 _FOCUS_NODES = """\
 {{
   SELECT ?this WHERE {{
 {slot}{pattern}
-  }} GROUP BY ?this
+  }} GROUP BY ?this HAVING (BOUND(?this))
 }}"""
 
 # One compiled query: the focus nodes, then the constraint, in one group.
@@ -111,6 +111,14 @@ SELECT {projection} WHERE {{
 {body}
 }}
 """
+
+# The nodes with more than {count} distinct values of the path (sh:maxCount), counted once for all
+# nodes (rather than one EXISTS per focus node); joined with the focus nodes.
+_MORE_VALUES_THAN = """\
+{{
+  SELECT ?this WHERE {{ ?this {path} ?value }}
+  GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {count})
+}}"""
 
 # Lexical forms of xsd:duration that rdflib parses (pyshacl reports sh:datatype on the literals that
 # rdflib marks ill-typed): its ISO 8601 designator regex, which also takes fractions in any field,
@@ -162,10 +170,6 @@ class CompiledConstraint:
     #: the shapes graph the shapes come from (for copying blank-node shapes into the report)
     shapes: rdflib.Graph | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def is_property_constraint(self) -> bool:
-        return self.path is not None
-
     def query(self, focus: Sequence[Node] | None = None) -> str:
         """The query, restricted to some focus nodes if given (IRIs: a VALUES block)."""
         if focus is None:
@@ -175,7 +179,7 @@ class CompiledConstraint:
 
     def describe(self) -> str:
         """Node shape, property path and component, in short."""
-        names = _names(self.shapes)
+        names = _Names(self.shapes)
         parts = [names.short(self.node_shape)]
         if self.path is not None:
             parts.append(names.short(self.path))
@@ -194,7 +198,7 @@ def compile_shapes(shapes: rdflib.Graph) -> list[CompiledConstraint]:
 class _Compiler:
     def __init__(self, shapes: rdflib.Graph) -> None:
         self.shapes = shapes
-        self.names = _names(shapes)
+        self.names = _Names(shapes)
 
     # -- shapes ------------------------------------------------------------------------------------
     def compile(self) -> list[CompiledConstraint]:
@@ -256,7 +260,7 @@ class _Compiler:
             messages = self._messages(shape)
             if not messages:
                 raise UnsupportedShapeError(label, "a core constraint on a node shape without sh:message")
-            body = f"FILTER {_render_filter(condition, 2)}"
+            body = f"FILTER {_render_filter(condition)}"
             text = self._assemble(focus, "DISTINCT ?this", body,
                                   f"{self.names.short(component)} of {label}", [])
             yield self._compiled(shape, shape, component, severity, None, text, messages=messages)
@@ -279,18 +283,17 @@ class _Compiler:
             if count == 0:
                 continue  # sh:minCount 0 always holds
             condition = _Exists(_distinct_values("?this", p, "?value", count), negated=True)
-            body = f"FILTER {_render_filter(condition, 2)}"
+            body = f"FILTER {_render_filter(condition)}"
             text = self._assemble(focus, "?this", body, f"sh:minCount {count} on {self.names.short(path)}", [])
             yield self._compiled(shape, prop, SH.MinCountConstraintComponent, severity, path, text,
                                  messages=messages)
         for count in self._counts(prop, SH.maxCount, shape):
-            condition = _Exists(_distinct_values("?this", p, "?value", count + 1))
-            body = f"FILTER {_render_filter(condition, 2)}"
+            body = _MORE_VALUES_THAN.format(path=p, count=count)
             text = self._assemble(focus, "?this", body, f"sh:maxCount {count} on {self.names.short(path)}", [])
             yield self._compiled(shape, prop, SH.MaxCountConstraintComponent, severity, path, text,
                                  messages=messages)
         for component, condition in self._value_conditions(prop, shape, "?value"):
-            body = f"?this {p} ?value .\nFILTER {_render_filter(condition, 2)}"
+            body = f"?this {p} ?value .\nFILTER {_render_filter(condition)}"
             text = self._assemble(focus, "DISTINCT ?this ?value", body,
                                   f"{self.names.short(component)} on the values of {self.names.short(path)}", [])
             yield self._compiled(shape, prop, component, severity, path, text, messages=messages)
@@ -378,7 +381,7 @@ class _Compiler:
             parts.append(_Exists(_distinct_values(var, p, value, count + 1)))
         checks = [c for _, c in self._value_conditions(prop, owner, value, seen)]
         if checks:
-            parts.append(_Exists([f"{var} {p} {value} .", f"FILTER {_render_filter(_Or(checks), 0)}"]))
+            parts.append(_Exists([f"{var} {p} {value} .", f"FILTER {_render_filter(_Or(checks))}"]))
         return _Comment(f"sh:property {self.names.short(path)}", _Or(parts) if parts else _Atom("false"))
 
     def _fresh(self, path: URIRef) -> str:
@@ -499,7 +502,8 @@ class _FocusNodes:
             if query.projected != {"this"} or query.has_expressions:
                 raise UnsupportedShapeError(label, "a SPARQL target that selects more than ?this")
             self.prefixes = _merge_prefixes(self.prefixes, prefixes, label)
-            patterns.append(query.group_text(query.where))
+            where = query.where
+            patterns.append(_dedent(query.rewritten(where.open + 1, where.close, _union_wraps(where))))
             described.append("sh:target (SPARQL target)")
         self.description = "; ".join(described)
         if len(patterns) == 1:
@@ -606,7 +610,7 @@ def _join(items: list[_Expr], operator: str) -> str:
     return "\n".join(lines)
 
 
-def _render_filter(expr: _Expr, indent: int) -> str:
+def _render_filter(expr: _Expr) -> str:
     """The argument of FILTER: ``NOT EXISTS { ... }`` alone, else a parenthesised expression."""
     inner = _unwrap(expr)
     if isinstance(inner, _Not):
@@ -765,10 +769,6 @@ class _SelectQuery:
             text = text[:at - start] + replacement + text[until - start:]
         return text
 
-    def group_text(self, group: _Group) -> str:
-        """The inside of a group, dedented."""
-        return _dedent(self.text[group.open + 1:group.close])
-
     def check_prefixes(self, prefixes: dict[str, str], label: str) -> None:
         for token in self.tokens:
             if token.kind == "name" and ":" in token.text:
@@ -902,6 +902,7 @@ class _Rewriter:
     def __init__(self, query: _SelectQuery, focus: _FocusNodes, label: str) -> None:
         self.query, self.focus, self.label = query, focus, label
         self.edits: list[tuple[int, int, str]] = []
+        self.bound_branches: set[int] = set()
 
     def body(self) -> str:
         top = self.query.where
@@ -920,6 +921,7 @@ class _Rewriter:
                     if not self._only_in_triples(branch):
                         self._bind_branch(branch, binders)
         self._set_based_exists(top)
+        self.edits += _union_wraps(top, {opening: {"this"} for opening in self.bound_branches})
         body = _dedent(self.query.rewritten(top.open + 1, top.close, self.edits))
         return "\n".join(line for line in body.split("\n") if line.strip())
 
@@ -936,7 +938,7 @@ class _Rewriter:
         and, for MINUS, P always binds a variable that every row binds (MINUS needs one shared
         variable); for the join, every variable P shares with the group is bound in every row.
         """
-        certain = {"this"} | self._certain(top)
+        certain = {"this"} | _certain(top)
         bindable = {"this"}
         for element in top.elements:
             if element.kind in ("triples", "optional", "union"):
@@ -949,8 +951,8 @@ class _Rewriter:
                 continue
             pattern = element.groups[0]
             shared = pattern.variables & bindable
-            text = _dedent(self.query.rewritten(pattern.open + 1, pattern.close, []))
-            if element.exists == "NOT EXISTS" and certain & self._certain(pattern) & shared:
+            text = _dedent(self.query.rewritten(pattern.open + 1, pattern.close, _union_wraps(pattern)))
+            if element.exists == "NOT EXISTS" and certain & _certain(pattern) & shared:
                 appended.append("# the constraint's FILTER NOT EXISTS { P }, as MINUS { P }: the same rows\n"
                                 f"MINUS {{\n{_indent(text, 2)}\n}}")
             elif element.exists == "EXISTS" and shared and shared <= certain:
@@ -966,18 +968,6 @@ class _Rewriter:
             line = text[text.rfind("\n", 0, first) + 1:first]
             indent = len(line) if not line.strip() else 0
             self.edits.append((top.close, top.close, "\n" + _indent("\n".join(appended), indent) + "\n"))
-
-    def _certain(self, group: _Group) -> set[str]:
-        """Variables bound in every solution of the group (triples, constant BINDs, all UNION branches)."""
-        certain: set[str] = set()
-        for element in group.elements:
-            if element.kind == "triples":
-                certain |= element.variables
-            elif element.kind == "bind" and element.constant:
-                certain.add(element.binds)
-            elif element.kind == "union":
-                certain |= set.intersection(*(self._certain(branch) for branch in element.groups))
-        return certain
 
     def _plain(self, group: _Group) -> bool:
         """Only triple patterns and UNIONs of them; no path closure (P is evaluated on its own)."""
@@ -1006,10 +996,10 @@ class _Rewriter:
             if element.kind in ("filter", "bind"):
                 for sub in element.groups:
                     self._check_exists(sub)
-            elif element.kind in ("optional", "union"):
-                if not all(self._only_in_triples(sub) for sub in element.groups):
-                    raise UnsupportedShapeError(self.label, "$this in a FILTER, BIND or OPTIONAL of a "
-                                                "group nested in EXISTS")
+            elif element.kind in ("optional", "union") and not all(
+                    self._only_in_triples(sub) for sub in element.groups):
+                raise UnsupportedShapeError(self.label, "$this in a FILTER, BIND or OPTIONAL of a group "
+                                            "nested in EXISTS")
 
     def _check_optional(self, group: _Group) -> None:
         """An OPTIONAL of the top group: its left side has ?this; its own groups must not need it."""
@@ -1042,6 +1032,51 @@ class _Rewriter:
         line_start = text.rfind("\n", 0, branch.open) + 1
         indent = len(text[line_start:branch.open]) - len(text[line_start:branch.open].lstrip(" ")) + 4
         self.edits.append((at, at, "\n" + _indent(f"{note}\n{binding}", indent) + "\n" + " " * indent))
+        self.bound_branches.add(branch.open)
+
+
+def _certain(group: _Group) -> set[str]:
+    """Variables bound in every solution of the group (triples, constant BINDs, all UNION branches)."""
+    certain: set[str] = set()
+    for element in group.elements:
+        if element.kind == "triples":
+            certain |= element.variables
+        elif element.kind == "bind" and element.constant:
+            certain.add(element.binds)
+        elif element.kind == "union":
+            certain |= set.intersection(*(_certain(branch) for branch in element.groups))
+    return certain
+
+
+def _union_wraps(group: _Group, also_bound: dict[int, set[str]] | None = None) -> list[tuple[int, int, str]]:
+    """Edits that put each UNION joined with other patterns in ``{ SELECT * WHERE { ... } }``.
+
+    Oxigraph joins a UNION with the patterns around it without join keys (a cross product, oxigraph
+    issue 1884) unless the UNION is a sub-select. ``{ SELECT * WHERE { U } }`` has the solutions of
+    U, evaluated on its own as the standard says a nested group is; done only where a branch's
+    FILTER, BIND and OPTIONAL use no variable of the rest of the group that the branch may leave
+    unbound (``also_bound``: variables a branch binds besides its triples, by the opening offset).
+    """
+    if len(group.elements) < 2:
+        return []
+    edits = []
+    for union in group.elements:
+        if union.kind != "union":
+            continue
+        around: set[str] = set()
+        for other in group.elements:
+            if other is not union and other.kind in ("triples", "optional", "union"):
+                around |= other.variables
+            elif other is not union and other.kind == "bind":
+                around.add(other.binds)
+        safe = True
+        for branch in union.groups:
+            used = set().union(*(e.variables for e in branch.elements if e.kind != "triples"))
+            bound = _certain(branch) | (also_bound or {}).get(branch.open, set())
+            safe = safe and used & around <= bound
+        if safe:
+            edits += [(union.start, union.start, "{ SELECT * WHERE { "), (union.end, union.end, " } }")]
+    return edits
 
 
 def _merge_prefixes(first: dict[str, str], second: dict[str, str], label: str) -> dict[str, str]:
@@ -1135,10 +1170,6 @@ class _Names:
         return f"_:{node}" if isinstance(node, BNode) else str(node)
 
 
-def _names(shapes: rdflib.Graph | None) -> _Names:
-    return _Names(shapes)
-
-
 # -- running --------------------------------------------------------------------------------------------
 
 
@@ -1208,8 +1239,8 @@ def _result(constraint: CompiledConstraint, this: Node, path: Node | None, value
     """One sh:ValidationResult, as pyshacl's ConstraintComponent.make_v_result builds it."""
     node = BNode()
     sparql = constraint.component == SH.SPARQLConstraintComponent
-    if value is None and sparql and constraint.path is None:
-        value = this  # a node shape's SPARQL constraint reports the focus node as the value
+    if value is None and constraint.path is None:
+        value = this  # a node shape's own constraints report the focus node as the value
     result_path = path if path is not None else constraint.path
     triples: list[tuple[Node, Node, Node]] = [
         (node, RDF.type, SH.ValidationResult),

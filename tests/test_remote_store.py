@@ -358,3 +358,55 @@ def test_result_terms_and_query_forms_without_a_server():
     assert _query_form("PREFIX s: <http://x/select#>\n# ASK me\nCONSTRUCT WHERE { ?s ?p ?o }") == "CONSTRUCT"
     assert _query_form("BASE <http://x/>\nask { }") == "ASK"
     assert _query_form("SELECT * { ?s ?p ?o }") == "SELECT"
+
+
+# -- the commands against the server ---------------------------------------------------------
+
+
+def _cli(capsys, *argv: str) -> tuple[int, str, str]:
+    from gdprgraph import cli
+
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_build_then_every_reading_command_works_against_the_server(server, capsys, tmp_path, seed):
+    store = f"sparql:{server}"
+    code, out, _ = _cli(capsys, "build", "--store", store)
+    assert code == 0 and "built and loaded" in out
+    code, out, _ = _cli(capsys, "build", "--store", store)
+    assert code == 0 and "already up to date" in out
+
+    code, out, _ = _cli(capsys, "query", "services-using", "--param", "org=Platform.sh", "--format", "csv",
+                        "--store", store)
+    assert code == 0
+    assert "Flexible Web Platform" in out and "Hébergement Mutualisé, version Flexible Web Publisher" in out
+    code, out, _ = _cli(capsys, "query", "services-processing", "--param", "category=personal data",
+                        "--format", "csv", "--store", store)  # needs the closure: uploaded by build
+    assert code == 0 and out.count("\n") > 10
+
+    code, out, _ = _cli(capsys, "impact", "Platform.sh", "--format", "json", "--store", store)
+    assert code == 0 and '"Flexible Web Platform"' in out
+
+    code, out, _ = _cli(capsys, "paths", "--format", "csv", "--store", store)
+    local = _cli(capsys, "paths", "--format", "csv")[1]
+    assert code == 0 and out == local
+
+    code, out, _ = _cli(capsys, "validate", "--format", "json", "--store", store)
+    local_code, local_out, _ = _cli(capsys, "validate", "--format", "json")
+    assert (code, out) == (local_code, local_out)
+
+    target = tmp_path / "map.html"
+    code, _, _ = _cli(capsys, "viz", "--out", str(target), "--store", store)
+    assert code == 0 and "Platform.sh" in target.read_text(encoding="utf-8")
+
+
+def test_a_server_that_is_down_is_one_line_and_exit_2(capsys):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, out, err = _cli(capsys, "query", "services-using", "--param", "org=Platform.sh",
+                          "--store", f"sparql:http://127.0.0.1:{port}/query")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and f"127.0.0.1:{port}" in err
