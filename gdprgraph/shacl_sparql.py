@@ -16,6 +16,12 @@ constraint in ONE group, so that every filter of the constraint sees ``?this`` b
 - a core constraint component (sh:minCount, sh:class, sh:in, sh:node, ...) becomes a FILTER over
   the value nodes; shapes nested through sh:node, sh:or and sh:not become (NOT) EXISTS conditions.
 
+Written for Oxigraph's planner, each time with the same solutions (the reasons are next to the code):
+the focus nodes are a GROUP BY sub-select (not SELECT DISTINCT); sh:maxCount counts values once
+with GROUP BY / HAVING; a constraint's top-level ``FILTER NOT EXISTS { P }`` / ``FILTER EXISTS
+{ P }`` runs as ``MINUS { P }`` / a join with the distinct matches of P where that is provably the
+same; a UNION joined with other patterns is put in a ``{ SELECT * WHERE { ... } }`` sub-select.
+
 Only the SHACL features our shapes use are compiled (see ``SUPPORTED``); anything else raises
 ``UnsupportedShapeError`` naming the shape and the feature, so that no constraint is ever skipped.
 

@@ -252,7 +252,11 @@ ex:ThingShape a sh:NodeShape ;
     sh:property [ sh:path ex:skipped ; sh:minCount 1 ; sh:deactivated true ] ;
     sh:sparql [ a sh:SPARQLConstraint ; sh:prefixes ex: ;
         sh:message "{$this} has {?value} ({?other}, {?unbound})" ;
-        sh:select "SELECT $this ?value ?other WHERE { $this ex:link ?value . OPTIONAL { ?value ex:code ?other } }" ] .
+        sh:select "SELECT $this ?value ?other WHERE { $this ex:link ?value . OPTIONAL { ?value ex:code ?other } }" ] ;
+    sh:sparql [ a sh:SPARQLConstraint ; sh:prefixes ex: ;
+        sh:message "{$this}: {?x}" ;
+        # $this only in a filter of a UNION branch: the branch is given the focus nodes
+        sh:select "SELECT $this ?x WHERE { { $this ex:code ?x } UNION { ?x ex:code 2 . FILTER(?x != $this) } }" ] .
 
 ex:PartShape a sh:NodeShape ;
     sh:or ( [ sh:class ex:Part ] [ sh:property [ sh:path ex:code ; sh:minCount 1 ; sh:maxCount 1 ] ] ) .
