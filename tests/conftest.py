@@ -56,8 +56,20 @@ def estate_files(estate: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="session")
-def small_estate(tmp_path_factory) -> list[Path]:
+def generator():
+    """bench/generate.py, loaded once."""
+    return bench_generator()
+
+
+@pytest.fixture(scope="session")
+def estate_inputs():
+    """The function that lists an estate's files with the template and reference data."""
+    return estate_files
+
+
+@pytest.fixture(scope="session")
+def small_estate(generator, tmp_path_factory) -> list[Path]:
     """A generated estate of 4 services (seed 7), as the files a Workspace loads."""
     out = tmp_path_factory.mktemp("estate") / "estate-4.ttl"
-    assert bench_generator().main(["--services", "4", "--seed", "7", "--out", str(out)]) == 0
+    assert generator.main(["--services", "4", "--seed", "7", "--out", str(out)]) == 0
     return estate_files(out)

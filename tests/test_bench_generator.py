@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,19 +19,6 @@ EEA = URIRef("https://w3id.org/dpv/loc#EEA")
 N = 20
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def generator():
-    return _generator()
-
-
 @pytest.fixture(scope="module")
 def estate_file(generator, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bench") / f"estate-{N}.ttl"
@@ -42,9 +27,8 @@ def estate_file(generator, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def workspace(estate_file) -> Workspace:
-    return Workspace([estate_file, resources.data_dir() / "templates" / "orange-art28-template.ttl",
-                      resources.data_dir() / "reference" / "countries-and-adequacy.ttl"])
+def workspace(estate_file, estate_inputs) -> Workspace:
+    return Workspace(estate_inputs(estate_file))
 
 
 def test_has_the_services(workspace):

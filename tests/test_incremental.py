@@ -105,3 +105,13 @@ def test_change_between_two_versions_of_a_file(tmp_path: Path):
     new.write_text('<urn:a> <urn:p> [ <urn:q> 1 ] .\n', encoding="utf-8")
     with pytest.raises(InputError, match="blank nodes"):
         Change.between(old, new)
+
+
+def test_an_on_disk_store_is_built_then_reopened_in_one_process(tmp_path):
+    from gdprgraph.load import publish
+
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    assert publish(None, spec).rebuilt
+    reopened = Workspace(store=spec)
+    assert not reopened.graphs.rebuilt
+    assert len(reopened.run("services-using", {"org": "Platform.sh"}).rows) == 2

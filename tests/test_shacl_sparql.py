@@ -7,8 +7,6 @@ blank-node property shapes are the same terms). Each pyshacl reference is comput
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pyshacl
@@ -205,15 +203,10 @@ def test_fixture_gives_pyshacl_results(fixture_base, update):
 
 
 @pytest.fixture(scope="module")
-def estate_files(tmp_path_factory) -> list[Path]:
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+def estate_files(generator, estate_inputs, tmp_path_factory) -> list[Path]:
     out = tmp_path_factory.mktemp("estate") / f"estate-{ESTATE_SERVICES}.ttl"
-    module.serialize(module.generate(ESTATE_SERVICES, 2), out)
-    return [out, resources.data_dir() / "templates" / "orange-art28-template.ttl",
-            resources.data_dir() / "reference" / "countries-and-adequacy.ttl", *resources.ontology_files()]
+    generator.serialize(generator.generate(ESTATE_SERVICES, 2), out)
+    return [*estate_inputs(out), *resources.ontology_files()]
 
 
 def test_generated_estate_gives_pyshacl_results(estate_files):

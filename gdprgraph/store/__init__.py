@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from ..errors import InputError
 from .base import KnowledgeGraph
@@ -18,6 +19,7 @@ from .dataset import Dataset, DatasetGraph, Generation
 from .memory import MemoryGraph
 
 DEFAULT_STORE = "oxigraph"
+_OPEN_STORES: dict[str, Dataset] = {}
 
 __all__ = ["DEFAULT_STORE", "Dataset", "DatasetGraph", "Generation", "KnowledgeGraph", "MemoryGraph",
            "open_dataset", "store_spec"]
@@ -35,7 +37,13 @@ def open_dataset(spec: str) -> Dataset | None:
         return None
     if kind == "oxigraph":
         from .oxigraph import OxigraphDataset
-        return OxigraphDataset(where or None)
+        if not where:
+            return OxigraphDataset()
+        # An on-disk store is locked by the process that opens it: open each path once.
+        key = str(Path(where).resolve())
+        if key not in _OPEN_STORES:
+            _OPEN_STORES[key] = OxigraphDataset(where)
+        return _OPEN_STORES[key]
     if kind == "sparql" and where:
         from .remote import SparqlDataset
         return SparqlDataset(where)
