@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import owlrl
@@ -103,22 +105,73 @@ def unsupported_axioms(graph: KnowledgeGraph) -> list[str]:
             for row in graph.query(text)]
 
 
+#: a fact pattern of a rule: GRAPH ?g1 { ?x ?p ?y }
+_FACT = re.compile(r"GRAPH \?(\w+) (\{[^{}]*\})")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One OWL RL rule file: its CONSTRUCT text, and the variables naming its ``GRAPH ?g`` fact
+    patterns (its ``# delta:`` header), which a semi-naive round binds to the new triples only."""
+
+    name: str
+    text: str
+    delta_vars: tuple[str, ...]
+
+    def full(self) -> str:
+        """The rule over the whole graph: each fact pattern reads the default graph."""
+        return _FACT.sub(lambda m: m.group(2), self.text)
+
+    def semi_naive(self, var: str, delta: str) -> str:
+        """The rule with the fact pattern of ``var`` read from the graph ``delta`` only."""
+        return _FACT.sub(lambda m: f"GRAPH <{delta}> {m.group(2)}" if m.group(1) == var else m.group(2),
+                         self.text)
+
+    @classmethod
+    def read(cls, path: Path) -> Rule:
+        text = path.read_text(encoding="utf-8")
+        header = re.search(r"^# delta:(.*)$", text, re.MULTILINE)
+        names = tuple(v.lstrip("?") for v in header.group(1).split()) if header else ()
+        return cls(path.name, text, names)
+
+
 def infer_in_store(asserted: DatasetGraph, target: str) -> DatasetGraph:
     """Run our rules, then the OWL 2 RL rules to a fixpoint, inside the dataset; new triples go to
-    the named graph ``target``. Returns the view of asserted plus inferred triples."""
+    the named graph ``target``. Returns the view of asserted plus inferred triples.
+
+    Rounds after the first are semi-naive: each rule joins at least one of its fact patterns
+    against the triples the previous round added (a scratch named graph), not the whole graph;
+    rules without fact patterns read only axioms and are skipped unless the axioms changed.
+    """
     problems = unsupported_axioms(asserted)
     if problems:
         raise UnsupportedAxiomError(
             "in-store inference does not implement " + "; ".join(problems) + " (use --store memory, owlrl)")
     dataset, graphs = asserted.dataset, [*asserted.graphs, target]
-    for rule in resources.rule_files():
-        dataset.construct_into(rule.read_text(encoding="utf-8"), graphs, target)
-    owl_rules = [rule.read_text(encoding="utf-8") for rule in resources.owl_rl_rule_files()]
-    rounds = 0
-    while True:
-        rounds += 1
-        added = sum(dataset.construct_into(rule, graphs, target) for rule in owl_rules)
-        log.debug("OWL RL round %d: %d new triples", rounds, added)
-        if not added:
-            break
+    for rule_file in resources.rule_files():
+        dataset.construct_into(rule_file.read_text(encoding="utf-8"), graphs, [target])
+    rules = [Rule.read(path) for path in resources.owl_rl_rule_files()]
+    delta, rounds, full = None, 0, True
+    try:
+        while True:
+            rounds += 1
+            fresh = f"{target}:delta:{rounds}"
+            added = 0
+            for rule in rules:
+                if full:  # an axiom-only rule runs first and every later rule reads all it adds
+                    into = [target, fresh] if rule.delta_vars else [target]
+                    added += dataset.construct_into(rule.full(), graphs, into)
+                for var in () if full else rule.delta_vars:
+                    added += dataset.construct_into(rule.semi_naive(var, delta), graphs, [target, fresh])
+            log.debug("OWL RL round %d (%s): %d new triples", rounds, "full" if full else "delta", added)
+            if delta:
+                dataset.drop(delta)
+            delta = fresh
+            if not added:
+                break
+            full = bool(dataset.query(resources.internal_query("delta-touches-axioms"), None,
+                                      [delta]).askAnswer)
+    finally:
+        if delta:
+            dataset.drop(delta)
     return asserted.view(graphs, write_to=target)

@@ -35,8 +35,10 @@ class Dataset(ABC):
     location: str = "memory"
 
     @abstractmethod
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Result:
-        """Answer a query whose default graph is the union of ``graphs``."""
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str],
+              named: Sequence[str] = ()) -> Result:
+        """Answer a query whose default graph is the union of ``graphs``; ``GRAPH ?g`` ranges over
+        ``named`` (when given)."""
 
     @abstractmethod
     def update(self, sparql: str) -> None:
@@ -72,10 +74,13 @@ class Dataset(ABC):
         if lines:
             self.update(f"DELETE DATA {{ GRAPH {term_text(URIRef(graph))} {{\n" + "\n".join(lines) + "\n} }")
 
-    def construct_into(self, sparql: str, graphs: Sequence[str], target: str) -> int:
-        """Run a CONSTRUCT over ``graphs`` and add its triples to ``target``; return how many."""
-        triples = set(self.query(sparql, None, graphs))
-        self.insert(triples, target)
+    def construct_into(self, sparql: str, graphs: Sequence[str], targets: Sequence[str],
+                       bindings: Mapping[str, Node] | None = None, named: Sequence[str] = ()) -> int:
+        """Run a CONSTRUCT over ``graphs`` (and ``named`` for GRAPH clauses); add its triples to
+        every graph of ``targets``; return how many triples it gave."""
+        triples = set(self.query(sparql, bindings, graphs, named))
+        for target in targets:
+            self.insert(triples, target)
         return len(triples)
 
     def dump(self, graph: str) -> bytes:
@@ -188,7 +193,7 @@ def fingerprint(files: Sequence[Path]) -> str:
     """A digest of the inputs' content, the rules and the library's version."""
     from .. import __version__
     digest = hashlib.sha256(f"gdprgraph {__version__}\n".encode())
-    for path in list(files) + resources.rule_files():
+    for path in [*files, *resources.rule_files(), *resources.owl_rl_rule_files()]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
 
@@ -196,7 +201,7 @@ def fingerprint(files: Sequence[Path]) -> str:
 def stamp(files: Sequence[Path]) -> str:
     """A cheap change detector: paths, sizes and modification times of the inputs."""
     parts = []
-    for path in list(files) + resources.rule_files():
+    for path in [*files, *resources.rule_files(), *resources.owl_rl_rule_files()]:
         info = path.stat()
         parts.append(f"{path.resolve()}:{info.st_size}:{info.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
