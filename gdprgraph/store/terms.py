@@ -7,6 +7,8 @@ back plain so that answers compare equal across backends.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
@@ -16,8 +18,13 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
     """An Oxigraph term as the rdflib term with the same meaning."""
-    if term is None:
-        return None
+    return None if term is None else _converted(term)
+
+
+@lru_cache(maxsize=1 << 17)
+def _converted(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    # Terms recur across the rows of an answer (a service, a country, a label); rdflib terms are
+    # immutable, so each distinct one is built once (a typed literal parses its value).
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
