@@ -117,7 +117,11 @@ def step_warm(estate: Path, store_dir: Path) -> dict[str, object]:
     report = validation.validate(ws)
     service = URIRef(params["service"])
     change = incremental.Change()
-    for line, _, _ in list(ws.asserted.triples((None, URIRef(GG + "about"), service)))[:2]:
+    lines = ws.asserted.query(
+        "SELECT ?line WHERE { ?line a ?class ; ?about ?service ; ?status [] } ORDER BY ?line LIMIT 2",
+        {"class": URIRef(GG + "TemplateLine"), "about": URIRef(GG + "about"), "service": service,
+         "status": URIRef(GG + "status")})
+    for (line,) in lines:
         for triple in ws.asserted.triples((line, URIRef(GG + "status"), None)):
             change.removed.add(triple)
             change.added.add((line, triple[1], URIRef(GG + "NotStated")))

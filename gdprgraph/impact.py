@@ -39,18 +39,24 @@ class Impact:
 def impact(ws: Workspace, name: str) -> Impact:
     """The impact of the organisation ``name`` designates."""
     org = ws.resolve(name, "organisation")
-    tg = paths.build(ws.asserted)
-    label = tg.label(str(org)) if str(org) in tg.labels else name
+    using = ws.run("services-using", {"org": str(org)}).rows
+    exposed = ws.run("data-exposed-to", {"org": str(org)}).rows
+    # the transfer graph of the services concerned only: a lookup, not the whole estate
+    tg = paths.build(ws.asserted, {str(row["service"]) for row in [*using, *exposed]})
+    label = tg.label(str(org)) if str(org) in tg.labels else paths.display_name(ws.asserted, str(org), name)
     home = ws.asserted.value(org, URIRef("https://w3id.org/dpv#hasCountry"))
-    result = Impact(str(org), label, tg.label(str(home)) if home is not None else "")
+    country = ""
+    if home is not None:
+        known = tg.countries.get(str(home))
+        country = known.name if known else paths.display_name(ws.asserted, str(home), str(home))
+    result = Impact(str(org), label, country)
 
     seen = set()
-    for row in ws.run("services-using", {"org": str(org)}).rows:
+    for row in using:
         key = str(row["service"])
         seen.add(key)
         result.services.append({"service": key, "name": str(row["serviceName"]), "how": "sub-processor",
                                 "document": str(row["document"]), "line": _int(row["line"])})
-    exposed = ws.run("data-exposed-to", {"org": str(org)}).rows
     for row in exposed:
         key = str(row["service"])
         if key not in seen:

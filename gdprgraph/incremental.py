@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import rdflib
@@ -89,14 +90,22 @@ def revalidate(graph: KnowledgeGraph, previous: validation.ValidationReport,
     if focus is None:
         return validation.validate(graph, engine="sparql")
     fresh = validation.validate(graph, engine="sparql", focus=focus)
+    # a finding outside the focus keeps its labels: they are read within DEPTH hops of its node
+    names = {str(node) for node in focus}
+    findings = [f for f in previous.findings if f.focus not in names] + fresh.findings
+    return validation.ValidationReport(validation.sorted_findings(findings),
+                                       partial(_merged, previous.graph, fresh.graph, focus))
+
+
+def _merged(previous: rdflib.Graph, fresh: rdflib.Graph, focus: set[Node]) -> rdflib.Graph:
+    """The report graph: the previous results outside the focus, and the fresh ones."""
     kept = rdflib.Graph()
-    for result in previous.graph.objects(None, SH.result):
-        if previous.graph.value(result, SH.focusNode) not in focus:
-            _copy_result(previous.graph, result, kept)
-    for result in fresh.graph.objects(None, SH.result):
-        _copy_result(fresh.graph, result, kept)
-    shapes = validation.shapes_graph()
-    return validation.report_from(graph, shapes, _as_report(kept))
+    for result in previous.objects(None, SH.result):
+        if previous.value(result, SH.focusNode) not in focus:
+            _copy_result(previous, result, kept)
+    for result in fresh.objects(None, SH.result):
+        _copy_result(fresh, result, kept)
+    return _as_report(kept)
 
 
 def _neighbours(graph: KnowledgeGraph, node: Node) -> set[Node] | None:

@@ -7,6 +7,7 @@ subjects to the country of an organisation that receives the data.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -15,7 +16,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from . import queries
-from .store import KnowledgeGraph
+from .store import AnyOf, KnowledgeGraph
 
 GG = "https://w3id.org/gdprgraph/ontology#"
 UNDISCLOSED_COUNTRY = "undisclosed:third-country"
@@ -93,7 +94,9 @@ def _labels(kg: KnowledgeGraph, nodes: set[str]) -> dict[str, str]:
     """Display names (English preferred) of the given nodes."""
     query = queries.internal("display-names").text
     names: dict[str, tuple[int, str]] = {}
-    for row in kg.query(query):
+    named = all(":" in n and not n.startswith("_:") for n in nodes)  # else: blank nodes, ask for all
+    scope = {"entity": AnyOf(URIRef(n) for n in sorted(nodes))} if named else None
+    for row in kg.query(query, scope):
         node = str(row.entity)
         if node not in nodes:
             continue
@@ -104,8 +107,14 @@ def _labels(kg: KnowledgeGraph, nodes: set[str]) -> dict[str, str]:
     return {node: label for node, (_, label) in names.items()}
 
 
-def build(kg: KnowledgeGraph) -> TransferGraph:
-    """The transfer graph of a knowledge graph (asserted facts are enough)."""
+def display_name(kg: KnowledgeGraph, node: str, default: str) -> str:
+    """The display name of one node (English preferred), else ``default``."""
+    return _labels(kg, {node}).get(node, default)
+
+
+def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> TransferGraph:
+    """The transfer graph of a knowledge graph (asserted facts are enough), or of some services."""
+    scope = {"service": AnyOf(URIRef(s) for s in sorted(services))} if services is not None else None
     graph = nx.MultiDiGraph()
     countries = {}
     for row in kg.query(queries.internal("countries").text):
@@ -116,7 +125,9 @@ def build(kg: KnowledgeGraph) -> TransferGraph:
                  for row in kg.query(queries.internal("certified-organisations").text)}
 
     undisclosed_names: dict[str, str] = {}
-    for row in kg.query(queries.internal("transfer-nodes").text):
+    subject_rows = list(kg.query(queries.internal("transfer-subjects").text, scope))
+    undisclosed_rows = list(kg.query(queries.internal("undisclosed-rows").text, scope))
+    for row in [*subject_rows, *undisclosed_rows]:
         service = str(row.service)
         graph.add_node(service, kind="service")
         if row.processor is not None:
@@ -124,11 +135,13 @@ def build(kg: KnowledgeGraph) -> TransferGraph:
             graph.add_node(processor, kind="organisation")
             graph.add_edge(service, processor, service=service, relation="processor",
                            basis="processor of the service", missing=False)
-        if row.subject is not None:
-            subject = str(row.subject)
-            graph.add_node(subject, kind="data-subjects")
-            graph.add_edge(subject, service, service=service, relation="data of", basis="", missing=False)
-        if row.row is not None and row.processor is not None:
+    for row in subject_rows:
+        service, subject = str(row.service), str(row.subject)
+        graph.add_node(subject, kind="data-subjects")
+        graph.add_edge(subject, service, service=service, relation="data of", basis="", missing=False)
+    for row in undisclosed_rows:
+        service = str(row.service)
+        if row.processor is not None:
             hidden = str(row.row)
             graph.add_node(hidden, kind="undisclosed")
             undisclosed_names[hidden] = f"{_text(row.rowName)} (communicated separately)"
@@ -139,7 +152,7 @@ def build(kg: KnowledgeGraph) -> TransferGraph:
             graph.add_edge(hidden, UNDISCLOSED_COUNTRY, service=service, relation="located in",
                            basis="", missing=False)
 
-    for row in kg.query(queries.internal("transfer-edges").text):
+    for row in kg.query(queries.internal("transfer-edges").text, scope):
         service, exporter, importer = str(row.service), str(row.exporter), str(row.importer)
         for org in (exporter, importer):
             if org not in graph:
@@ -207,6 +220,8 @@ def transfer_paths(tg: TransferGraph, service: str | None = None, to: str | None
     services = [n for n, d in tg.graph.nodes(data=True) if d["kind"] == "service"]
     for svc in sorted(services):
         if service is not None and svc != service:
+            continue
+        if through is not None and not any(through in (a, b) for a, b, _ in edges_of.get(svc, [])):
             continue
         view = nx.DiGraph()
         for a, b, data in edges_of.get(svc, []):

@@ -958,6 +958,8 @@ class _Rewriter:
             pattern = element.groups[0]
             shared = pattern.variables & bindable
             text = _dedent(self.query.rewritten(pattern.open + 1, pattern.close, _union_wraps(pattern)))
+            if "this" in shared:  # P is evaluated on its own: a run on some focus nodes restricts it too
+                text = _FOCUS_SLOT + "\n" + text
             if element.exists == "NOT EXISTS" and certain & _certain(pattern) & shared:
                 appended.append("# the constraint's FILTER NOT EXISTS { P }, as MINUS { P }: the same rows\n"
                                 f"MINUS {{\n{_indent(text, 2)}\n}}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 import functools
 import json
-from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,7 +74,14 @@ class ValidationReport:
     """Findings, the SHACL report graph, and whether the data conforms (no violation)."""
 
     findings: list[Finding]
-    graph: rdflib.Graph
+    #: the SHACL report graph, or how to build it when first asked for (an incremental run)
+    graph_source: rdflib.Graph | Callable[[], rdflib.Graph] = field(repr=False)
+
+    @functools.cached_property
+    def graph(self) -> rdflib.Graph:
+        """The SHACL validation report graph."""
+        source = self.graph_source
+        return source if isinstance(source, rdflib.Graph) else source()
 
     @property
     def conforms(self) -> bool:
@@ -170,10 +177,14 @@ def report_from(data: KnowledgeGraph, shapes: rdflib.Graph, report_graph: rdflib
     """Findings (labelled, sourced, sorted) from a SHACL validation report graph."""
     findings = [_finding(data, shapes, report_graph, result)
                 for result in report_graph.objects(None, SH.result)]
-    findings.sort(key=lambda f: (f.owner_kind != "service", f.owner_label.casefold(),
-                                 Severity[f.severity.upper()], f.line or 0, f.focus_label, f.message,
-                                 f.focus, f.shape))
-    return ValidationReport(findings, report_graph)
+    return ValidationReport(sorted_findings(findings), report_graph)
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in report order: services first, by name, then severity, line and focus."""
+    return sorted(findings, key=lambda f: (f.owner_kind != "service", f.owner_label.casefold(),
+                                           Severity[f.severity.upper()], f.line or 0, f.focus_label,
+                                           f.message, f.focus, f.shape))
 
 
 def _label(graph: KnowledgeGraph, node: Node) -> str:

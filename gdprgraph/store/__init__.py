@@ -15,13 +15,14 @@ from pathlib import Path
 
 from ..errors import InputError
 from .base import KnowledgeGraph
+from .binding import AnyOf
 from .dataset import Dataset, DatasetGraph, Generation
 from .memory import MemoryGraph
 
 DEFAULT_STORE = "oxigraph"
 _OPEN_STORES: dict[str, Dataset] = {}
 
-__all__ = ["DEFAULT_STORE", "Dataset", "DatasetGraph", "Generation", "KnowledgeGraph", "MemoryGraph",
+__all__ = ["DEFAULT_STORE", "AnyOf", "Dataset", "DatasetGraph", "Generation", "KnowledgeGraph", "MemoryGraph",
            "open_dataset", "store_spec"]
 
 

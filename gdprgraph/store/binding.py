@@ -12,6 +12,7 @@ out of its ``<...>`` is refused.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 
@@ -37,13 +38,18 @@ def term_text(term: Node) -> str:
     raise InputError(f"unsupported parameter value {term!r}")
 
 
-def inline_values(sparql: str, bindings: Mapping[str, Node] | None) -> str:
+class AnyOf(tuple):
+    """Several values for one parameter: the query answers for each of them (rows of VALUES)."""
+
+
+def inline_values(sparql: str, bindings: Mapping[str, Node | AnyOf] | None) -> str:
     """The query with its bindings as a VALUES block opening the WHERE group."""
     if not bindings:
         return sparql
     names = sorted(bindings)
-    block = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + " ".join(
-        term_text(bindings[n]) for n in names) + ") } "
+    choices = [bindings[n] if isinstance(bindings[n], AnyOf) else (bindings[n],) for n in names]
+    rows = " ".join("(" + " ".join(term_text(t) for t in row) + ")" for row in itertools.product(*choices))
+    block = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { " + rows + " } "
     match = _WHERE.search(sparql) or re.search(r"\{", _strip_prologue(sparql))
     if match is None:
         raise InputError("cannot bind parameters: the query has no WHERE group")

@@ -12,6 +12,7 @@ from rdflib.term import Node
 
 from ..errors import InputError
 from .base import KnowledgeGraph
+from .binding import AnyOf, inline_values
 
 _LINE = re.compile(r"line (\d+)")
 _REASON = re.compile(r"Bad syntax \((.*?)\) at \^")
@@ -81,7 +82,9 @@ class MemoryGraph(KnowledgeGraph):
         return self._graph.triples(pattern)
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
-        return self._graph.query(sparql, initBindings=dict(bindings or {}))
+        single = {k: v for k, v in (bindings or {}).items() if not isinstance(v, AnyOf)}
+        several = {k: v for k, v in (bindings or {}).items() if isinstance(v, AnyOf)}
+        return self._graph.query(inline_values(sparql, several), initBindings=single)
 
     def value(self, subject: Node, predicate: Node) -> Node | None:
         return self._graph.value(subject, predicate)

@@ -56,7 +56,7 @@ from rdflib.query import Result
 from rdflib.term import Node, Variable
 
 from ..errors import InputError, StoreError
-from .binding import inline_values, term_text
+from .binding import AnyOf, inline_values, term_text
 from .dataset import Dataset
 from .oxigraph import OxigraphDataset
 from .terms import XSD_STRING
@@ -115,7 +115,8 @@ class SparqlDataset(Dataset):
     # -- Dataset ------------------------------------------------------------------------------
     def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str],
               named: Sequence[str] = ()) -> Result:
-        text = inline_values(sparql, {k: _skolemise(v) for k, v in (bindings or {}).items()})
+        text = inline_values(sparql, {k: AnyOf(map(_skolemise, v)) if isinstance(v, AnyOf) else _skolemise(v)
+                                      for k, v in (bindings or {}).items()})
         form = _query_form(sparql)
         accept = _NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else _RESULTS_JSON
         fields = ([("query", text)] + [("default-graph-uri", g) for g in graphs]
