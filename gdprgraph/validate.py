@@ -175,9 +175,37 @@ def compiled_shapes(shapes: rdflib.Graph) -> list:
 
 def report_from(data: KnowledgeGraph, shapes: rdflib.Graph, report_graph: rdflib.Graph) -> ValidationReport:
     """Findings (labelled, sourced, sorted) from a SHACL validation report graph."""
-    findings = [_finding(data, shapes, report_graph, result)
+    reads = _MemoisedReads(data)  # findings share services, items, organisations and their labels
+    shape_reads = _MemoisedReads(shapes)  # type: ignore[arg-type]
+    findings = [_finding(reads, shape_reads, report_graph, result)  # type: ignore[arg-type]
                 for result in report_graph.objects(None, SH.result)]
     return ValidationReport(sorted_findings(findings), report_graph)
+
+
+class _MemoisedReads:
+    """The reads findings make of a graph (value, objects, triples, membership), each asked once."""
+
+    def __init__(self, graph: KnowledgeGraph) -> None:
+        self.graph = graph
+        self.namespace_manager = graph.namespace_manager
+        self._answers: dict[tuple, object] = {}
+
+    def _once(self, key: tuple, compute):
+        if key not in self._answers:
+            self._answers[key] = compute()
+        return self._answers[key]
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        return self._once(("value", subject, predicate), lambda: self.graph.value(subject, predicate))
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        return self._once(("objects", subject, predicate), lambda: list(self.graph.objects(subject, predicate)))
+
+    def triples(self, pattern: tuple) -> list[tuple[Node, Node, Node]]:
+        return self._once(("triples", pattern), lambda: list(self.graph.triples(pattern)))
+
+    def __contains__(self, triple: tuple) -> bool:
+        return self._once(("has", triple), lambda: triple in self.graph)
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -227,28 +255,30 @@ def _owner(graph: KnowledgeGraph, focus: Node) -> tuple[Node, str]:
     return owner, "node"
 
 
-def _shape_of(shapes: rdflib.Graph, source_shape: Node) -> Node:
+def _shape_of(shapes: _MemoisedReads | rdflib.Graph, source_shape: Node) -> Node:
     """The named node shape a (possibly blank) property shape belongs to."""
-    parent = shapes.value(None, SH.property, source_shape)
-    return parent if parent is not None else source_shape
+    owners = list(shapes.triples((None, SH.property, source_shape)))
+    return owners[0][0] if owners else source_shape
 
 
-def _finding(data: KnowledgeGraph, shapes: rdflib.Graph, report: rdflib.Graph, result: Node) -> Finding:
-    focus = report.value(result, SH.focusNode)
-    source_shape = report.value(result, SH.sourceShape)
-    component = report.value(result, SH.sourceConstraintComponent)
+def _finding(data: KnowledgeGraph, shapes: _MemoisedReads | rdflib.Graph, report: rdflib.Graph,
+             result: Node) -> Finding:
+    facts = dict(report.predicate_objects(result))  # one read of the result, not one per property
+    focus = facts.get(SH.focusNode)
+    source_shape = facts.get(SH.sourceShape)
+    component = facts.get(SH.sourceConstraintComponent)
     node_shape = _shape_of(shapes, source_shape)
-    message = report.value(result, SH.resultMessage)
+    message = facts.get(SH.resultMessage)
     if component != SH.SPARQLConstraintComponent and shapes.value(source_shape, SH.message):
         message = shapes.value(source_shape, SH.message)
     owner, owner_kind = _owner(data, focus)
     section = data.value(focus, DCT.source)
     document = data.value(data.value(section, DCT.isPartOf), GG.sourceFile) if section else None
     line = data.value(focus, GG.sourceLine)
-    path = report.value(result, SH.resultPath)
+    path = facts.get(SH.resultPath)
     services = _services_concerned(data, owner, owner_kind)
     return Finding(
-        severity=Severity.from_iri(report.value(result, SH.resultSeverity)).name.lower(),
+        severity=Severity.from_iri(facts[SH.resultSeverity]).name.lower(),
         article=str(shapes.value(node_shape, GG.gdprArticle) or ""),
         shape=str(shapes.value(node_shape, SH.name) or node_shape),
         message=str(message or ""),
