@@ -97,7 +97,16 @@ def publish(data_files: Sequence[Path | str] | None, store: str) -> OpenGraphs:
 
 
 def _fill_in_place(files: Sequence[Path], dataset: Dataset, generation: Generation) -> None:
-    """Load the files into the generation's asserted graph and infer into its inferred graph."""
+    """Load the files into the generation's asserted graph and infer into its inferred graph.
+
+    An on-disk Oxigraph store is filled from a build in memory, copied in one bulk write: the
+    rules' many small inserts and scratch graphs cost far more on disk than in memory.
+    """
+    if isinstance(dataset, OxigraphDataset) and dataset.path is not None:
+        local = OxigraphDataset()
+        _fill_in_place(files, local, generation)
+        dataset.copy_from(local)
+        return
     asserted = DatasetGraph(dataset, [generation.asserted])
     asserted.load_files(files)
     reason.infer_in_store(asserted, generation.inferred)

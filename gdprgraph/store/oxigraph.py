@@ -105,6 +105,10 @@ class OxigraphDataset(Dataset):
             self.store.extend(ox.Quad(s, p, o, node) for s, p, o in triples)
         return len(triples)
 
+    def copy_from(self, other: OxigraphDataset) -> None:
+        """Add every quad of another Oxigraph store (one bulk write; graphs keep their names)."""
+        self.store.bulk_extend(other.store.quads_for_pattern(None, None, None, None))
+
     def dump(self, graph: str) -> bytes:
         return self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
 
