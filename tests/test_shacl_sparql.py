@@ -152,7 +152,7 @@ def test_focus_restricts_to_those_focus_nodes(seed_oxigraph, seed_memory, monkey
     clean = rdflib.URIRef("https://w3id.org/gdprgraph/service/no-such-service")
     expected = {r for r in full if r[0] in set(focused)}
     assert _results(run(seed_memory, COMPILED, focus=[*focused, clean])) == expected
-    monkeypatch.setattr(shacl_sparql, "FOCUS_CHUNK", 3)  # several VALUES blocks
+    monkeypatch.setattr(shacl_sparql.runner, "FOCUS_CHUNK", 3)  # several VALUES blocks (run reads it there)
     assert _results(run(seed_oxigraph, COMPILED, focus=[*focused, clean])) == expected
     nothing = run(seed_oxigraph, COMPILED, focus=[])
     assert _results(nothing) == set() and _conforms(nothing)

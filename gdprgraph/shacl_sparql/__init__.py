@@ -1,0 +1,47 @@
+"""Our SHACL shapes compiled into set-based SPARQL: one SELECT per constraint, every focus node at once.
+
+pyshacl (``validate.validate``) is the reference engine: it evaluates each SPARQL-based constraint
+once per focus node in rdflib, which does not scale. This package compiles the shapes graph into
+plain SPARQL 1.1 SELECT queries, one per constraint, that return every violating focus node (and
+value, and message variables) in one go, and runs them through ``KnowledgeGraph.query`` so that the
+same queries run on rdflib in memory, on Oxigraph and on a remote SPARQL server. The report graph
+it builds has the shape of pyshacl's, so ``validate._finding`` reads it unchanged.
+
+Each query joins the focus nodes of the node shape (its targets, as a sub-select) with the
+constraint in ONE group, so that every filter of the constraint sees ``?this`` bound:
+
+- a SPARQL constraint keeps its own WHERE body, ``$this`` renamed ``?this`` (SHACL pre-binds it);
+  where a nested group (a UNION branch) uses ``$this`` in a FILTER or BIND, the group is given its
+  own binding of ``?this`` first, since a nested group is evaluated on its own (see ``_Rewriter``);
+- a core constraint component (sh:minCount, sh:class, sh:in, sh:node, ...) becomes a FILTER over
+  the value nodes; shapes nested through sh:node, sh:or and sh:not become (NOT) EXISTS conditions.
+
+Written for Oxigraph's planner, each time with the same solutions (the reasons are next to the code):
+the focus nodes are a GROUP BY sub-select (not SELECT DISTINCT); sh:maxCount counts values once
+with GROUP BY / HAVING; a constraint's top-level ``FILTER NOT EXISTS { P }`` / ``FILTER EXISTS
+{ P }`` runs as ``MINUS { P }`` / a join with the distinct matches of P where that is provably the
+same; a UNION joined with other patterns is put in a ``{ SELECT * WHERE { ... } }`` sub-select.
+
+Only the SHACL features our shapes use are compiled (see ``SUPPORTED``); anything else raises
+``UnsupportedShapeError`` naming the shape and the feature, so that no constraint is ever skipped.
+
+Print the queries of the shapes with ``python -m gdprgraph.shacl_sparql``.
+
+The modules: ``compiler`` (shapes to queries), ``sparql_text`` (parsing and rewriting the shapes' own
+SPARQL), ``runner`` (running the queries into a report graph), ``common`` (what they share).
+"""
+
+from .common import STANDARD_PREFIXES, UnsupportedShapeError
+from .compiler import (
+    COMPONENTS,
+    DATATYPES,
+    NON_VALIDATING,
+    SUPPORTED,
+    TARGETS,
+    CompiledConstraint,
+    compile_shapes,
+)
+from .runner import FOCUS_CHUNK, explain, run
+
+__all__ = ["COMPONENTS", "DATATYPES", "FOCUS_CHUNK", "NON_VALIDATING", "STANDARD_PREFIXES", "SUPPORTED", "TARGETS",
+           "CompiledConstraint", "UnsupportedShapeError", "compile_shapes", "explain", "run"]

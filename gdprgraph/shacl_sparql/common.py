@@ -1,0 +1,116 @@
+"""What the modules of the compiled SHACL engine share: the error, the focus slot, text helpers, IRI names."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import rdflib
+from rdflib import RDF, RDFS, XSD, BNode, Literal, URIRef
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from ..errors import GdprGraphError
+from ..store.binding import term_text
+
+
+class UnsupportedShapeError(GdprGraphError):
+    """A shape uses a SHACL feature the compiled engine does not implement (use pyshacl, or extend it)."""
+
+    def __init__(self, shape: str, feature: str) -> None:
+        self.shape, self.feature = shape, feature
+        super().__init__(f"shape {shape}: {feature} is not supported by the compiled SPARQL engine "
+                         "(gdprgraph.shacl_sparql); validate it with pyshacl or extend the compiler")
+
+
+#: Prefixes the generated parts of the queries may use besides the shapes' sh:declare.
+STANDARD_PREFIXES = {"rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD)}
+
+# A SHACL instance of a class: typed with the class or one of its subclasses (sh:targetClass, sh:class).
+_INSTANCE_OF = "{node} rdf:type/rdfs:subClassOf* {cls} ."
+
+# The slot of a query template where ``run`` puts the focus restriction (``VALUES ?this { ... }``).
+_FOCUS_SLOT = "\x00focus\x00"
+_FOCUS_LINE = re.compile(r"^([ ]*)\x00focus\x00\n", re.MULTILINE)
+
+
+# -- text helpers ------------------------------------------------------------------------------------------
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line if line.strip() else line for line in text.split("\n"))
+
+
+def _dedent(text: str) -> str:
+    """A group's inside, dedented (a first line written on the brace's line keeps the rest under it)."""
+    inline = not text.lstrip(" \t").startswith("\n")
+    lines = textwrap.dedent(text.strip("\n")).rstrip().split("\n")
+    if inline and len(lines) > 1:
+        rest = _indent(textwrap.dedent("\n".join(lines[1:])), 2)
+        lines = [lines[0].strip(), *rest.split("\n")]
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+class _Names:
+    """Compact names for IRIs in the generated SPARQL, remembering the prefixes they need."""
+
+    _LOCAL = re.compile(r"^[A-Za-z_][\w-]*$")
+
+    def __init__(self, shapes: rdflib.Graph | None) -> None:
+        self.by_namespace: dict[str, str] = {}
+        for name, namespace in STANDARD_PREFIXES.items():
+            self.by_namespace[namespace] = name
+        if shapes is not None:
+            for node in shapes.objects(None, SH.declare):
+                prefix, namespace = shapes.value(node, SH.prefix), shapes.value(node, SH.namespace)
+                if prefix is not None and namespace is not None:
+                    self.by_namespace.setdefault(str(namespace), str(prefix))
+            for name, namespace in shapes.namespaces():
+                if name and str(namespace) not in self.by_namespace:
+                    self.by_namespace[str(namespace)] = name
+        taken: dict[str, str] = {}
+        for namespace, name in list(self.by_namespace.items()):
+            if name in taken:
+                del self.by_namespace[namespace]
+            else:
+                taken[name] = namespace
+        self.used: dict[str, str] = {}
+
+    def _split(self, iri: Node) -> tuple[str, str] | None:
+        text = str(iri)
+        for namespace, name in self.by_namespace.items():
+            if text.startswith(namespace) and self._LOCAL.match(text[len(namespace):]):
+                return name, text[len(namespace):]
+        return None
+
+    def term(self, node: Node) -> str:
+        """The node as SPARQL text: a prefixed name when possible (the prefix is recorded)."""
+        if isinstance(node, URIRef):
+            split = self._split(node)
+            if split:
+                name, local = split
+                namespace = str(node)[:-len(local)]
+                self.used[name] = namespace
+                return f"{name}:{local}"
+            return term_text(node)
+        if isinstance(node, Literal):
+            return node.n3()
+        raise UnsupportedShapeError(str(node), "a blank node as a constant in a constraint")
+
+    def instance_of(self, var: str, cls: Node) -> str:
+        """The pattern: the node in ``var`` is a SHACL instance of the class."""
+        self.require("rdf", "rdfs")
+        return _INSTANCE_OF.format(node=var, cls=self.term(cls))
+
+    def require(self, *names: str) -> None:
+        """Record standard prefixes a fixed fragment uses."""
+        for name in names:
+            self.used[name] = STANDARD_PREFIXES[name]
+
+    def short(self, node: Node | None) -> str:
+        """A readable name for messages and comments."""
+        if isinstance(node, URIRef):
+            split = self._split(node)
+            return f"{split[0]}:{split[1]}" if split else f"<{node}>"
+        return f"_:{node}" if isinstance(node, BNode) else str(node)

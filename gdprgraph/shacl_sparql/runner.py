@@ -1,0 +1,137 @@
+"""Running compiled constraints through a ``KnowledgeGraph`` into a validation report graph like pyshacl's."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+
+import rdflib
+from rdflib import RDF, BNode, Literal
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from ..store import KnowledgeGraph
+from .compiler import CompiledConstraint
+
+#: Focus nodes per VALUES block when ``run`` is restricted to some focus nodes.
+FOCUS_CHUNK = 400
+
+
+def run(graph: KnowledgeGraph, compiled: Iterable[CompiledConstraint], focus: Collection[Node] | None = None,
+        *, allow_warnings: bool = True, allow_infos: bool = True) -> rdflib.Graph:
+    """Run compiled constraints; return a SHACL validation report graph shaped like pyshacl's.
+
+    ``focus`` restricts the check to those focus nodes (IRIs). ``allow_warnings`` / ``allow_infos``
+    set sh:conforms as pyshacl's options do (validate.py passes both).
+    """
+    report = rdflib.Graph()
+    report.bind("sh", SH)
+    root = BNode()
+    report.add((root, RDF.type, SH.ValidationReport))
+    allowed = {SH.Info} if allow_infos else set()
+    if allow_warnings:
+        allowed |= {SH.Info, SH.Warning}
+    conforms = True
+    cloned: set[Node] = set()
+    chunks: list[list[Node] | None] = [None]
+    if focus is not None:
+        nodes = sorted(set(focus), key=str)
+        chunks = [nodes[i:i + FOCUS_CHUNK] for i in range(0, len(nodes), FOCUS_CHUNK)]
+    for constraint in compiled:
+        if constraint.shapes is not None:
+            for prefix, namespace in constraint.shapes.namespaces():
+                report.bind(prefix, namespace, override=False)
+        for chunk in chunks:
+            for result in _results(graph, constraint, chunk):
+                report.add((root, SH.result, result.node))
+                for triple in result.triples:
+                    report.add(triple)
+                if constraint.severity not in allowed:
+                    conforms = False
+                for node in (constraint.source_shape, constraint.source_constraint):
+                    if isinstance(node, BNode) and node not in cloned and constraint.shapes is not None:
+                        _copy_blank(constraint.shapes, node, report, cloned)
+    report.add((root, SH.conforms, Literal(conforms)))
+    return report
+
+
+@dataclass
+class _Result:
+    node: BNode
+    triples: list[tuple[Node, Node, Node]]
+
+
+def _results(graph: KnowledgeGraph, constraint: CompiledConstraint, focus: list[Node] | None) -> Iterator[_Result]:
+    seen: set = set()
+    for row in graph.query(constraint.query(focus)):
+        values = row.asdict()
+        this = values.pop("this", None)
+        path = values.pop("path", None)
+        value = values.pop("value", None)
+        values.pop("failure", None)
+        if this is None:
+            continue
+        key = (this, path, value, tuple(sorted(values.items())))
+        if key in seen:  # pyshacl keeps one result per (this, path, value, other variables)
+            continue
+        seen.add(key)
+        yield _result(constraint, this, path, value, values)
+
+
+def _result(constraint: CompiledConstraint, this: Node, path: Node | None, value: Node | None,
+            variables: dict[str, Node]) -> _Result:
+    """One sh:ValidationResult, as pyshacl's ConstraintComponent.make_v_result builds it."""
+    node = BNode()
+    sparql = constraint.component == SH.SPARQLConstraintComponent
+    if value is None and constraint.path is None:
+        value = this  # a node shape's own constraints report the focus node as the value
+    result_path = path if path is not None else constraint.path
+    triples: list[tuple[Node, Node, Node]] = [
+        (node, RDF.type, SH.ValidationResult),
+        (node, SH.sourceConstraintComponent, constraint.component),
+        (node, SH.sourceShape, constraint.source_shape),
+        (node, SH.resultSeverity, constraint.severity),
+        (node, SH.focusNode, this),
+    ]
+    if value is not None:
+        triples.append((node, SH.value, value))
+    if result_path is not None:
+        triples.append((node, SH.resultPath, result_path))
+    if constraint.source_constraint is not None:
+        triples.append((node, SH.sourceConstraint, constraint.source_constraint))
+    if sparql:
+        # {?var} / {$var} placeholders: the other variables of the row, then this, path, value
+        bound = {**variables, "this": this}
+        if path is not None:
+            bound["path"] = path
+        if value is not None:
+            bound["value"] = value
+        messages = [Literal(_format_message(str(m.value), bound)) for m in constraint.constraint_messages
+                    if m not in constraint.messages]
+        messages += [Literal(_format_message(str(m.value), bound)) for m in constraint.messages]
+    else:
+        messages = list(constraint.messages)  # core components: the shape's sh:message, as written
+    triples += [(node, SH.resultMessage, message) for message in messages]
+    return _Result(node, triples)
+
+
+def _format_message(message: str, bound: dict[str, Node]) -> str:
+    """{?var} and {$var} replaced by the bound values, as pyshacl does (re.sub, in that order)."""
+    for name, term in bound.items():
+        message = re.sub("{[?$]" + name + "}", str(term), message)
+    return message
+
+
+def _copy_blank(source: rdflib.Graph, node: BNode, target: rdflib.Graph, done: set[Node]) -> None:
+    """Copy a blank node's description (recursively through blank objects), keeping its id."""
+    done.add(node)
+    for predicate, obj in source.predicate_objects(node):
+        target.add((node, predicate, obj))
+        if isinstance(obj, BNode) and obj not in done:
+            _copy_blank(source, obj, target, done)
+
+
+def explain(compiled: Iterable[CompiledConstraint]) -> str:
+    """Every compiled query, for reading."""
+    return "\n\n".join(f"### {c.describe()}\n{c.sparql}" for c in compiled)
