@@ -12,7 +12,7 @@ For each estate size the script generates a seeded estate (bench/generate.py), t
 
 Peak memory is the largest resident size of a step's process. Long runs print progress to stderr.
 
-    .venv/bin/python bench/run.py --services 100 1000 10000 --baseline 100 1000 10000 --limit 60
+    .venv/bin/python bench/run.py --services 100 250 1000 2500 10000 --baseline 100 1000 10000 --limit 120
 """
 
 from __future__ import annotations
