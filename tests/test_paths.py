@@ -187,3 +187,19 @@ def test_processor_whose_country_no_sub_processor_shares_is_located_at_home(esta
     at_home = [p for p in transfer_paths(build(kg), to=None) if p.country_name == "France"]
     assert {(p.service, p.labels[-2]) for p in at_home} == {(SERVICE_A, "Acme Hosting SAS"),
                                                             (SERVICE_B, "Acme Hosting SAS")}
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+def test_the_graph_of_some_services_is_their_part_of_the_whole(store):
+    """paths.build on some services (a multi-valued parameter) keeps exactly their edges."""
+    ws = Workspace(DATA, store=store)
+    whole = build(ws.asserted)
+    for chosen in ({SERVICE_B}, {SERVICE_A, SERVICE_B}):
+        part = build(ws.asserted, chosen)
+        edges = sorted((a, b, d["relation"], d["basis"]) for a, b, d in part.graph.edges(data=True))
+        expected = sorted((a, b, d["relation"], d["basis"]) for a, b, d in whole.graph.edges(data=True)
+                          if d["service"] in chosen)
+        assert edges and edges == expected
+        assert {n: part.label(n) for n in part.graph} == {n: whole.label(n) for n in part.graph}
+    assert {str(p.nodes) for p in transfer_paths(build(ws.asserted, {SERVICE_A}), through=INDIAOPS)} == {
+        str(p.nodes) for p in transfer_paths(whole, through=INDIAOPS)}
