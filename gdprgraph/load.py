@@ -85,9 +85,7 @@ def publish(data_files: Sequence[Path | str] | None, store: str) -> OpenGraphs:
     def upload(target: Dataset, generation: Generation) -> None:
         local = OxigraphDataset()
         built = Generation.new(generation.fingerprint)
-        asserted = DatasetGraph(local, [built.asserted])
-        asserted.load_files(files)
-        reason.infer_in_store(asserted, built.inferred)
+        _fill_in_place(files, local, built)
         target.load_ntriples(local.dump(built.asserted), generation.asserted)
         target.load_ntriples(local.dump(built.inferred), generation.inferred)
 

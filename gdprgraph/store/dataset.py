@@ -35,10 +35,8 @@ class Dataset(ABC):
     location: str = "memory"
 
     @abstractmethod
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str],
-              named: Sequence[str] = ()) -> Result:
-        """Answer a query whose default graph is the union of ``graphs``; ``GRAPH ?g`` ranges over
-        ``named`` (when given)."""
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Result:
+        """Answer a query whose default graph is the union of ``graphs``."""
 
     @abstractmethod
     def update(self, sparql: str) -> None:
@@ -74,11 +72,10 @@ class Dataset(ABC):
         if lines:
             self.update(f"DELETE DATA {{ GRAPH {term_text(URIRef(graph))} {{\n" + "\n".join(lines) + "\n} }")
 
-    def construct_into(self, sparql: str, graphs: Sequence[str], targets: Sequence[str],
-                       bindings: Mapping[str, Node] | None = None, named: Sequence[str] = ()) -> int:
-        """Run a CONSTRUCT over ``graphs`` (and ``named`` for GRAPH clauses); add its triples to
-        every graph of ``targets``; return how many triples it gave."""
-        triples = set(self.query(sparql, bindings, graphs, named))
+    def construct_into(self, sparql: str, graphs: Sequence[str], targets: Sequence[str]) -> int:
+        """Run a CONSTRUCT over ``graphs``; add its triples to every graph of ``targets``; return how
+        many triples it gave."""
+        triples = set(self.query(sparql, None, graphs))
         for target in targets:
             self.insert(triples, target)
         return len(triples)
@@ -189,11 +186,16 @@ class DatasetGraph(KnowledgeGraph):
         return other
 
 
+def _build_inputs(files: Sequence[Path]) -> list[Path]:
+    """What a build depends on: the input files and every rule it runs."""
+    return [*files, *resources.rule_files(), *resources.owl_rl_rule_files()]
+
+
 def fingerprint(files: Sequence[Path]) -> str:
     """A digest of the inputs' content, the rules and the library's version."""
     from .. import __version__
     digest = hashlib.sha256(f"gdprgraph {__version__}\n".encode())
-    for path in [*files, *resources.rule_files(), *resources.owl_rl_rule_files()]:
+    for path in _build_inputs(files):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
 
@@ -201,7 +203,7 @@ def fingerprint(files: Sequence[Path]) -> str:
 def stamp(files: Sequence[Path]) -> str:
     """A cheap change detector: paths, sizes and modification times of the inputs."""
     parts = []
-    for path in [*files, *resources.rule_files(), *resources.owl_rl_rule_files()]:
+    for path in _build_inputs(files):
         info = path.stat()
         parts.append(f"{path.resolve()}:{info.st_size}:{info.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]

@@ -33,15 +33,13 @@ class OxigraphDataset(Dataset):
         except OSError as err:
             raise InputError(f"cannot open the Oxigraph store: {err}", self.location) from err
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str],
-              named: Sequence[str] = ()) -> Result:
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Result:
         # Oxigraph's own substitutions only accept projected variables; a VALUES block opening the
         # WHERE group binds any variable, and is what remote servers get too (same semantics).
-        return _as_result(self._query(inline_values(sparql, bindings), graphs, named))
+        return _as_result(self._query(inline_values(sparql, bindings), graphs))
 
-    def _query(self, text: str, graphs: Sequence[str], named: Sequence[str]):
-        return self.store.query(text, default_graph=[ox.NamedNode(g) for g in graphs] or None,
-                                named_graphs=[ox.NamedNode(g) for g in named] or None)
+    def _query(self, text: str, graphs: Sequence[str]):
+        return self.store.query(text, default_graph=[ox.NamedNode(g) for g in graphs] or None)
 
     def update(self, sparql: str) -> None:
         self.store.update(sparql)
@@ -95,10 +93,9 @@ class OxigraphDataset(Dataset):
                     seen.add(triple)
                 yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
 
-    def construct_into(self, sparql: str, graphs: Sequence[str], targets: Sequence[str],
-                       bindings: Mapping[str, Node] | None = None, named: Sequence[str] = ()) -> int:
+    def construct_into(self, sparql: str, graphs: Sequence[str], targets: Sequence[str]) -> int:
         # the triples stay Oxigraph terms: no round trip through rdflib
-        answer = self._query(inline_values(sparql, bindings), graphs, named)
+        answer = self._query(sparql, graphs)
         triples = {(t.subject, t.predicate, t.object) for t in answer}
         for target in targets:
             node = ox.NamedNode(target)

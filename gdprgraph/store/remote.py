@@ -113,14 +113,12 @@ class SparqlDataset(Dataset):
         self.chunk_size = chunk_size
 
     # -- Dataset ------------------------------------------------------------------------------
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str],
-              named: Sequence[str] = ()) -> Result:
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Result:
         text = inline_values(sparql, {k: AnyOf(map(_skolemise, v)) if isinstance(v, AnyOf) else _skolemise(v)
                                       for k, v in (bindings or {}).items()})
         form = _query_form(sparql)
         accept = _NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else _RESULTS_JSON
-        fields = ([("query", text)] + [("default-graph-uri", g) for g in graphs]
-                  + [("named-graph-uri", g) for g in named])
+        fields = [("query", text)] + [("default-graph-uri", g) for g in graphs]
         body, content_type = self._post(self.query_url, fields, accept, QUERY_TIMEOUT)
         if accept == _NTRIPLES and content_type in _GRAPH_FORMATS:
             return self._graph_result(body, _GRAPH_FORMATS[content_type])
