@@ -123,9 +123,13 @@ class Rule:
         return _FACT.sub(lambda m: m.group(2), self.text)
 
     def semi_naive(self, var: str, delta: str) -> str:
-        """The rule with the fact pattern of ``var`` read from the graph ``delta`` only."""
-        return _FACT.sub(lambda m: f"GRAPH <{delta}> {m.group(2)}" if m.group(1) == var else m.group(2),
-                         self.text)
+        """The rule with the fact pattern of ``var`` read from the graph ``delta`` only, and moved
+        first among the fact patterns: Oxigraph joins in written order, so the few new triples
+        drive the lookups instead of the whole graph being scanned and then joined."""
+        patterns = sorted(_FACT.finditer(self.text), key=lambda m: m.group(1) != var)
+        rewritten = iter(f"GRAPH <{delta}> {m.group(2)}" if m.group(1) == var else m.group(2)
+                         for m in patterns)
+        return _FACT.sub(lambda _: next(rewritten), self.text)
 
     @classmethod
     def read(cls, path: Path) -> Rule:

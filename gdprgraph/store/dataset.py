@@ -10,6 +10,7 @@ leaves the previous generation answering.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -73,12 +74,12 @@ class Dataset(ABC):
             self.update(f"DELETE DATA {{ GRAPH {term_text(URIRef(graph))} {{\n" + "\n".join(lines) + "\n} }")
 
     def construct_into(self, sparql: str, graphs: Sequence[str], targets: Sequence[str]) -> int:
-        """Run a CONSTRUCT over ``graphs``; add its triples to every graph of ``targets``; return how
-        many triples it gave."""
-        triples = set(self.query(sparql, None, graphs))
-        for target in targets:
-            self.insert(triples, target)
-        return len(triples)
+        """Add the triples of a CONSTRUCT over ``graphs`` to every graph of ``targets``, inside the
+        store (one SPARQL Update, nothing crosses into Python); return how many were new to the
+        last target."""
+        before = self.count([targets[-1]])
+        self.update(insert_form(sparql, graphs, targets))
+        return self.count([targets[-1]]) - before
 
     def dump(self, graph: str) -> bytes:
         """A named graph as N-Triples."""
@@ -111,6 +112,26 @@ class Dataset(ABC):
         updated = Generation(generation.asserted, generation.inferred, generation.fingerprint, stamp)
         self.switch(updated)
         return updated
+
+
+#: a CONSTRUCT template without nested groups, and the WHERE keyword that follows it
+_CONSTRUCT = re.compile(r"CONSTRUCT\s*(\{[^{}]*\})\s*WHERE", re.IGNORECASE)
+_NAMED_GRAPH = re.compile(r"GRAPH\s*<([^>]+)>", re.IGNORECASE)
+
+
+def insert_form(construct: str, graphs: Sequence[str], targets: Sequence[str]) -> str:
+    """A CONSTRUCT query as the SPARQL Update that inserts its triples into each of ``targets``:
+    its default graph is the merge of ``graphs`` (USING), and the graphs its WHERE names with
+    ``GRAPH <iri>`` stay readable (USING NAMED)."""
+    match = _CONSTRUCT.search(construct)
+    if not match:
+        raise ValueError("not a CONSTRUCT with a flat template followed by WHERE")
+    template = match.group(1)
+    named = sorted(set(_NAMED_GRAPH.findall(construct[match.end():])))
+    head = ("INSERT { " + " ".join(f"GRAPH <{t}> {template}" for t in targets) + " }\n"
+            + "".join(f"USING <{g}>\n" for g in graphs)
+            + "".join(f"USING NAMED <{g}>\n" for g in named) + "WHERE")
+    return construct[:match.start()] + head + construct[match.end():]
 
 
 @dataclass(frozen=True)

@@ -93,15 +93,6 @@ class OxigraphDataset(Dataset):
                     seen.add(triple)
                 yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
 
-    def construct_into(self, sparql: str, graphs: Sequence[str], targets: Sequence[str]) -> int:
-        # the triples stay Oxigraph terms: no round trip through rdflib
-        answer = self._query(sparql, graphs)
-        triples = {(t.subject, t.predicate, t.object) for t in answer}
-        for target in targets:
-            node = ox.NamedNode(target)
-            self.store.extend(ox.Quad(s, p, o, node) for s, p, o in triples)
-        return len(triples)
-
     def copy_from(self, other: OxigraphDataset) -> None:
         """Add every quad of another Oxigraph store (one bulk write; graphs keep their names)."""
         self.store.bulk_extend(other.store.quads_for_pattern(None, None, None, None))
