@@ -7,6 +7,7 @@ when the files changed; a remote server answers from what ``publish`` last uploa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -34,6 +35,8 @@ class OpenGraphs:
     inferred: KnowledgeGraph | None
     generation: Generation | None = None
     rebuilt: bool = False
+    #: where the closure is computed, if not in the asserted graph's own store (see open_graphs)
+    closure_home: DatasetGraph | None = None
 
     def infer(self) -> KnowledgeGraph:
         """The inferred graph, computing it now if the store does not hold it yet."""
@@ -42,8 +45,36 @@ class OpenGraphs:
                 self.inferred = reason.infer_cached(self.asserted)
             else:
                 assert isinstance(self.asserted, DatasetGraph) and self.generation is not None
-                self.inferred = reason.infer_in_store(self.asserted, self.generation.inferred)
+                self.inferred = reason.infer_in_store(self.closure_home or self.asserted,
+                                                      self.generation.inferred)
         return self.inferred
+
+
+def _load_side_by_side(files: Sequence[Path], asserted: DatasetGraph, closure: DatasetGraph) -> None:
+    """Load the files into two in-memory stores at once: one keeps the asserted graph alone, the
+    other (its mirror: later writes go to both) will receive the closure.
+
+    Oxigraph's in-memory store indexes all its graphs together, so the closure's triples would slow
+    every later lookup on the asserted graph (validation, paths, most queries: by 1.6x at 2 500
+    services). Oxigraph parses without holding the GIL: on two cores the second load costs memory,
+    not time.
+    """
+    errors: list[BaseException] = []
+
+    def load_closure() -> None:
+        try:
+            closure.load_files(files)
+        except BaseException as err:  # reported below, after the asserted graph's own error
+            errors.append(err)
+
+    worker = threading.Thread(target=load_closure, name="gdprgraph-closure-load")
+    worker.start()
+    try:
+        asserted.load_files(files)
+    finally:
+        worker.join()
+    if errors:
+        raise errors[0]
 
 
 def open_graphs(data_files: Sequence[Path | str] | None = None, store: str | None = None) -> OpenGraphs:
@@ -57,8 +88,11 @@ def open_graphs(data_files: Sequence[Path | str] | None = None, store: str | Non
     if isinstance(dataset, OxigraphDataset) and dataset.path is None:
         generation = Generation.new("")
         graph = DatasetGraph(dataset, [generation.asserted])
-        graph.load_files(files)
-        return OpenGraphs(graph, None, generation, rebuilt=True)
+        closure = DatasetGraph(OxigraphDataset(), [generation.asserted])
+        _load_side_by_side(files, graph, closure)
+        graph.mirror = closure
+        return OpenGraphs(graph, None, generation, rebuilt=True,
+                          closure_home=graph.view(graph.graphs, dataset=closure.dataset))
     if isinstance(dataset, OxigraphDataset):
         generation, rebuilt = ensure_generation(dataset, files, partial(_fill_in_place, files))
         return _views(dataset, generation, files, rebuilt)

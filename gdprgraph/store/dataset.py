@@ -157,6 +157,8 @@ class DatasetGraph(KnowledgeGraph):
         self.dataset = dataset
         self.graphs = list(graphs)
         self.write_to = write_to or self.graphs[-1]
+        #: a graph in another dataset that every write here is applied to as well (load.open_graphs)
+        self.mirror: DatasetGraph | None = None
 
     def __len__(self) -> int:
         return self.dataset.count(self.graphs)
@@ -184,6 +186,8 @@ class DatasetGraph(KnowledgeGraph):
             if not fresh:
                 self.dataset.drop(target)
         self.sources.extend(loaded)
+        if self.mirror is not None:
+            self.mirror.load_files(loaded)
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
         return self.dataset.query(sparql, bindings, self.graphs)
@@ -191,17 +195,23 @@ class DatasetGraph(KnowledgeGraph):
     def add(self, triples: Iterable[tuple[Node, Node, Node]]) -> int:
         fresh = {t for t in triples if t not in self}
         self.dataset.insert(fresh, self.write_to)
+        if self.mirror is not None:
+            self.mirror.add(fresh)
         return len(fresh)
 
     def remove(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        triples = list(triples)
         self.dataset.remove(triples, self.write_to)
+        if self.mirror is not None:
+            self.mirror.remove(triples)
 
     def triples(self, pattern):
         return self.dataset.triples(pattern, self.graphs)
 
-    def view(self, graphs: Sequence[str], write_to: str | None = None) -> DatasetGraph:
-        """Another view on the same dataset, sharing prefixes and sources."""
-        other = DatasetGraph(self.dataset, graphs, write_to)
+    def view(self, graphs: Sequence[str], write_to: str | None = None,
+             dataset: Dataset | None = None) -> DatasetGraph:
+        """Another view on the same dataset (or on ``dataset``, a copy), sharing prefixes and sources."""
+        other = DatasetGraph(dataset or self.dataset, graphs, write_to)
         other.namespace_manager = self.namespace_manager
         other.sources = self.sources
         return other

@@ -118,11 +118,10 @@ def _as_result(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) ->
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
         result.graph = graph
         return result
-    names = [v.value for v in answer.variables]
+    variables = [Variable(v.value) for v in answer.variables]
     result = Result("SELECT")
-    result.vars = [Variable(n) for n in names]
-    result.bindings = [
-        {Variable(n): to_rdflib(solution[n]) for n in names if solution[n] is not None}
-        for solution in answer
-    ]
+    result.vars = variables
+    # a solution iterates its values in the order of the variables (None where unbound)
+    result.bindings = [{var: to_rdflib(value) for var, value in zip(variables, solution, strict=True)
+                        if value is not None} for solution in answer]
     return result
