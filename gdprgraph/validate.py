@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ from .errors import InputError
 from .store import KnowledgeGraph, MemoryGraph
 
 if TYPE_CHECKING:
+    from . import shacl_sparql
     from .workspace import Workspace
 
 GG = rdflib.Namespace("https://w3id.org/gdprgraph/ontology#")
@@ -145,7 +146,8 @@ def validate(graph: KnowledgeGraph | Workspace, inference: str = "none", shapes:
         if inference == "rdfs":
             raise InputError("--inference rdfs needs --engine pyshacl (the sparql engine offers none or owlrl)")
         from . import shacl_sparql
-        report_graph = shacl_sparql.run(data, compiled_shapes(shapes), focus)
+        # findings come from the results; the report graph is built only if someone asks for it
+        return report_from(data, shapes, shacl_sparql.run_results(data, compiled_shapes(shapes), focus))
     return report_from(data, shapes, report_graph)
 
 
@@ -173,13 +175,19 @@ def compiled_shapes(shapes: rdflib.Graph) -> list:
     return _COMPILED[key]
 
 
-def report_from(data: KnowledgeGraph, shapes: rdflib.Graph, report_graph: rdflib.Graph) -> ValidationReport:
-    """Findings (labelled, sourced, sorted) from a SHACL validation report graph."""
+def report_from(data: KnowledgeGraph, shapes: rdflib.Graph,
+                report: rdflib.Graph | shacl_sparql.RunResults) -> ValidationReport:
+    """Findings (labelled, sourced, sorted) from a SHACL validation report graph, or from the
+    results of a compiled run (whose report graph is then built on demand)."""
     reads = _MemoisedReads(data)  # findings share services, items, organisations and their labels
     shape_reads = _MemoisedReads(shapes)  # type: ignore[arg-type]
-    findings = [_finding(reads, shape_reads, report_graph, result)  # type: ignore[arg-type]
-                for result in report_graph.objects(None, SH.result)]
-    return ValidationReport(sorted_findings(findings), report_graph)
+    if isinstance(report, rdflib.Graph):
+        results = [dict(report.predicate_objects(r)) for r in report.objects(None, SH.result)]
+        source: rdflib.Graph | Callable[[], rdflib.Graph] = report
+    else:
+        results, source = [r.facts for r in report.results], report.graph
+    findings = [_finding(reads, shape_reads, facts) for facts in results]  # type: ignore[arg-type]
+    return ValidationReport(sorted_findings(findings), source)
 
 
 class _MemoisedReads:
@@ -261,9 +269,8 @@ def _shape_of(shapes: _MemoisedReads | rdflib.Graph, source_shape: Node) -> Node
     return owners[0][0] if owners else source_shape
 
 
-def _finding(data: KnowledgeGraph, shapes: _MemoisedReads | rdflib.Graph, report: rdflib.Graph,
-             result: Node) -> Finding:
-    facts = dict(report.predicate_objects(result))  # one read of the result, not one per property
+def _finding(data: KnowledgeGraph, shapes: _MemoisedReads | rdflib.Graph, facts: Mapping[Node, Node]) -> Finding:
+    """One finding from the properties of one sh:ValidationResult."""
     focus = facts.get(SH.focusNode)
     source_shape = facts.get(SH.sourceShape)
     component = facts.get(SH.sourceConstraintComponent)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pyshacl
 import pytest
 import rdflib
+from rdflib.compare import isomorphic
 from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 
@@ -20,7 +21,7 @@ from gdprgraph.load import input_files
 from gdprgraph.shacl_sparql import UnsupportedShapeError, compile_shapes, run
 from gdprgraph.store import DatasetGraph, KnowledgeGraph, MemoryGraph
 from gdprgraph.store.oxigraph import OxigraphDataset
-from gdprgraph.validate import _finding, shapes_graph
+from gdprgraph.validate import _finding, report_from, shapes_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
@@ -141,9 +142,19 @@ def test_validate_reads_the_compiled_report_as_pyshacl_report(seed_memory, seed_
     data = seed_memory.graph
 
     def findings(graph):
-        return sorted((_finding(data, SHAPES, graph, r) for r in graph.objects(None, SH.result)), key=repr)
+        return sorted((_finding(data, SHAPES, dict(graph.predicate_objects(r)))
+                       for r in graph.objects(None, SH.result)), key=repr)
 
     assert findings(report) == findings(seed_reference)
+
+
+def test_findings_from_the_results_are_those_from_the_report_graph(seed_oxigraph):
+    """validate() reads the results of a compiled run and builds its report graph only on demand:
+    the same findings, and the same graph once asked for."""
+    from_results = report_from(seed_oxigraph, SHAPES, shacl_sparql.run_results(seed_oxigraph, COMPILED))
+    from_graph = report_from(seed_oxigraph, SHAPES, run(seed_oxigraph, COMPILED))
+    assert from_results.findings and from_results.findings == from_graph.findings
+    assert isomorphic(from_results.graph, from_graph.graph)
 
 
 def test_focus_restricts_to_those_focus_nodes(seed_oxigraph, seed_memory, monkeypatch):

@@ -5,7 +5,8 @@ once per focus node in rdflib, which does not scale. This package compiles the s
 plain SPARQL 1.1 SELECT queries, one per constraint, that return every violating focus node (and
 value, and message variables) in one go, and runs them through ``KnowledgeGraph.query`` so that the
 same queries run on rdflib in memory, on Oxigraph and on a remote SPARQL server. The report graph
-it builds has the shape of pyshacl's, so ``validate._finding`` reads it unchanged.
+it builds has the shape of pyshacl's (``run``); ``validate`` reads the same results before they
+become a graph (``run_results``), and builds the graph only when it is asked for.
 
 Each query joins the focus nodes of the node shape (its targets, as a sub-select) with the
 constraint in ONE group, so that every filter of the constraint sees ``?this`` bound:
@@ -41,7 +42,8 @@ from .compiler import (
     CompiledConstraint,
     compile_shapes,
 )
-from .runner import FOCUS_CHUNK, explain, run
+from .runner import FOCUS_CHUNK, RunResults, explain, run, run_results
 
 __all__ = ["COMPONENTS", "DATATYPES", "FOCUS_CHUNK", "NON_VALIDATING", "STANDARD_PREFIXES", "SUPPORTED", "TARGETS",
-           "CompiledConstraint", "UnsupportedShapeError", "compile_shapes", "explain", "run"]
+           "CompiledConstraint", "RunResults", "UnsupportedShapeError", "compile_shapes", "explain", "run",
+           "run_results"]

@@ -25,41 +25,68 @@ def run(graph: KnowledgeGraph, compiled: Iterable[CompiledConstraint], focus: Co
     ``focus`` restricts the check to those focus nodes (IRIs). ``allow_warnings`` / ``allow_infos``
     set sh:conforms as pyshacl's options do (validate.py passes both).
     """
-    report = rdflib.Graph()
-    report.bind("sh", SH)
-    root = BNode()
-    report.add((root, RDF.type, SH.ValidationReport))
-    allowed = {SH.Info} if allow_infos else set()
-    if allow_warnings:
-        allowed |= {SH.Info, SH.Warning}
-    conforms = True
-    cloned: set[Node] = set()
-    chunks: list[list[Node] | None] = [None]
-    if focus is not None:
-        nodes = sorted(set(focus), key=str)
-        chunks = [nodes[i:i + FOCUS_CHUNK] for i in range(0, len(nodes), FOCUS_CHUNK)]
-    for constraint in compiled:
-        if constraint.shapes is not None:
-            for prefix, namespace in constraint.shapes.namespaces():
-                report.bind(prefix, namespace, override=False)
-        for chunk in chunks:
-            for result in _results(graph, constraint, chunk):
-                report.add((root, SH.result, result.node))
-                for triple in result.triples:
-                    report.add(triple)
-                if constraint.severity not in allowed:
-                    conforms = False
-                for node in (constraint.source_shape, constraint.source_constraint):
-                    if isinstance(node, BNode) and node not in cloned and constraint.shapes is not None:
-                        _copy_blank(constraint.shapes, node, report, cloned)
-    report.add((root, SH.conforms, Literal(conforms)))
-    return report
+    return run_results(graph, compiled, focus, allow_warnings=allow_warnings, allow_infos=allow_infos).graph()
 
 
 @dataclass
 class _Result:
     node: BNode
     triples: list[tuple[Node, Node, Node]]
+    constraint: CompiledConstraint
+
+    @property
+    def facts(self) -> dict[Node, Node]:
+        """The result's properties (one value each: the last of a repeated one, as dict() keeps)."""
+        return {p: o for _, p, o in self.triples}
+
+
+@dataclass
+class RunResults:
+    """The results of a run, before they become a report graph (built only when asked for)."""
+
+    results: list[_Result]
+    conforms: bool
+    #: the shapes graphs of every constraint run (their prefixes are the report's)
+    shapes: list[rdflib.Graph]
+
+    def graph(self) -> rdflib.Graph:
+        """The SHACL validation report graph, shaped like pyshacl's."""
+        report = rdflib.Graph()
+        report.bind("sh", SH)
+        root = BNode()
+        report.add((root, RDF.type, SH.ValidationReport))
+        for shapes in self.shapes:
+            for prefix, namespace in shapes.namespaces():
+                report.bind(prefix, namespace, override=False)
+        cloned: set[Node] = set()
+        for result in self.results:
+            constraint = result.constraint
+            report.add((root, SH.result, result.node))
+            for triple in result.triples:
+                report.add(triple)
+            for node in (constraint.source_shape, constraint.source_constraint):
+                if isinstance(node, BNode) and node not in cloned and constraint.shapes is not None:
+                    _copy_blank(constraint.shapes, node, report, cloned)
+        report.add((root, SH.conforms, Literal(self.conforms)))
+        return report
+
+
+def run_results(graph: KnowledgeGraph, compiled: Iterable[CompiledConstraint],
+                focus: Collection[Node] | None = None, *, allow_warnings: bool = True,
+                allow_infos: bool = True) -> RunResults:
+    """Run compiled constraints; return their results (the arguments are those of ``run``)."""
+    allowed = {SH.Info} if allow_infos else set()
+    if allow_warnings:
+        allowed |= {SH.Info, SH.Warning}
+    chunks: list[list[Node] | None] = [None]
+    if focus is not None:
+        nodes = sorted(set(focus), key=str)
+        chunks = [nodes[i:i + FOCUS_CHUNK] for i in range(0, len(nodes), FOCUS_CHUNK)]
+    compiled = list(compiled)
+    results = [result for constraint in compiled for chunk in chunks
+               for result in _results(graph, constraint, chunk)]
+    shapes = list({id(c.shapes): c.shapes for c in compiled if c.shapes is not None}.values())
+    return RunResults(results, all(r.constraint.severity in allowed for r in results), shapes)
 
 
 def _results(graph: KnowledgeGraph, constraint: CompiledConstraint, focus: list[Node] | None) -> Iterator[_Result]:
@@ -113,7 +140,7 @@ def _result(constraint: CompiledConstraint, this: Node, path: Node | None, value
     else:
         messages = list(constraint.messages)  # core components: the shape's sh:message, as written
     triples += [(node, SH.resultMessage, message) for message in messages]
-    return _Result(node, triples)
+    return _Result(node, triples, constraint)
 
 
 def _format_message(message: str, bound: dict[str, Node]) -> str:
