@@ -32,6 +32,8 @@ _INSTANCE_OF = "{node} rdf:type/rdfs:subClassOf* {cls} ."
 # The slot of a query template where ``run`` puts the focus restriction (``VALUES ?this { ... }``).
 _FOCUS_SLOT = "\x00focus\x00"
 _FOCUS_LINE = re.compile(r"^([ ]*)\x00focus\x00\n", re.MULTILINE)
+# The same, inside a line: right after the opening brace of a UNION branch (see _union_wraps).
+_BRANCH_FOCUS_SLOT = "\x00branch-focus\x00"
 
 
 # -- text helpers ------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from ..store.binding import term_text
-from .common import _FOCUS_LINE, _FOCUS_SLOT, UnsupportedShapeError, _dedent, _indent, _Names
+from .common import _BRANCH_FOCUS_SLOT, _FOCUS_LINE, _FOCUS_SLOT, UnsupportedShapeError, _dedent, _indent, _Names
 from .sparql_text import _merge_prefixes, _Rewriter, _SelectQuery, _union_wraps
 
 # -- what is supported ----------------------------------------------------------------------------
@@ -130,7 +130,14 @@ class CompiledConstraint:
         if focus is None:
             return self.sparql
         values = "VALUES ?this {\n" + "".join(f"  {term_text(node)}\n" for node in focus) + "}\n"
-        return _FOCUS_LINE.sub(lambda m: _indent(values, len(m.group(1))), self.template)
+        text = _FOCUS_LINE.sub(lambda m: _indent(values, len(m.group(1))), self.template)
+        text = text.replace(_BRANCH_FOCUS_SLOT, " VALUES ?this { " + " ".join(term_text(n) for n in focus) + " }")
+        # Also open the outer group with them: Oxigraph then starts from the few focus nodes and
+        # looks the constraint's patterns up from ?this, instead of evaluating them for the whole
+        # estate and joining the focus nodes last (the same solutions: ?this is restricted anyway).
+        outer = _OUTER_WHERE.search(text)
+        assert outer is not None, "every compiled query opens with SELECT ... WHERE {"
+        return text[:outer.end()] + _indent(values, 2) + text[outer.end():]
 
     def describe(self) -> str:
         """Node shape, property path and component, in short."""
@@ -140,6 +147,10 @@ class CompiledConstraint:
             parts.append(names.short(self.path))
         parts.append(str(self.component).rsplit("#", 1)[-1])
         return " / ".join(parts)
+
+
+#: the line that opens a compiled query's outer group
+_OUTER_WHERE = re.compile(r"^SELECT [^\n]*WHERE \{\n", re.MULTILINE)
 
 
 # -- compiling ------------------------------------------------------------------------------------------
@@ -272,7 +283,8 @@ class _Compiler:
     def _compiled(self, shape: Node, source: Node, component: URIRef, severity: URIRef, path: URIRef | None,
                   template: str, **extra) -> CompiledConstraint:
         return CompiledConstraint(node_shape=shape, source_shape=source, component=component, severity=severity,
-                                  path=path, sparql=_FOCUS_LINE.sub("", template), template=template,
+                                  path=path, template=template,
+                                  sparql=_FOCUS_LINE.sub("", template).replace(_BRANCH_FOCUS_SLOT, ""),
                                   shapes=self.shapes, **extra)
 
     # -- value conditions (core components, nested shapes) -----------------------------------------
@@ -458,7 +470,8 @@ class _FocusNodes:
                 raise UnsupportedShapeError(label, "a SPARQL target that selects more than ?this")
             self.prefixes = _merge_prefixes(self.prefixes, prefixes, label)
             where = query.where
-            patterns.append(_dedent(query.rewritten(where.open + 1, where.close, _union_wraps(where))))
+            wraps = _union_wraps(where, focus_slots=True)
+            patterns.append(_dedent(query.rewritten(where.open + 1, where.close, wraps)))
             described.append("sh:target (SPARQL target)")
         self.description = "; ".join(described)
         if len(patterns) == 1:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .common import _FOCUS_SLOT, UnsupportedShapeError, _dedent, _indent
+from .common import _BRANCH_FOCUS_SLOT, _FOCUS_SLOT, UnsupportedShapeError, _dedent, _indent
 
 if TYPE_CHECKING:
     from .compiler import _FocusNodes
@@ -431,7 +431,8 @@ def _certain(group: _Group) -> set[str]:
     return certain
 
 
-def _union_wraps(group: _Group, also_bound: dict[int, set[str]] | None = None) -> list[tuple[int, int, str]]:
+def _union_wraps(group: _Group, also_bound: dict[int, set[str]] | None = None,
+                 focus_slots: bool = False) -> list[tuple[int, int, str]]:
     """Edits that put each UNION joined with other patterns in ``{ SELECT * WHERE { ... } }``.
 
     Oxigraph joins a UNION with the patterns around it without join keys (a cross product, oxigraph
@@ -439,6 +440,10 @@ def _union_wraps(group: _Group, also_bound: dict[int, set[str]] | None = None) -
     U, evaluated on its own as the standard says a nested group is; done only where a branch's
     FILTER, BIND and OPTIONAL use no variable of the rest of the group that the branch may leave
     unbound (``also_bound``: variables a branch binds besides its triples, by the opening offset).
+
+    ``focus_slots``: each wrapped branch that binds ``?this`` also gets the focus slot, so that a
+    run on some focus nodes evaluates the UNION for them only (a VALUES block inside each branch:
+    joined with the whole UNION instead, it would be a cross product again).
     """
     if len(group.elements) < 2:
         return []
@@ -459,6 +464,9 @@ def _union_wraps(group: _Group, also_bound: dict[int, set[str]] | None = None) -
             safe = safe and used & around <= bound
         if safe:
             edits += [(union.start, union.start, "{ SELECT * WHERE { "), (union.end, union.end, " } }")]
+            if focus_slots:
+                edits += [(branch.open + 1, branch.open + 1, _BRANCH_FOCUS_SLOT)
+                          for branch in union.groups if "this" in _certain(branch)]
     return edits
 
 
