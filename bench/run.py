@@ -50,6 +50,15 @@ def _timed(action) -> tuple[float, object]:
 
 
 def _rss_mb() -> float:
+    """This process's peak resident size. Linux's VmHWM belongs to the process's own memory map;
+    ru_maxrss does not: it keeps the high-water mark of the process that spawned it (here the
+    parent, which generated the estate), so it would report the generator's memory, not ours."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
