@@ -93,12 +93,15 @@ def revalidate(graph: KnowledgeGraph, previous: validation.ValidationReport,
     # a finding outside the focus keeps its labels: they are read within DEPTH hops of its node
     names = {str(node) for node in focus}
     findings = [f for f in previous.findings if f.focus not in names] + fresh.findings
+    # both report graphs are read only if the merged one is asked for (each is built on demand)
     return validation.ValidationReport(validation.sorted_findings(findings),
-                                       partial(_merged, previous.graph, fresh.graph, focus))
+                                       partial(_merged, previous, fresh, focus))
 
 
-def _merged(previous: rdflib.Graph, fresh: rdflib.Graph, focus: set[Node]) -> rdflib.Graph:
+def _merged(previous_report: validation.ValidationReport, fresh_report: validation.ValidationReport,
+            focus: set[Node]) -> rdflib.Graph:
     """The report graph: the previous results outside the focus, and the fresh ones."""
+    previous, fresh = previous_report.graph, fresh_report.graph
     kept = rdflib.Graph()
     for result in previous.objects(None, SH.result):
         if previous.value(result, SH.focusNode) not in focus:

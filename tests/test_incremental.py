@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
+from rdflib.namespace import SH
 
 from gdprgraph import Workspace, incremental
 from gdprgraph import validate as validation
@@ -68,6 +69,13 @@ def _findings(report):
     return sorted(map(repr, (astuple(f) for f in report.findings)))
 
 
+def _report_rows(report):
+    """The results of a report graph, each as its sorted properties (blank results left out)."""
+    graph = report.graph
+    rows = [sorted((str(p), str(o)) for p, o in graph.predicate_objects(r)) for r in graph.objects(None, SH.result)]
+    return sorted(map(repr, rows))
+
+
 @pytest.fixture(scope="module")
 def seed_report(seed):
     return validation.validate(seed)
@@ -84,6 +92,8 @@ def test_incremental_equals_a_full_run(seed_report, edit):
     full = validation.validate(ws)
     assert _findings(incremental_report) == _findings(full)
     assert _findings(full) != _findings(seed_report), "the edit must change the findings"
+    # the report graph (built on demand from the previous and the fresh ones) has the same results
+    assert _report_rows(incremental_report) == _report_rows(full)
 
 
 def test_a_change_to_a_hub_revalidates_everything(seed, seed_report):
