@@ -150,7 +150,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
     to = args.to
     if to not in ("third-countries", "all"):
         to = str(ws.resolve(to, "country"))
-    graph = transfer_paths.build(ws.asserted)
+    graph = ws.transfer_graph()
     found = transfer_paths.transfer_paths(graph, service=service, to=None if to == "all" else to)
     records = [impacts.path_record(p) for p in found]
     if args.format == "json":
@@ -164,7 +164,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
 def cmd_concentration(args: argparse.Namespace) -> int:
     ws = workspace(args)
-    ranked = transfer_paths.concentration(transfer_paths.build(ws.asserted))[: args.top]
+    ranked = transfer_paths.concentration(ws.transfer_graph())[: args.top]
     if args.format == "json":
         print(json.dumps({"organisations": [
             {**asdict(d), "single_point_of_failure": d.single_point_of_failure} for d in ranked]},

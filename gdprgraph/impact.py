@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field
 
 from rdflib import URIRef
+from rdflib.term import Node
 
-from . import paths
+from . import paths, queries
+from .store import AnyOf, KnowledgeGraph
 from .workspace import Workspace
 
 
@@ -36,13 +39,77 @@ class Impact:
                 f"customers would have to be informed (Art. 28(2)).")
 
 
+#: names under which warm keeps what impact reads (Workspace.kept)
+DECLARATIONS, SERVICES_USING = "impact: declarations", "impact: services using"
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A category a service declares (a line answered Yes): ``kind`` is "personal data" or "data subjects"."""
+
+    kind: str
+    category: str
+    name: str
+    document: str
+    service_name: str
+
+
+def declarations(kg: KnowledgeGraph, services: Collection[str] | None = None) -> dict[str, list[Declared]]:
+    """What each service (all, or those given) declares, in data-exposed-to's order: kind, then name.
+
+    These are data-exposed-to's rows before they are narrowed to one organisation; run it over the
+    closure, as that query is (a service's type may be inferred).
+    """
+    scope = {"service": AnyOf(URIRef(s) for s in sorted(services))} if services is not None else None
+    found: dict[str, list[Declared]] = {}
+    for row in kg.query(queries.internal("declared-categories").text, scope):
+        found.setdefault(str(row.service), []).append(Declared(
+            str(row.kind), str(row.category), str(row.categoryName), str(row.document), str(row.serviceName)))
+    for rows in found.values():
+        rows.sort(key=lambda d: (d.kind, d.name, d.service_name, d.document))
+    return found
+
+
+def services_using(kg: KnowledgeGraph) -> dict[str, list[dict[str, Node | None]]]:
+    """The rows of services-using for every organisation at once (no organisation bound), by organisation."""
+    result = kg.query(queries.get("services-using").text)
+    columns = [str(v) for v in result.vars]
+    found: dict[str, list[dict[str, Node | None]]] = {}
+    for row in result:
+        found.setdefault(str(row["organisation"]), []).append({c: row[c] for c in columns})
+    return found
+
+
+def warm(ws: Workspace) -> None:
+    """Derive, for the whole estate, what every impact reads: the transfer graph, what each service
+    declares and which services engage each organisation. A session that asks many questions (a
+    notebook, a server) pays this once; each impact then reads only what concerns its organisation."""
+    ws.transfer_graph().services_through  # noqa: B018 (the index through which impact finds paths)
+    ws.kept(DECLARATIONS, lambda: declarations(ws.inferred))
+    ws.kept(SERVICES_USING, lambda: services_using(ws.asserted))
+
+
 def impact(ws: Workspace, name: str) -> Impact:
-    """The impact of the organisation ``name`` designates."""
+    """The impact of the organisation ``name`` designates.
+
+    A query over the closure finds the services that depend on the organisation. What engages it,
+    what those services declare and their chains come from what the workspace keeps for the estate
+    (warm), else are read for this organisation and these services only.
+    """
     org = ws.resolve(name, "organisation")
-    using = ws.run("services-using", {"org": str(org)}).rows
-    exposed = ws.run("data-exposed-to", {"org": str(org)}).rows
-    # the transfer graph of the services concerned only: a lookup, not the whole estate
-    tg = paths.build(ws.asserted, {str(row["service"]) for row in [*using, *exposed]})
+    kept_using = ws.held(SERVICES_USING)
+    if isinstance(kept_using, dict):
+        using = kept_using.get(str(org), [])
+    else:
+        using = ws.run("services-using", {"org": str(org)}).rows
+    dependants: dict[str, str] = {}
+    for row in ws.inferred.query(queries.internal("dependants").text, {"org": org}):
+        if dependants.get(str(row.service)) != "processor":
+            dependants[str(row.service)] = str(row.how)
+    kept_declared = ws.held(DECLARATIONS)
+    declared = kept_declared if isinstance(kept_declared, dict) else declarations(ws.inferred, dependants)
+    exposed = {service: declared[service] for service in sorted(dependants) if service in declared}
+    tg = ws.transfer_graph_of({str(row["service"]) for row in using} | set(exposed))
     label = tg.label(str(org)) if str(org) in tg.labels else paths.display_name(ws.asserted, str(org), name)
     home = ws.asserted.value(org, URIRef("https://w3id.org/dpv#hasCountry"))
     country = ""
@@ -57,20 +124,19 @@ def impact(ws: Workspace, name: str) -> Impact:
         seen.add(key)
         result.services.append({"service": key, "name": str(row["serviceName"]), "how": "sub-processor",
                                 "document": str(row["document"]), "line": _int(row["line"])})
-    for row in exposed:
-        key = str(row["service"])
-        if key not in seen:
-            seen.add(key)
-            how = "processor" if _is_processor(ws, key, str(org)) else "onward sub-processor"
-            result.services.append({"service": key, "name": str(row["serviceName"]), "how": how,
-                                    "document": str(row["document"]), "line": None})
+    for service, rows in exposed.items():
+        if service not in seen:
+            how = "processor" if dependants[service] == "processor" else "onward sub-processor"
+            result.services.append({"service": service, "name": rows[0].service_name, "how": how,
+                                    "document": rows[0].document, "line": None})
+
     def names(kind: str) -> list[str]:
-        return sorted({str(r["categoryName"]) for r in exposed if str(r["kind"]) == kind})
+        return sorted({d.name for rows in exposed.values() for d in rows if d.kind == kind})
 
     result.data_categories = names("personal data")
     result.data_subjects = names("data subjects")
 
-    through = paths.transfer_paths(tg, to=None, through=str(org))
+    through = paths.transfer_paths(tg, to=None, through=str(org))  # (their chains only: see paths.build)
     countries = {p.country_name for p in through}
     if result.country:
         countries.add(result.country)
@@ -84,11 +150,6 @@ def _int(value: object) -> int | None:
     return int(str(value)) if value is not None else None
 
 
-def _is_processor(ws: Workspace, service: str, org: str) -> bool:
-    query = "ASK { ?service <https://w3id.org/dpv#hasDataProcessor> ?org }"
-    return bool(ws.asserted.query(query, {"service": URIRef(service), "org": URIRef(org)}).askAnswer)
-
-
 def path_record(path: paths.TransferPath) -> dict[str, object]:
     """A path as plain data: its chain, country, zone, and each hop with its basis."""
     return {
@@ -96,7 +157,7 @@ def path_record(path: paths.TransferPath) -> dict[str, object]:
         "country": path.country_name,
         "zone": path.zone,
         "missing_basis": path.missing_basis,
-        "hops": [asdict(h) for h in path.hops],
+        "hops": [dict(vars(h)) for h in path.hops],
     }
 
 

@@ -76,19 +76,21 @@ def display_name(labels: list[tuple[str, bool]]) -> str:
     return preferred[0] if preferred else sorted(label for label, _ in labels)[0]
 
 
-def resolve(graph: KnowledgeGraph, name: str, kind: str) -> URIRef:
+def resolve(graph: KnowledgeGraph, name: str, kind: str,
+            entities: dict[URIRef, list[tuple[str, bool]]] | None = None) -> URIRef:
     """The one entity of ``kind`` that ``name`` designates.
 
     Tried in order: an exact match of a normalised name, the same without legal suffixes, then
     names containing every word typed. Several matches raise AmbiguousNameError (listing them);
-    none raises NoMatchError with the closest names as suggestions.
+    none raises NoMatchError with the closest names as suggestions. ``entities`` are the
+    candidates(graph, kind), if already read.
     """
     if name.startswith(("http://", "https://")):
         return URIRef(name)
     wanted = normalise(name)
     if not wanted:
         raise InputError(f"empty {KINDS.get(kind, (None, None, kind))[2]} name")
-    entities = candidates(graph, kind)
+    entities = candidates(graph, kind) if entities is None else entities
     tests = (
         lambda label: label == wanted,
         lambda label: strip_legal_suffix(label) == strip_legal_suffix(wanted),

@@ -7,8 +7,9 @@ subjects to the country of an organisation that receives the data.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 
 import networkx as nx
@@ -76,7 +77,10 @@ class TransferPath:
 
 @dataclass
 class TransferGraph:
-    """The networkx graph of who sends personal data to whom, with labels and countries."""
+    """The networkx graph of who sends personal data to whom, with labels and countries.
+
+    Its edges are not changed once built: the indexes below are computed on first use and kept.
+    """
 
     graph: nx.MultiDiGraph
     labels: dict[str, str] = field(default_factory=dict)
@@ -84,6 +88,24 @@ class TransferGraph:
 
     def label(self, node: str) -> str:
         return self.labels.get(node, node)
+
+    @cached_property
+    def edges_of(self) -> dict[str, list[tuple[str, str, dict]]]:
+        """The edges of each service's chains, by service."""
+        edges: dict[str, list[tuple[str, str, dict]]] = {}
+        for a, b, data in self.graph.edges(data=True):
+            edges.setdefault(data["service"], []).append((a, b, data))
+        return edges
+
+    @cached_property
+    def services_through(self) -> dict[str, set[str]]:
+        """The services whose chains touch each node."""
+        services: dict[str, set[str]] = {}
+        for service, edges in self.edges_of.items():
+            for a, b, _ in edges:
+                services.setdefault(a, set()).add(service)
+                services.setdefault(b, set()).add(service)
+        return services
 
 
 def _text(value: Node | None) -> str:
@@ -212,32 +234,52 @@ def transfer_paths(tg: TransferGraph, service: str | None = None, to: str | None
 
     ``to`` is "third-countries" (outside the EU/EEA, undisclosed included), a country IRI, or None
     for every country; ``service`` and ``through`` keep only the paths of a service or through a node.
+    A category of data subjects only sends to its service, so the chains are walked once per service,
+    from the service, and each category is put in front of them.
     """
     found = []
-    edges_of: dict[str, list[tuple[str, str, dict]]] = {}  # one pass over the edges, not one per service
-    for a, b, data in tg.graph.edges(data=True):
-        edges_of.setdefault(data["service"], []).append((a, b, data))
-    services = [n for n, d in tg.graph.nodes(data=True) if d["kind"] == "service"]
-    for svc in sorted(services):
-        if service is not None and svc != service:
+    if service is not None:
+        services = [service] if service in tg.edges_of else []
+    elif through is not None:
+        services = sorted(tg.services_through.get(through, ()))
+    else:
+        services = sorted(tg.edges_of)
+    kinds = tg.graph.nodes
+    for svc in services:
+        hops: dict[str, dict[str, list[dict]]] = {}  # a -> b -> the edges a -> b (several: see _hop_edge)
+        for a, b, data in tg.edges_of[svc]:
+            hops.setdefault(a, {}).setdefault(b, []).append(data)
+        sources = sorted(n for n in hops if kinds[n]["kind"] == "data-subjects")
+        targets = {b for edges in hops.values() for b in edges
+                   if kinds[b]["kind"] == "country" and _wanted(tg, b, to)}
+        if not sources or not targets or svc not in hops:
             continue
-        if through is not None and not any(through in (a, b) for a, b, _ in edges_of.get(svc, [])):
-            continue
-        view = nx.DiGraph()
-        for a, b, data in edges_of.get(svc, []):
-            view.add_edge(a, b, **data)
-        sources = [n for n in view if tg.graph.nodes[n]["kind"] == "data-subjects"]
-        targets = [n for n in view if tg.graph.nodes[n]["kind"] == "country"]
-        for source in sorted(sources):
-            for target in sorted(targets):
-                if not _wanted(tg, target, to):
-                    continue
-                for nodes in nx.all_simple_paths(view, source, target):
-                    if through is not None and through not in nodes:
-                        continue
-                    found.append(_path(tg, view, svc, nodes))
+        chains = list(_chains(hops, svc, targets))
+        if through in sources:  # through a category of data subjects: every chain of that category
+            sources = [through]
+        elif through is not None:
+            chains = [chain for chain in chains if through in chain]
+        for source in sources:
+            for chain in chains:
+                found.append(_path(tg, hops, svc, [source, *chain]))
     found.sort(key=lambda p: ([tg.label(n) for n in p.nodes], p.nodes))
     return found
+
+
+def _chains(hops: dict[str, dict[str, list[dict]]], start: str, targets: set[str]) -> Iterator[list[str]]:
+    """Every simple path (no node twice) from ``start`` to one of ``targets``, depth first."""
+    chain = [start]
+    pending = [iter(hops.get(start, {}))]
+    while pending:
+        following = next(pending[-1], None)
+        if following is None:
+            pending.pop()
+            chain.pop()
+        elif following not in chain:
+            chain.append(following)
+            if following in targets:
+                yield list(chain)
+            pending.append(iter(hops.get(following, {})))
 
 
 def _wanted(tg: TransferGraph, country: str, to: str | None) -> bool:
@@ -248,27 +290,26 @@ def _wanted(tg: TransferGraph, country: str, to: str | None) -> bool:
     return country == to
 
 
-def _hop_edge(tg: TransferGraph, view: nx.DiGraph, service: str, a: str, b: str, country: str) -> dict:
+def _hop_edge(parallel: list[dict], country: str) -> dict:
     """The edge a -> b of a path: when an organisation processes in several countries, the one for the
     path's country; else, of several, one without a basis first (the hop is only as safe as its worst)."""
-    parallel = [d for d in (tg.graph.get_edge_data(a, b) or {}).values() if d["service"] == service]
     if len(parallel) < 2:
-        return view.edges[a, b]
+        return parallel[0]
     for data in parallel:
         if data.get("country") == country:
             return data
     return min(parallel, key=lambda d: (not d["missing"], d["basis"]))
 
 
-def _path(tg: TransferGraph, view: nx.DiGraph, service: str, nodes: list[str]) -> TransferPath:
-    hops = []
+def _path(tg: TransferGraph, hops: dict[str, dict[str, list[dict]]], service: str, nodes: list[str]) -> TransferPath:
+    steps = []
     for a, b in pairwise(nodes):
-        data = _hop_edge(tg, view, service, a, b, nodes[-1])
-        hops.append(Hop(tg.label(a), tg.label(b), data["relation"], data["basis"], data["missing"],
-                        data.get("document", ""), data.get("line")))
+        data = _hop_edge(hops[a][b], nodes[-1])
+        steps.append(Hop(tg.label(a), tg.label(b), data["relation"], data["basis"], data["missing"],
+                         data.get("document", ""), data.get("line")))
     country = nodes[-1]
     zone = "third country" if country == UNDISCLOSED_COUNTRY else tg.countries[country].zone
-    return TransferPath(nodes, [tg.label(n) for n in nodes], hops, service, country,
+    return TransferPath(nodes, [tg.label(n) for n in nodes], steps, service, country,
                         tg.label(country), zone)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +59,13 @@ class QueryResult:
 
 
 def parse_header(path: Path) -> NamedQuery:
-    """Read a query file's header comment block."""
+    """Read a query file's header comment block (parsed again only if the file changed)."""
+    stat = path.stat()
+    return _parsed(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(path: Path, mtime_ns: int, size: int) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
     fields: dict[str, list[str]] = {}
     last = None

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from rdflib import Literal
 from rdflib.term import Node
 
-from . import names, queries, resources
+from . import names, paths, queries, resources
 from .errors import InputError
 from .load import OpenGraphs, open_graphs
 from .queries import QueryResult
 from .store import KnowledgeGraph, store_spec
+
+T = TypeVar("T")
 
 
 class Workspace:
@@ -27,15 +30,50 @@ class Workspace:
         self.store = store_spec(store)
         self.graphs: OpenGraphs = open_graphs(data_files, self.store)
         self.asserted: KnowledgeGraph = self.graphs.asserted
+        self._kept: dict[str, tuple[int, object]] = {}
 
     @property
     def inferred(self) -> KnowledgeGraph:
         """The rules and the OWL RL closure over the asserted graph (computed once, then kept)."""
         return self.graphs.infer()
 
+    # -- what is derived from the whole estate, once per session ------------------------------------
+    def kept(self, name: str, derive: Callable[[], T]) -> T:
+        """A value derived from the graph: computed on first use, then kept until the graph changes
+        (a write through this workspace: asserted.revision)."""
+        held = self.held(name)
+        if held is None:
+            held = derive()
+            self._kept[name] = (self.asserted.revision, held)
+        return held  # type: ignore[return-value]
+
+    def held(self, name: str) -> object | None:
+        """The value kept under ``name``, if it is still current."""
+        entry = self._kept.get(name)
+        return entry[1] if entry is not None and entry[0] == self.asserted.revision else None
+
+    def warm(self) -> None:
+        """Derive now what many answers share (the estate's transfer graph, what impact reads: see
+        impact.warm), for a session that asks many questions. One-off commands do without."""
+        from . import impact  # impact builds on the workspace
+
+        impact.warm(self)
+
+    def transfer_graph(self) -> paths.TransferGraph:
+        """The estate's transfer graph (paths.build), kept while the asserted graph is unchanged."""
+        return self.kept("transfer-graph", lambda: paths.build(self.asserted))
+
+    def transfer_graph_of(self, services: set[str]) -> paths.TransferGraph:
+        """A transfer graph that holds these services' chains: the estate's if kept, else theirs only."""
+        whole = self.held("transfer-graph")
+        return whole if isinstance(whole, paths.TransferGraph) else paths.build(self.asserted, services)
+
     def resolve(self, name: str, kind: str) -> Node:
-        """The IRI a typed name designates (see names.resolve)."""
-        return names.resolve(self.asserted, name, kind)
+        """The IRI a typed name designates (see names.resolve); the names of each kind are kept."""
+        if name.startswith(("http://", "https://")) or kind not in names.KINDS:
+            return names.resolve(self.asserted, name, kind)
+        known = self.kept(f"names of {kind}", lambda: names.candidates(self.asserted, kind))
+        return names.resolve(self.asserted, name, kind, known)
 
     def bind(self, query: queries.NamedQuery, params: Mapping[str, str]) -> dict[str, Node]:
         """Check and resolve a query's parameters into RDF terms."""

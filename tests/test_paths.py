@@ -203,3 +203,22 @@ def test_the_graph_of_some_services_is_their_part_of_the_whole(store):
         assert {n: part.label(n) for n in part.graph} == {n: whole.label(n) for n in part.graph}
     assert {str(p.nodes) for p in transfer_paths(build(ws.asserted, {SERVICE_A}), through=INDIAOPS)} == {
         str(p.nodes) for p in transfer_paths(whole, through=INDIAOPS)}
+
+
+@pytest.mark.parametrize("seed_value", range(20))
+def test_chains_are_networkx_simple_paths(seed_value):
+    """The per-service walk (paths._chains) finds exactly networkx's simple paths, cycles included."""
+    import random
+
+    import networkx as nx
+
+    from gdprgraph.paths import _chains
+
+    rng = random.Random(seed_value)
+    graph = nx.gnp_random_graph(9, 0.3, seed=seed_value, directed=True)
+    hops = {str(a): {} for a in graph}
+    for a, b in graph.edges():
+        hops[str(a)][str(b)] = [{}]
+    targets = {str(n) for n in rng.sample(range(1, 9), 3)}
+    expected = sorted(map(tuple, nx.all_simple_paths(nx.relabel_nodes(graph, str), "0", targets)))
+    assert sorted(map(tuple, _chains(hops, "0", targets))) == expected

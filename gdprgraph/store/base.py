@@ -36,6 +36,9 @@ class KnowledgeGraph(ABC):
 
     def __init__(self) -> None:
         self.sources: list[Path] = []
+        #: counts the writes made through this graph: what was derived from it at one revision
+        #: (Workspace.kept) is computed again at the next
+        self.revision = 0
         self.namespace_manager = NamespaceManager(rdflib.Graph(bind_namespaces="rdflib"))
 
     # -- what every backend implements ------------------------------------------------------

@@ -186,6 +186,7 @@ class DatasetGraph(KnowledgeGraph):
             if not fresh:
                 self.dataset.drop(target)
         self.sources.extend(loaded)
+        self.revision += 1
         if self.mirror is not None:
             self.mirror.load_files(loaded)
 
@@ -195,6 +196,7 @@ class DatasetGraph(KnowledgeGraph):
     def add(self, triples: Iterable[tuple[Node, Node, Node]]) -> int:
         fresh = {t for t in triples if t not in self}
         self.dataset.insert(fresh, self.write_to)
+        self.revision += 1
         if self.mirror is not None:
             self.mirror.add(fresh)
         return len(fresh)
@@ -202,6 +204,7 @@ class DatasetGraph(KnowledgeGraph):
     def remove(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         triples = list(triples)
         self.dataset.remove(triples, self.write_to)
+        self.revision += 1
         if self.mirror is not None:
             self.mirror.remove(triples)
 

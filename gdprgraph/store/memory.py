@@ -67,16 +67,19 @@ class MemoryGraph(KnowledgeGraph):
         for prefix, namespace in staged.namespaces():
             self._graph.bind(prefix, namespace, override=False)
         self.sources.extend(loaded)
+        self.revision += 1
 
     def add(self, triples: Iterable[tuple[Node, Node, Node]]) -> int:
         before = len(self._graph)
         for triple in triples:
             self._graph.add(triple)
+        self.revision += 1
         return len(self._graph) - before
 
     def remove(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         for triple in triples:
             self._graph.remove(triple)
+        self.revision += 1
 
     def triples(self, pattern):
         return self._graph.triples(pattern)
