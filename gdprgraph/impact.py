@@ -136,7 +136,7 @@ def impact(ws: Workspace, name: str) -> Impact:
     result.data_categories = names("personal data")
     result.data_subjects = names("data subjects")
 
-    through = paths.transfer_paths(tg, to=None, through=str(org))  # (their chains only: see paths.build)
+    through = paths.transfer_paths(tg, to=None, through=str(org))  # the chains that reach it
     countries = {p.country_name for p in through}
     if result.country:
         countries.add(result.country)
