@@ -70,13 +70,11 @@ def declarations(kg: KnowledgeGraph, services: Collection[str] | None = None) ->
     return found
 
 
-def services_using(kg: KnowledgeGraph) -> dict[str, list[dict[str, Node | None]]]:
-    """The rows of services-using for every organisation at once (no organisation bound), by organisation."""
-    result = kg.query(queries.get("services-using").text)
-    columns = [str(v) for v in result.vars]
+def services_using(ws: Workspace) -> dict[str, list[dict[str, Node | None]]]:
+    """The rows of services-using for every organisation at once, by organisation."""
     found: dict[str, list[dict[str, Node | None]]] = {}
-    for row in result:
-        found.setdefault(str(row["organisation"]), []).append({c: row[c] for c in columns})
+    for row in ws.run_unbound("services-using").rows:
+        found.setdefault(str(row["organisation"]), []).append(row)
     return found
 
 
@@ -86,7 +84,7 @@ def warm(ws: Workspace) -> None:
     notebook, a server) pays this once; each impact then reads only what concerns its organisation."""
     ws.transfer_graph().services_through  # noqa: B018 (the index through which impact finds paths)
     ws.kept(DECLARATIONS, lambda: declarations(ws.inferred))
-    ws.kept(SERVICES_USING, lambda: services_using(ws.asserted))
+    ws.kept(SERVICES_USING, lambda: services_using(ws))
 
 
 def impact(ws: Workspace, name: str) -> Impact:

@@ -70,7 +70,7 @@ class Workspace:
 
     def resolve(self, name: str, kind: str) -> Node:
         """The IRI a typed name designates (see names.resolve); the names of each kind are kept."""
-        if name.startswith(("http://", "https://")) or kind not in names.KINDS:
+        if name.startswith(("http://", "https://")):
             return names.resolve(self.asserted, name, kind)
         known = self.kept(f"names of {kind}", lambda: names.candidates(self.asserted, kind))
         return names.resolve(self.asserted, name, kind, known)
@@ -103,7 +103,14 @@ class Workspace:
             inference: bool | None = None) -> QueryResult:
         """Run a named query with bound parameters; inference follows the query's header unless given."""
         query = queries.get(name)
-        bindings = self.bind(query, params or {})
+        return self._execute(query, self.bind(query, params or {}), inference)
+
+    def run_unbound(self, name: str) -> QueryResult:
+        """Run a named query with none of its parameters bound: its rows for every value of them."""
+        return self._execute(queries.get(name), {}, None)
+
+    def _execute(self, query: queries.NamedQuery, bindings: Mapping[str, Node],
+                 inference: bool | None) -> QueryResult:
         use_closure = query.inference != "none" if inference is None else inference
         graph = self.inferred if use_closure else self.asserted
         result = graph.query(query.text, bindings)
