@@ -18,7 +18,7 @@ from . import impact as impacts
 from . import paths as transfer_paths
 from . import queries, render, viz
 from . import validate as validation
-from .describe import as_text, describe
+from .describe import as_json, as_text, describe
 from .errors import GdprGraphError, InputError, NoMatchError
 from .load import publish
 from .output import write_atomic
@@ -80,21 +80,40 @@ def cmd_query(args: argparse.Namespace) -> int:
             print(f"{query.name}: {query.title}{closure}")
             print(f"    parameters: {params or 'none'}")
         return EXIT_OK
-    if not args.name:
-        raise InputError("query needs a NAME (or --list)")
-    ws = workspace(args)
-    result = ws.run(args.name, parse_params(args.param))
+    if args.file and args.name:
+        raise InputError(f"give a query NAME or --file FILE, not both ({args.name!r} and --file {args.file})")
+    if not args.name and not args.file:
+        raise InputError("query needs a NAME, --file FILE or --list")
+    inference = True if args.inferred else None
+    if args.file:
+        query = queries.from_file(args.file)  # checked before anything is loaded
+        render.check_format(query.form, args.format)
+        if args.columns and query.form != "SELECT":
+            raise InputError(f"--columns applies to SELECT queries; {args.file} is {query.form}")
+        ws = workspace(args)
+        result = ws.run_query(query, parse_params(args.param), inference)
+    else:
+        query = queries.get(args.name)
+        ws = workspace(args)
+        result = ws.run(args.name, parse_params(args.param), inference)
     if args.columns:
         wanted = [c.strip() for c in args.columns.split(",") if c.strip()]
         unknown = [c for c in wanted if c not in result.columns]
         if unknown:
             raise InputError(f"no column {', '.join(unknown)}; columns: {', '.join(result.columns)}")
         result.columns = wanted
+    if isinstance(result, queries.Answer) and result.form != "SELECT":
+        text = render.render_answer(result, args.format, ws.asserted.namespace_manager)
+        if text:
+            print(text)
+        if not result.found and result.form != "ASK":
+            print(f"{query.name}: empty graph", file=sys.stderr)
+        return EXIT_OK if result.found else EXIT_NO_MATCH
     print(render.render(result, args.format, ws.asserted.namespace_manager))
-    if queries.get(args.name).expect_empty:
+    if query.expect_empty:
         return EXIT_NO_MATCH if result.rows else EXIT_OK
     if not result.rows:
-        print(f"{args.name}: no rows", file=sys.stderr)
+        print(f"{query.name}: no rows", file=sys.stderr)
         return EXIT_NO_MATCH
     return EXIT_OK
 
@@ -109,7 +128,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     ws = workspace(args)
-    print(as_text(describe(ws, args.name)))
+    desc = describe(ws, args.name)
+    print(as_json(desc) if args.format == "json" else as_text(desc))
     return EXIT_OK
 
 
@@ -306,12 +326,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--inferred", action="store_true", help="write the graph with the OWL RL closure")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("query", help="run a named query from queries/")
+    p = sub.add_parser("query", help="run a named query from queries/, or your own query file")
     p.add_argument("name", nargs="?", help="query name (see --list)")
     p.add_argument("--list", action="store_true", help="list the queries with their parameters")
+    p.add_argument("--file", metavar="FILE.rq", help="run the SPARQL query in this file (SELECT, ASK, "
+                   "CONSTRUCT or DESCRIBE; updates are refused), its '# param:' header bound like the catalog's")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    p.add_argument("--format", choices=render.FORMATS, default="table")
+    p.add_argument("--format", choices=render.FORMATS, default="table",
+                   help="SELECT: table, csv or json; ASK: true/false or json; CONSTRUCT, DESCRIBE: "
+                   "table gives Turtle, json gives JSON-LD")
     p.add_argument("--columns", help="comma-separated columns to show (default: all)")
+    p.add_argument("--inferred", action="store_true",
+                   help="run on the OWL RL closure (default: as the query's '# inference:' header says)")
     data_option(p)
     p.set_defaults(func=cmd_query)
 
@@ -408,6 +434,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="all the graph knows about a service or organisation")
     p.add_argument("name")
+    p.add_argument("--format", choices=("text", "json"), default="text")
     data_option(p)
     p.set_defaults(func=cmd_show)
     return top

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from rdflib import URIRef
@@ -10,6 +11,9 @@ from . import queries
 from .errors import AmbiguousNameError, NoMatchError
 from .render import cell
 from .workspace import Workspace
+
+#: what each statement of a description holds
+STATEMENT_KEYS = ("kind", "item", "status", "service", "document", "section", "line", "text")
 
 
 @dataclass
@@ -52,8 +56,7 @@ def describe(ws: Workspace, name: str) -> Description:
         prop = str(row.propertyLabel) if row.propertyLabel is not None else cell(row.p, nsm)
         desc.facts.append((prop, value))
     for row in graph.query(queries.internal("statements-about").text, {"entity": iri}):
-        desc.statements.append({k: cell(row[k], nsm) for k in
-                                ("kind", "item", "status", "service", "document", "section", "line", "text")})
+        desc.statements.append({k: cell(row[k], nsm) for k in STATEMENT_KEYS})
     return desc
 
 
@@ -75,3 +78,18 @@ def as_text(desc: Description) -> str:
             lines.append(f"      \"{st['text'][:160]}\"")
     return "\n".join(lines)
 
+
+def as_json(desc: Description) -> str:
+    """A description as JSON: ``iri``, ``kind``, ``facts`` (``property``, ``value``) and
+    ``statements`` (STATEMENT_KEYS; ``line`` a number, absent values null), keys in this order."""
+    def value(key: str, text: str) -> object:
+        if not text:
+            return None
+        return int(text) if key == "line" and text.isdigit() else text
+
+    return json.dumps({
+        "iri": str(desc.iri),
+        "kind": desc.kind,
+        "facts": [{"property": prop, "value": val} for prop, val in desc.facts],
+        "statements": [{key: value(key, st.get(key, "")) for key in STATEMENT_KEYS} for st in desc.statements],
+    }, ensure_ascii=False, indent=2)

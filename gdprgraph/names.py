@@ -11,7 +11,7 @@ from rdflib import URIRef
 
 from . import queries
 from .errors import AmbiguousNameError, InputError, NoMatchError
-from .store import KnowledgeGraph
+from .store import AnyOf, KnowledgeGraph
 
 DPV = "https://w3id.org/dpv#"
 GG = "https://w3id.org/gdprgraph/ontology#"
@@ -25,6 +25,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "data-subject": ("class-names", DPV + "DataSubject", "category of data subjects"),
     "purpose": ("class-names", DPV + "Purpose", "purpose"),
     "country": ("instance-names", DPV + "Country", "country"),
+    "right": ("class-names", DPV + "DataSubjectRight", "data-subject right"),
 }
 
 LEGAL_SUFFIXES = {
@@ -101,11 +102,28 @@ def resolve(graph: KnowledgeGraph, name: str, kind: str,
         found = sorted(
             {iri for iri, labels in entities.items() if any(test(normalise(lab)) for lab, _ in labels)}
         )
+        if len(found) > 1 and KINDS[kind][0] == "class-names":
+            found = [broadest] if (broadest := _holding_all(graph, found)) else found
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
             raise AmbiguousNameError(name, [f"{display_name(entities[i])} <{i}>" for i in found])
     raise NoMatchError(f"no {KINDS[kind][2]} named '{name}'", suggest(entities, wanted))
+
+
+def _holding_all(graph: KnowledgeGraph, classes: list[URIRef]) -> URIRef | None:
+    """The one class of several that every other one is a subclass of, if there is one.
+
+    Two documents may give one name to a category and to a narrower one ("Données de localisation":
+    a policy's own category, under pd:Location, and the template line about pd:Location); the
+    broader one is meant, and a question about it also answers for the narrower.
+    """
+    below: dict[URIRef, set[URIRef]] = {c: set() for c in classes}
+    params = {"narrower": AnyOf(classes), "broader": AnyOf(classes)}
+    for row in graph.query(queries.internal("broader-classes").text, params):
+        below[row.broader].add(row.narrower)
+    holding = [c for c in classes if below[c] >= set(classes) - {c}]
+    return holding[0] if len(holding) == 1 else None
 
 
 def suggest(entities: dict[URIRef, list[tuple[str, bool]]], wanted: str, limit: int = 3) -> list[str]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import resources
@@ -40,6 +41,9 @@ class NamedQuery:
     text: str = field(repr=False)
     expect_empty: bool = False
     set_columns: tuple[str, ...] = ()
+    #: SELECT, ASK, CONSTRUCT or DESCRIBE, read by the SPARQL parser (from_file); empty when not
+    #: checked (the catalog's queries are SELECT queries)
+    form: str = ""
 
 
 SET_SEPARATOR = "; "
@@ -58,6 +62,24 @@ class QueryResult:
     rows: list[dict[str, Node | None]]
 
 
+@dataclass
+class Answer(QueryResult):
+    """What any query form gives: rows (SELECT), a boolean (ASK) or a graph (CONSTRUCT, DESCRIBE)."""
+
+    form: str = "SELECT"
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+    @property
+    def found(self) -> bool:
+        """Whether there is an answer: a row, ``true``, or a triple."""
+        if self.form == "ASK":
+            return bool(self.boolean)
+        if self.graph is not None:
+            return len(self.graph) > 0
+        return bool(self.rows)
+
+
 def parse_header(path: Path) -> NamedQuery:
     """Read a query file's header comment block (parsed again only if the file changed)."""
     stat = path.stat()
@@ -66,7 +88,11 @@ def parse_header(path: Path) -> NamedQuery:
 
 @functools.lru_cache(maxsize=256)
 def _parsed(path: Path, mtime_ns: int, size: int) -> NamedQuery:
-    text = path.read_text(encoding="utf-8")
+    return _with_header(path, path.read_text(encoding="utf-8"), path.stem)
+
+
+def _with_header(path: Path, text: str, query_name: str) -> NamedQuery:
+    """A query's text with what its header comment block says."""
     fields: dict[str, list[str]] = {}
     last = None
     for line in text.splitlines():
@@ -87,7 +113,7 @@ def _parsed(path: Path, mtime_ns: int, size: int) -> NamedQuery:
         params.append(Parameter(name.rstrip("?"), kind, description, name.endswith("?")))
     columns = tuple(c.strip() for c in ",".join(fields.get("columns", [])).split(",") if c.strip())
     return NamedQuery(
-        name=path.stem,
+        name=query_name,
         path=path,
         title=" ".join(fields.get("title", [path.stem])),
         description=" ".join(fields.get("description", [""])),
@@ -99,6 +125,102 @@ def _parsed(path: Path, mtime_ns: int, size: int) -> NamedQuery:
         set_columns=tuple(c.strip() for c in " ".join(fields.get("set-columns", [""])).split("(")[0].split(",")
                           if c.strip()),
     )
+
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+#: parameter kinds beside the kinds of names (names.KINDS): an IRI as given, a plain string
+VALUE_KINDS = ("iri", "string")
+INFERENCE = ("none", "owlrl")
+UPDATES_REFUSED = "updates are refused: gdprgraph query runs SELECT, ASK, CONSTRUCT and DESCRIBE queries"
+SERVICE_REFUSED = ("SERVICE is refused: gdprgraph answers from the local graph and never calls another "
+                   "address (federated queries would make it do so)")
+_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def from_file(path: Path | str) -> NamedQuery:
+    """A user's query file, with the same header comment block as the catalog's, checked before
+    it runs: it must be UTF-8 text holding one SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).
+
+    Raises InputError naming the file: unreadable, binary or not UTF-8; a bad header; a syntax
+    error (with its line); a SPARQL Update (refused). The form is read by rdflib's SPARQL parser,
+    so a keyword inside a string or a comment does not count.
+    """
+    from . import names  # names reads the catalog's internal queries
+
+    where = str(path)
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", where) from None
+    except IsADirectoryError:
+        raise InputError("a folder, not a query file", where) from None
+    except OSError as err:
+        raise InputError(f"cannot read ({err.strerror or err})", where) from None
+    if b"\0" in data:
+        raise InputError("not a text file (binary data)", where)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text ({err.reason})", where, data[:err.start].count(b"\n") + 1) from None
+    query = _with_header(path, text, where)
+    kinds = (*names.KINDS, *VALUE_KINDS)
+    for param in query.parameters:
+        if not _VARNAME.fullmatch(param.name):
+            raise InputError(f"'# param:' {param.name!r} is not a SPARQL variable name", where)
+        if param.kind not in kinds:
+            raise InputError(f"'# param: {param.name}': unknown kind '{param.kind}'; kinds: {', '.join(kinds)}",
+                             where)
+    if query.inference not in INFERENCE:
+        raise InputError(f"'# inference: {query.inference}': expected one of {', '.join(INFERENCE)}", where)
+    return dataclasses.replace(query, form=sparql_form(text, where))
+
+
+def sparql_form(text: str, where: str = "query") -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE, as rdflib's SPARQL parser reads ``text``.
+
+    InputError for a SPARQL Update (refused), for text without a query, and for a syntax error
+    (``where:line: SPARQL syntax error: ...``).
+    """
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        parsed = parseQuery(text)
+    except ParseBaseException as as_query:
+        try:
+            update = parseUpdate(text)
+        except ParseBaseException as as_update:
+            # report the parse that went further: the query's, unless the text reads as an update
+            err = as_update if as_update.loc > as_query.loc else as_query
+            raise InputError(f"SPARQL syntax error: {_parse_message(err)}", where, err.lineno) from None
+        if "request" in update:
+            raise InputError(UPDATES_REFUSED, where) from None
+        raise InputError("no SPARQL query in the file", where) from None
+    if "ServiceGraphPattern" in _parts(parsed):
+        raise InputError(SERVICE_REFUSED, where)
+    form = parsed[1].name.removesuffix("Query").upper()
+    if form not in QUERY_FORMS:  # pragma: no cover - the grammar has no other query form
+        raise InputError(f"unsupported query form {form}", where)
+    return form
+
+
+def _parts(node: object) -> set[str]:
+    """The names of the grammar rules in a parsed query (CompValue nodes, at any depth)."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(node, CompValue):
+        return {node.name}.union(*(_parts(value) for value in node.values()))
+    if isinstance(node, list | tuple) or hasattr(node, "asList"):
+        return set().union(*(_parts(value) for value in node))
+    return set()
+
+
+def _parse_message(err) -> str:
+    """pyparsing's message on one line, without its character offset (the line is given apart)."""
+    message = " ".join(str(err.msg).split())
+    found = getattr(err, "found", "")
+    return message + (f", found {found}" if found else "") + f" (column {err.col})"
 
 
 def catalog() -> dict[str, NamedQuery]:

@@ -72,7 +72,10 @@ def cache_key(files: Sequence[Path]) -> str:
 
 
 def infer_cached(graph: MemoryGraph) -> MemoryGraph:
-    """Like infer(), but reuse the closure computed earlier for the same input files."""
+    """Like infer(), but reuse the closure computed earlier for the same input files (not for a
+    graph edited since it was loaded: its files no longer say what it holds)."""
+    if graph.edited:
+        return infer(graph)
     path = cache_dir() / f"closure-{cache_key(graph.sources)}.nt"
     if path.is_file():
         log.debug("using cached closure %s", path)

@@ -9,9 +9,12 @@ import json
 from rdflib import Literal, URIRef
 from rdflib.namespace import NamespaceManager
 
-from .queries import QueryResult
+from .errors import InputError
+from .queries import Answer, QueryResult
 
 FORMATS = ("table", "csv", "json")
+#: how a graph (CONSTRUCT, DESCRIBE) is written in each format that can hold one
+GRAPH_FORMATS = {"table": "turtle", "json": "json-ld"}
 
 
 def cell(value: object, namespaces: NamespaceManager | None = None) -> str:
@@ -57,3 +60,20 @@ def render(result: QueryResult, fmt: str = "table",
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)).rstrip() for row in table]
     lines.append(f"({len(table)} row{'s' if len(table) != 1 else ''})")
     return "\n".join(lines)
+
+
+def check_format(form: str, fmt: str) -> None:
+    """InputError if an answer of this query form cannot be written in ``fmt`` (a graph in CSV)."""
+    if form in ("CONSTRUCT", "DESCRIBE") and fmt not in GRAPH_FORMATS:
+        raise InputError(f"a {form} query gives a graph: --format table (Turtle) or json (JSON-LD), not {fmt}")
+
+
+def render_answer(answer: Answer, fmt: str = "table", namespaces: NamespaceManager | None = None) -> str:
+    """An answer of any form: rows as ``render``; ASK as ``true``/``false`` (JSON ``{"boolean": ...}``);
+    a graph as Turtle (JSON: JSON-LD), empty text for an empty graph."""
+    if answer.form == "ASK":
+        return json.dumps({"boolean": bool(answer.boolean)}) if fmt == "json" else str(bool(answer.boolean)).lower()
+    if answer.graph is not None:
+        check_format(answer.form, fmt)
+        return answer.graph.serialize(format=GRAPH_FORMATS[fmt]).strip("\n") if len(answer.graph) else ""
+    return render(answer, fmt, namespaces)

@@ -40,6 +40,8 @@ PROCESSOR_COLUMNS: dict[str, str] = {
 CONTROLLER_COLUMNS: dict[str, str] = {
     "policy": "policyName",
     "controller": "controllerName",
+    "controllerContact": "controllerContact",
+    "dataProtectionOfficer": "dpo",
     "purpose": "purposeName",
     "subPurposeOf": "subPurposeOf",
     "lawfulBases": "lawfulBases",
@@ -102,7 +104,7 @@ def processor_record(ws: Workspace) -> Record:
 def controller_record(ws: Workspace) -> Record:
     """Article 30(1): one row per purpose or sub-purpose of a privacy policy."""
     rows = [[row[source] for source in CONTROLLER_COLUMNS.values()] for row in _run_internal(ws, "ropa-controller")]
-    rows.sort(key=lambda r: (r[10], int(r[11]) if r[11].isdigit() else 0, r[2], r[0]))
+    rows.sort(key=lambda r: (r[12], int(r[13]) if r[13].isdigit() else 0, r[4], r[0]))
     return Record("controller", list(CONTROLLER_COLUMNS), rows)
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+import rdflib
 from rdflib import Literal
+from rdflib.query import Result
 from rdflib.term import Node
 
 from . import names, paths, queries, resources
-from .errors import InputError
+from .errors import GdprGraphError, InputError
 from .load import OpenGraphs, open_graphs
-from .queries import QueryResult
+from .queries import Answer, QueryResult
 from .store import KnowledgeGraph, store_spec
 
 T = TypeVar("T")
@@ -109,18 +112,69 @@ class Workspace:
         """Run a named query with none of its parameters bound: its rows for every value of them."""
         return self._execute(queries.get(name), {}, None)
 
+    def run_file(self, path: Path | str, params: Mapping[str, str] | None = None,
+                 inference: bool | None = None) -> Answer:
+        """Run the query in a user's file (checked by queries.from_file: SPARQL Update is refused),
+        its parameters bound as the catalog's are; inference follows its header unless given.
+        ``answer.form`` says which of ``rows``, ``boolean`` or ``graph`` holds the answer.
+        """
+        return self.run_query(queries.from_file(path), params, inference)
+
+    def run_query(self, query: queries.NamedQuery, params: Mapping[str, str] | None = None,
+                  inference: bool | None = None) -> Answer:
+        """Run a query of any form: rows (SELECT), a boolean (ASK) or a graph (CONSTRUCT, DESCRIBE).
+
+        The store's own errors (a prefix it does not know, a failed evaluation) become an
+        InputError naming the query on one line.
+        """
+        bindings = self.bind(query, params or {})
+        graph = self._graph_for(query, inference)
+        try:
+            result = graph.query(query.text, bindings)
+            if result.type == "ASK":
+                return Answer([], [], form="ASK", boolean=bool(result.askAnswer))
+            if result.type in ("CONSTRUCT", "DESCRIBE"):
+                found = rdflib.Graph(bind_namespaces="none")
+                for prefix, namespace in self.asserted.namespace_manager.namespaces():
+                    found.bind(prefix, namespace, override=False)
+                found += result.graph
+                form = query.form if query.form in ("CONSTRUCT", "DESCRIBE") else result.type
+                return Answer([], [], form=form, graph=found)
+            return Answer(*self._table(query, result), form="SELECT")
+        except GdprGraphError:
+            raise
+        except SyntaxError as err:  # Oxigraph refuses what rdflib's parser let through
+            detail = " ".join(str(err).split())
+            where = re.match(r"error at (\d+):(\d+): (.*)", detail)
+            if where is None:
+                raise InputError(f"SPARQL syntax error: {detail[:300]}", query.name) from err
+            reason = where.group(3).split(", [")[0].replace("expected one of Prefix not found", "undeclared prefix")
+            raise InputError(f"SPARQL syntax error: {reason[:300]} (column {where.group(2)})", query.name,
+                             int(where.group(1))) from err
+        except Exception as err:  # engines raise many types (OSError, ValueError, Exception)
+            raise InputError(f"the store could not run the query: {' '.join(str(err).split())[:300]}",
+                             query.name) from err
+
+    def _graph_for(self, query: queries.NamedQuery, inference: bool | None):
+        """The closure when asked, or when the query's header asks for it; else the asserted graph."""
+        use_closure = query.inference != "none" if inference is None else inference
+        return self.inferred if use_closure else self.asserted
+
     def _execute(self, query: queries.NamedQuery, bindings: Mapping[str, Node],
                  inference: bool | None) -> QueryResult:
-        use_closure = query.inference != "none" if inference is None else inference
-        graph = self.inferred if use_closure else self.asserted
-        result = graph.query(query.text, bindings)
+        result = self._graph_for(query, inference).query(query.text, bindings)
+        return QueryResult(*self._table(query, result))
+
+    @staticmethod
+    def _table(query: queries.NamedQuery, result: Result) -> tuple[list[str], list[dict[str, Node | None]]]:
+        """A SELECT result's columns and rows, cells holding sets in a stable order."""
         columns = [str(v) for v in result.vars]
         rows = [{col: row[col] for col in columns} for row in result]
         for row in rows:  # several values in one cell: a set, so in a stable order
             for col in query.set_columns:
                 if row.get(col) is not None:
                     row[col] = Literal(queries.sorted_set(str(row[col])))
-        return QueryResult(columns, rows)
+        return columns, rows
 
     def class_counts(self, inferred: bool = False) -> dict[str, int]:
         """Number of instances per rdf:type, as compact names."""

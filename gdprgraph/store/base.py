@@ -39,6 +39,9 @@ class KnowledgeGraph(ABC):
         #: counts the writes made through this graph: what was derived from it at one revision
         #: (Workspace.kept) is computed again at the next
         self.revision = 0
+        #: written to other than by loading files (add, remove): its content is no longer that of
+        #: its source files, so nothing cached under their names may stand for it
+        self.edited = False
         self.namespace_manager = NamespaceManager(rdflib.Graph(bind_namespaces="rdflib"))
 
     # -- what every backend implements ------------------------------------------------------

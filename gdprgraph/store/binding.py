@@ -21,8 +21,15 @@ from rdflib.term import Node
 
 from ..errors import InputError
 
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_WHERE = re.compile(r"(?<![?$\w])WHERE\s*\{", re.IGNORECASE)
 _UNSAFE_IRI = re.compile(r'[\s<>"{}|^`\\]')
+#: what is not SPARQL syntax for finding the WHERE group: strings, IRIs, comments
+_NOT_CODE = re.compile(r"""
+    \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\" | '''(?:[^'\\]|\\.|'(?!''))*'''
+  | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
+  | <[^<>"{}|^`\\\x00-\x20]*>
+  | \#[^\n]*
+""", re.VERBOSE | re.DOTALL)
 
 
 def term_text(term: Node) -> str:
@@ -50,23 +57,20 @@ def inline_values(sparql: str, bindings: Mapping[str, Node | AnyOf] | None) -> s
     choices = [bindings[n] if isinstance(bindings[n], AnyOf) else (bindings[n],) for n in names]
     rows = " ".join("(" + " ".join(term_text(t) for t in row) + ")" for row in itertools.product(*choices))
     block = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { " + rows + " } "
-    match = _WHERE.search(sparql) or re.search(r"\{", _strip_prologue(sparql))
+    code = code_only(sparql)
+    # the WHERE group, or (ASK { ... }, SELECT * { ... }) the first group: a prologue has none
+    match = _WHERE.search(code) or re.search(r"\{", code)
     if match is None:
         raise InputError("cannot bind parameters: the query has no WHERE group")
-    if not _WHERE.search(sparql):  # ASK { ... } without WHERE: find the brace after the prologue
-        offset = len(sparql) - len(_strip_prologue(sparql))
-        cut = offset + match.end()
-    else:
-        cut = match.end()
+    cut = match.end()
     return f"{sparql[:cut]} {block}{sparql[cut:]}"
 
 
-def _strip_prologue(sparql: str) -> str:
-    """The query after its comments and PREFIX/BASE declarations."""
-    text = sparql
-    while True:
-        stripped = re.sub(r"^\s*(#[^\n]*\n|PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s+<[^>]*>)", "", text,
-                          count=1, flags=re.IGNORECASE)
-        if stripped == text:
-            return text
-        text = stripped
+def code_only(sparql: str) -> str:
+    """The query with its strings, IRIs and comments blanked out (same length, same lines), so
+    that a keyword or a brace inside them is not taken for syntax.
+
+    >>> code_only('SELECT * { ?s ?p "WHERE {" } # WHERE {')
+    'SELECT * { ?s ?p           }          '
+    """
+    return _NOT_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), sparql)

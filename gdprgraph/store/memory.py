@@ -74,12 +74,14 @@ class MemoryGraph(KnowledgeGraph):
         for triple in triples:
             self._graph.add(triple)
         self.revision += 1
+        self.edited = True
         return len(self._graph) - before
 
     def remove(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         for triple in triples:
             self._graph.remove(triple)
         self.revision += 1
+        self.edited = True
 
     def triples(self, pattern):
         return self._graph.triples(pattern)
