@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/gdprgraph build --out out/graph.ttl
+	$(BIN)/gdprgraph build
 	@echo
 	@echo "== Which services use Platform.sh? =="
 	$(BIN)/gdprgraph query services-using --param org=Platform.sh \
@@ -25,8 +25,8 @@ run: $(STAMP)
 	$(BIN)/gdprgraph validate --severity warning || test $$? -eq 1
 	@echo
 	@echo "== Transfer map and audit report (open them in a browser; they work offline) =="
-	$(BIN)/gdprgraph viz --out viz/transfer-map.html
-	$(BIN)/gdprgraph report --out viz/audit-report.html --map transfer-map.html
+	$(BIN)/gdprgraph viz
+	$(BIN)/gdprgraph report --map transfer-map.html
 
 test: $(STAMP)
 	$(BIN)/ruff check .

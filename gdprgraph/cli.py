@@ -16,12 +16,12 @@ from pathlib import Path
 
 from . import impact as impacts
 from . import paths as transfer_paths
-from . import queries, render, viz
+from . import queries, render, resources, viz
 from . import validate as validation
 from .describe import as_json, as_text, describe
 from .errors import GdprGraphError, InputError, NoMatchError
-from .load import publish
-from .output import write_atomic
+from .load import input_files, publish
+from .output import check_target, write_atomic
 from .queries import QueryResult
 from .report import render_report
 from .store import store_spec
@@ -41,6 +41,21 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     return params
 
 
+def out_target(args: argparse.Namespace, inputs: Sequence[Path | str] = (), default: str | None = None,
+               graph_inputs: bool = True) -> Path | None:
+    """Where the command may write (``--out``, else its default), checked before any work is done:
+    never over one of its inputs (``inputs``, and with ``graph_inputs`` the files the graph is built
+    from) or gdprgraph's own files, and over an existing file only with ``--force`` (its own default
+    output excepted). None when there is nothing to write to a file."""
+    given = getattr(args, "out", None)
+    if not given and default is None:
+        return None
+    read = [*inputs, *(getattr(args, "files", None) or [])]
+    if graph_inputs:
+        read += [*input_files(getattr(args, "files", None) or None), *resources.shape_files()]
+    return check_target(given or default, inputs=read, force=getattr(args, "force", False), default=not given)
+
+
 def workspace(args: argparse.Namespace) -> Workspace:
     """The graph a command works on: its data files (or data/) in the chosen store."""
     return Workspace(getattr(args, "files", None) or None, store=getattr(args, "store", None))
@@ -48,14 +63,16 @@ def workspace(args: argparse.Namespace) -> Workspace:
 
 def cmd_build(args: argparse.Namespace) -> int:
     spec = store_spec(args.store)
-    if spec.startswith(("sparql:", "oxigraph:")):
+    shared = spec.startswith(("sparql:", "oxigraph:"))
+    out = out_target(args, default=None if shared else "out/graph.ttl")
+    if shared:
         graphs = publish(args.files or None, spec)
         state = "built and loaded" if graphs.rebuilt else "already up to date"
         print(f"{spec}: {state}: {len(graphs.asserted)} asserted triples, "
               f"{len(graphs.infer())} with inference")
-        if not args.out:
+        if out is None:
             return EXIT_OK
-    args.out = args.out or "out/graph.ttl"
+    assert out is not None
     ws = workspace(args)
     graph = ws.inferred if args.inferred else ws.asserted
     counts = ws.class_counts()
@@ -65,7 +82,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     print("instances per class:")
     for name, count in counts.items():
         print(f"  {count:6d}  {name}")
-    path = write_atomic(args.out, graph.serialize("turtle"))
+    path = write_atomic(out, graph.serialize("turtle"))
     print(f"wrote {path}")
     return EXIT_OK
 
@@ -198,6 +215,7 @@ def cmd_concentration(args: argparse.Namespace) -> int:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
+    out = out_target(args, default="viz/transfer-map.html")
     ws = workspace(args)
     selection = viz.MapSelection(third_countries_only=args.third_countries_only, show_data=args.show_data)
     if args.focus:
@@ -208,14 +226,15 @@ def cmd_viz(args: argparse.Namespace) -> int:
         selection.notes.append(f"Only the service {args.service}.")
     if args.third_countries_only:
         selection.notes.append("Only paths that end outside the EU/EEA.")
-    path = write_atomic(args.out, viz.render_map(ws, selection))
+    path = write_atomic(out, viz.render_map(ws, selection))
     print(f"wrote {path}")
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    out = out_target(args, default="viz/audit-report.html")
     ws = workspace(args)
-    path = write_atomic(args.out, render_report(ws, map_href=args.map or None))
+    path = write_atomic(out, render_report(ws, map_href=args.map or None))
     print(f"wrote {path}")
     return EXIT_OK
 
@@ -227,6 +246,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     if args.out and len(args.inputs) > 1:
         raise InputError("--out takes one input FILE; ingest several files one at a time")
+    out = out_target(args, inputs=args.inputs, graph_inputs=False)  # --out leaves the context
     if args.files:
         context = Graph()
         for path in args.files:
@@ -245,26 +265,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"gdprgraph: {unrecognised} unrecognised line(s) (--strict): nothing written", file=sys.stderr)
         return EXIT_NO_MATCH
     for result in results:
-        if args.out:
-            print(f"wrote {write_atomic(args.out, result.turtle())}", file=sys.stderr)
+        if out is not None:
+            print(f"wrote {write_atomic(out, result.turtle())}", file=sys.stderr)
         else:
             print(result.turtle())
     return EXIT_OK
 
 
 def cmd_import_subprocessors(args: argparse.Namespace) -> int:
-    from . import resources, subprocessors
+    from . import subprocessors
 
-    out = Path(args.out).resolve() if args.out else None  # a previous import is replaced, not matched
-    ws = Workspace([p for p in (args.files or resources.default_data_files()) if Path(p).resolve() != out])
+    out = out_target(args, inputs=[args.input], graph_inputs=False)  # --out leaves the context
+    replaced = out.resolve() if out is not None else None  # a previous import is replaced, not matched
+    ws = Workspace([p for p in (args.files or resources.default_data_files()) if Path(p).resolve() != replaced])
     service = ws.resolve(args.service, "service")
     processor = ws.resolve(args.processor, "organisation") if args.processor else None
     graph = subprocessors.import_subprocessors(args.input, service, processor=processor, context=ws, key=args.key)
     engagements = len(set(graph.subjects(predicate=subprocessors.GG.subProcessor)))
     print(f"{args.input}: {engagements} engagement(s), {len(graph)} triples", file=sys.stderr)
     text = subprocessors.turtle(graph, args.input)
-    if args.out:
-        print(f"wrote {write_atomic(args.out, text)}", file=sys.stderr)
+    if out is not None:
+        print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
     else:
         print(text)
     return EXIT_OK
@@ -279,12 +300,13 @@ def cmd_export_ropa(args: argparse.Namespace) -> int:
         raise InputError("a CSV file holds one record: give --role processor or controller (or --format xlsx)")
     if fmt == "xlsx" and not args.out:
         raise InputError("--format xlsx needs --out FILE")
+    out = out_target(args)
     ws = workspace(args)
     records = ropa.records(ws, (args.role,) if args.role else ropa.ROLES)
-    if fmt == "xlsx":
-        print(f"wrote {write_atomic_bytes(args.out, ropa.to_xlsx(records))}", file=sys.stderr)
-    elif args.out:
-        print(f"wrote {write_atomic(args.out, ropa.to_csv(records[0]))}", file=sys.stderr)
+    if out is not None and fmt == "xlsx":
+        print(f"wrote {write_atomic_bytes(out, ropa.to_xlsx(records))}", file=sys.stderr)
+    elif out is not None:
+        print(f"wrote {write_atomic(out, ropa.to_csv(records[0]))}", file=sys.stderr)
     else:
         sys.stdout.write(ropa.to_csv(records[0]))
     return EXIT_OK
@@ -293,11 +315,12 @@ def cmd_export_ropa(args: argparse.Namespace) -> int:
 def cmd_export_graph(args: argparse.Namespace) -> int:
     from . import export
 
+    out = out_target(args)
     ws = workspace(args)
     graph = ws.inferred if args.inferred else ws.asserted
     text = export.serialize(graph.graph, args.format)
-    if args.out:
-        print(f"wrote {write_atomic(args.out, text)}", file=sys.stderr)
+    if out is not None:
+        print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -314,6 +337,11 @@ def parser() -> argparse.ArgumentParser:
             "when the files change), sparql:URL (a SPARQL 1.1 server, loaded by build), memory (rdflib); "
             "default: $GDPRGRAPH_STORE or oxigraph"))
 
+    def force_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--force", action="store_true", help=(
+            "replace the --out file if it exists (never an input of the command, nor a file of "
+            "data/, ontology/ or queries/ that git tracks)"))
+
     def data_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", dest="files", nargs="+", metavar="FILE",
                        help="data files to load instead of the embedded data/ (ontology always loaded)")
@@ -323,6 +351,7 @@ def parser() -> argparse.ArgumentParser:
     data_option(p)
     p.add_argument("--out", help="where to write the graph (Turtle; default out/graph.ttl, none when "
                    "the store is oxigraph:PATH or sparql:URL unless given)")
+    force_option(p)
     p.add_argument("--inferred", action="store_true", help="write the graph with the OWL RL closure")
     p.set_defaults(func=cmd_build)
 
@@ -376,7 +405,8 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_concentration)
 
     p = sub.add_parser("viz", help="write the interactive transfer map (offline HTML)")
-    p.add_argument("--out", default="viz/transfer-map.html")
+    p.add_argument("--out", help="where to write the map (default viz/transfer-map.html)")
+    force_option(p)
     p.add_argument("--focus", metavar="NAME", help="only what touches this organisation")
     p.add_argument("--service", metavar="NAME", help="only this service")
     p.add_argument("--third-countries-only", action="store_true", help="only paths ending outside the EU/EEA")
@@ -385,7 +415,8 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser("report", help="write the self-contained HTML audit report")
-    p.add_argument("--out", default="viz/audit-report.html")
+    p.add_argument("--out", help="where to write the report (default viz/audit-report.html)")
+    force_option(p)
     p.add_argument("--map", default="transfer-map.html",
                    help="link to the transfer map, relative to the report ('' for none)")
     data_option(p)
@@ -395,6 +426,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="FILE", help="the documents (.txt or .pdf)")
     p.add_argument("--service", metavar="NAME", help="the service: a known name or the local name of its IRI")
     p.add_argument("--out", help="write the Turtle here (e.g. data/NAME.ttl) instead of stdout; one FILE only")
+    force_option(p)
     p.add_argument("--strict", action="store_true", help="exit 1 if any line is unrecognised")
     p.add_argument("--key", help="prefix of the statement IRIs (default: the file name before its first dot)")
     data_option(p)
@@ -405,6 +437,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--service", required=True, metavar="NAME", help="the service the sub-processors serve")
     p.add_argument("--processor", metavar="NAME", help="the processor engaging them (default: the service's)")
     p.add_argument("--out", help="write the Turtle here instead of stdout")
+    force_option(p)
     p.add_argument("--key", help="prefix of the statement IRIs (default: the file name before its first dot)")
     data_option(p)
     p.set_defaults(func=cmd_import_subprocessors)
@@ -423,12 +456,14 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=("csv", "xlsx"),
                    help="csv (one role) or xlsx (a sheet per role); default: csv with --role, else xlsx")
     q.add_argument("--out", help="write here (atomically) instead of stdout; needed for xlsx")
+    force_option(q)
     data_option(q)
     q.set_defaults(func=cmd_export_ropa)
     q = export_sub.add_parser("graph", help="the whole graph as Turtle, JSON-LD or N-Triples")
     q.add_argument("--format", choices=("turtle", "jsonld", "nt"), default="turtle")
     q.add_argument("--inferred", action="store_true", help="with the rules and the OWL RL closure")
     q.add_argument("--out", help="write here (atomically) instead of stdout")
+    force_option(q)
     data_option(q)
     q.set_defaults(func=cmd_export_graph)
 

@@ -127,7 +127,11 @@ def load_version(spec: str) -> KnowledgeGraph:
     """Load one version: a folder, a Turtle file, or a git revision (``HEAD~1``, ``REV:data``)."""
     given = Path(spec)
     if given.is_dir():
-        return _load(_data_files(given))
+        files = _data_files(given)
+        context = {path.parent for path in files if path.parent.name in ("reference", "templates")}
+        if all(path.parent in context for path in files):
+            raise InputError("no data file (*.ttl) in the folder: not a version of the data", spec)
+        return _load(files)
     if given.is_file():
         return _load([*_embedded_context(), given])
     with tempfile.TemporaryDirectory(prefix="gdprgraph-diff-") as tmp:

@@ -7,6 +7,7 @@ when the files changed; a remote server answers from what ``publish`` last uploa
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from . import reason, resources
-from .errors import StoreError
+from .errors import InputError, StoreError
 from .store import DatasetGraph, KnowledgeGraph, MemoryGraph, open_dataset, store_spec
 from .store.base import declared_prefixes
 from .store.dataset import Dataset, Generation, ensure_generation
@@ -22,9 +23,43 @@ from .store.oxigraph import OxigraphDataset
 
 
 def input_files(data_files: Sequence[Path | str] | None = None) -> list[Path]:
-    """Every file a build reads: the ontology first, then the data (default: embedded data/)."""
-    data = [Path(p) for p in data_files] if data_files else resources.default_data_files()
-    return resources.ontology_files() + data
+    """Every file a build reads: the ontology, the reference data and templates, then the data
+    (default: embedded data/). Given files are read with the reference data and templates, which a
+    document's records point to (countries, adequacy, template items); a file given twice, or one of
+    those, is read once. A given file that holds no triple (empty, truncated) is an InputError.
+    """
+    if not data_files:
+        return resources.ontology_files() + resources.default_data_files()
+    given = [Path(p) for p in data_files]
+    for path in given:
+        check_holds_triples(path)
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for path in [*resources.ontology_files(), *resources.reference_files(), *given]:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            files.append(path)
+    return files
+
+
+#: what a Turtle, N-Triples or TriG file may hold besides triples: comments, prefix and base lines
+_NOT_A_TRIPLE = re.compile(r"(#[^\n]*|@?(prefix|base)\s[^\n]*|\s+)", re.IGNORECASE)
+
+
+def check_holds_triples(path: Path, sample: int = 1 << 20) -> None:
+    """InputError if a data file is empty or holds only comments and prefixes (read from its text,
+    so a large file costs one read of its first MiB: anything else in it may be a triple)."""
+    if not path.is_file():
+        return  # the loader names a missing file
+    if path.suffix.lower() not in (".ttl", ".nt", ".trig", ".nq", ".n3", ""):
+        return
+    with path.open("rb") as handle:
+        head = handle.read(sample)
+        whole = not handle.read(1)
+    text = head.decode("utf-8", errors="replace")
+    if whole and not _NOT_A_TRIPLE.sub("", text).strip():
+        raise InputError("holds no triple (empty or truncated?): nothing to load", str(path))
 
 
 @dataclass

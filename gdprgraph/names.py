@@ -87,7 +87,7 @@ def resolve(graph: KnowledgeGraph, name: str, kind: str,
     candidates(graph, kind), if already read.
     """
     if name.startswith(("http://", "https://")):
-        return URIRef(name)
+        return _known_iri(graph, URIRef(name.strip()), kind)
     wanted = normalise(name)
     if not wanted:
         raise InputError(f"empty {KINDS.get(kind, (None, None, kind))[2]} name")
@@ -109,6 +109,16 @@ def resolve(graph: KnowledgeGraph, name: str, kind: str,
         if len(found) > 1:
             raise AmbiguousNameError(name, [f"{display_name(entities[i])} <{i}>" for i in found])
     raise NoMatchError(f"no {KINDS[kind][2]} named '{name}'", suggest(entities, wanted))
+
+
+def _known_iri(graph: KnowledgeGraph, iri: URIRef, kind: str) -> URIRef:
+    """An IRI typed instead of a name, if the graph holds it as an entity of the kind."""
+    if kind not in KINDS:
+        raise InputError(f"unknown parameter kind '{kind}'")
+    query = queries.internal("is-of-kind")
+    if not graph.query(query.text, {"entity": iri, "kind": URIRef(KINDS[kind][1])}).askAnswer:
+        raise NoMatchError(f"no {KINDS[kind][2]} <{iri}> in the graph")
+    return iri
 
 
 def _holding_all(graph: KnowledgeGraph, classes: list[URIRef]) -> URIRef | None:

@@ -59,6 +59,12 @@ def default_data_files() -> list[Path]:
     )
 
 
+def reference_files() -> list[Path]:
+    """Reference data (countries, adequacy) and templates: read with any data, embedded or given."""
+    base = data_dir()
+    return sorted((base / "reference").glob("*.ttl")) + sorted((base / "templates").glob("*.ttl"))
+
+
 def template_dir() -> Path:
     """HTML templates of the map and the audit report."""
     return root() / "viz" / "templates"

@@ -131,6 +131,8 @@ def validate(graph: KnowledgeGraph | Workspace, inference: str = "none", shapes:
     if inference not in INFERENCE_MODES:
         raise InputError(f"unknown inference '{inference}' ({', '.join(INFERENCE_MODES)})")
     data = _data_graph(graph, inference)
+    if focus is None:
+        check_has_records(data)
     engine = engine or ("pyshacl" if isinstance(data, MemoryGraph) else "sparql")
     if engine not in ENGINES:
         raise InputError(f"unknown validation engine '{engine}' ({', '.join(ENGINES)})")
@@ -149,6 +151,17 @@ def validate(graph: KnowledgeGraph | Workspace, inference: str = "none", shapes:
         # findings come from the results; the report graph is built only if someone asks for it
         return report_from(data, shapes, shacl_sparql.run_results(data, compiled_shapes(shapes), focus))
     return report_from(data, shapes, report_graph)
+
+
+def check_has_records(data: KnowledgeGraph) -> None:
+    """InputError if the data hold no record of a kind the shapes check: validating nothing is no
+    evidence of conformance (an empty or wrong file would otherwise pass as CONFORMS)."""
+    row = next(iter(data.query(resources.internal_query("records"))))
+    if int(row[0]) == 0:
+        ours = {p.resolve() for p in [*resources.ontology_files(), *resources.reference_files()]}
+        files = [str(p) for p in data.sources if Path(p).resolve() not in ours] or ["the data"]
+        raise InputError("no record to validate: the data hold no service, template line, sub-processor, "
+                         "organisation, policy, activity or retention rule", ", ".join(files))
 
 
 def _data_graph(graph: KnowledgeGraph | Workspace, inference: str) -> KnowledgeGraph:

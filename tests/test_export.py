@@ -134,12 +134,12 @@ def test_out_is_written_atomically(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken)
-    with pytest.raises(OSError):
-        main(["export", "graph", "--out", str(out)])
+    assert main(["export", "graph", "--out", str(out), "--force"]) == 2  # one line, no traceback
     assert out.read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]  # no temporary file left behind
     monkeypatch.undo()
-    assert main(["export", "graph", "--out", str(out)]) == 0
+    assert main(["export", "graph", "--out", str(out)]) == 2  # it exists: --force to replace it
+    assert main(["export", "graph", "--out", str(out), "--force"]) == 0
     assert rdflib.Graph().parse(out, format="turtle")
 
 

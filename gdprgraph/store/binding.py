@@ -57,6 +57,9 @@ def inline_values(sparql: str, bindings: Mapping[str, Node | AnyOf] | None) -> s
     choices = [bindings[n] if isinstance(bindings[n], AnyOf) else (bindings[n],) for n in names]
     rows = " ".join("(" + " ".join(term_text(t) for t in row) + ")" for row in itertools.product(*choices))
     block = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { " + rows + " } "
+    if not rows:  # no value at all (an empty AnyOf): no solution (rdflib ignores a literal FILTER(false))
+        block = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + " ".join("UNDEF" for _ in names) \
+            + ") } FILTER(1 = 0) "
     code = code_only(sparql)
     # the WHERE group, or (ASK { ... }, SELECT * { ... }) the first group: a prologue has none
     match = _WHERE.search(code) or re.search(r"\{", code)
