@@ -6,11 +6,12 @@ Exit codes: 0 ok; 1 no match, or data that does not conform; 2 bad input or usag
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,10 +22,12 @@ from . import validate as validation
 from .describe import as_json, as_text, describe
 from .errors import GdprGraphError, InputError, NoMatchError
 from .load import input_files, publish
-from .output import check_target, write_atomic
+from .output import check_target, write_atomic, write_atomic_bytes
 from .queries import QueryResult
 from .report import render_report
+from .store import configure as configure_store
 from .store import store_spec
+from .store.auth import mask_spec
 from .workspace import Workspace
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_BAD_INPUT = 0, 1, 2
@@ -68,7 +71,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if shared:
         graphs = publish(args.files or None, spec)
         state = "built and loaded" if graphs.rebuilt else "already up to date"
-        print(f"{spec}: {state}: {len(graphs.asserted)} asserted triples, "
+        print(f"{mask_spec(spec)}: {state}: {len(graphs.asserted)} asserted triples, "
               f"{len(graphs.infer())} with inference")
         if out is None:
             return EXIT_OK
@@ -256,6 +259,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     results = [ingest.ingest_file(path, key=args.key, service=args.service, context=context) for path in args.inputs]
     unrecognised = 0
     for result in results:
+        if result.encoding_note:
+            print(result.encoding_note, file=sys.stderr)
         for message in result.messages(str(result.path)):
             print(message, file=sys.stderr)
         unrecognised += len(result.unrecognised)
@@ -280,14 +285,81 @@ def cmd_import_subprocessors(args: argparse.Namespace) -> int:
     ws = Workspace([p for p in (args.files or resources.default_data_files()) if Path(p).resolve() != replaced])
     service = ws.resolve(args.service, "service")
     processor = ws.resolve(args.processor, "organisation") if args.processor else None
-    graph = subprocessors.import_subprocessors(args.input, service, processor=processor, context=ws, key=args.key)
-    engagements = len(set(graph.subjects(predicate=subprocessors.GG.subProcessor)))
-    print(f"{args.input}: {engagements} engagement(s), {len(graph)} triples", file=sys.stderr)
-    text = subprocessors.turtle(graph, args.input)
+    source = subprocessors.SubprocessorList(args.input, service, processor=processor, context=ws, key=args.key)
+    if source.encoding_note:
+        print(source.encoding_note, file=sys.stderr)
+    progress = Progress(lambda rows: f"{args.input}: {rows:,} rows read")
+    text = io.BytesIO()  # the Turtle, row by row: written only once every row is read
+    for piece in source.turtle(progress if progress.shown else None):
+        text.write(piece.encode("utf-8"))
+    progress.done()
+    print(f"{args.input}: {source.engagements} engagement(s), {source.triples} triples", file=sys.stderr)
+    if out is not None:
+        print(f"wrote {write_atomic_bytes(out, text.getvalue())}", file=sys.stderr)
+    else:
+        sys.stdout.write(text.getvalue().decode("utf-8"))
+    return EXIT_OK
+
+
+class Progress:
+    """A progress line on stderr, rewritten in place (``\\r``) every ``every`` items; only when stderr
+    is a terminal."""
+
+    def __init__(self, words: Callable[[int], str], every: int = 10_000) -> None:
+        self.words, self.every, self.width = words, every, 0
+        self.shown = sys.stderr.isatty()
+
+    def __call__(self, count: int) -> None:
+        if self.shown and count % self.every == 0:
+            line = self.words(count)
+            self.width = max(self.width, len(line))
+            sys.stderr.write(f"\r{line}")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        """Clear the line, so what follows is printed over it."""
+        if self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+            self.width = 0
+
+
+def cmd_import_ropa(args: argparse.Namespace) -> int:
+    from .ingest import register
+
+    out = out_target(args, inputs=[args.input], graph_inputs=False)  # --out leaves the context
+    replaced = out.resolve() if out is not None else None  # a previous import is replaced, not matched
+    files = [p for p in (args.files or resources.default_data_files()) if Path(p).resolve() != replaced]
+    result = register.import_register(args.input, role=args.role, context=register.context_graph(files),
+                                      key=args.key)
+    if result.encoding_note:
+        print(result.encoding_note, file=sys.stderr)
+    for line in result.messages(str(args.input)):
+        print(line, file=sys.stderr)
+    text = result.turtle()
     if out is not None:
         print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
     else:
-        print(text)
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_import_fides(args: argparse.Namespace) -> int:
+    from .ingest import fides
+
+    out = out_target(args, inputs=args.inputs, graph_inputs=False)  # --out leaves the context
+    replaced = out.resolve() if out is not None else None  # a previous import is replaced, not matched
+    files = [p for p in (args.files or resources.default_data_files()) if Path(p).resolve() != replaced]
+    result = fides.import_fides(args.inputs, context=fides.context_graph(files))
+    for line in [*result.notes, *result.messages]:
+        print(line, file=sys.stderr)
+    print(f"{', '.join(args.inputs)}: {result.services} system(s), {result.activities} privacy declaration(s), "
+          f"{result.engagements} engagement(s), {len(result.graph)} triples", file=sys.stderr)
+    text = result.turtle()
+    if out is not None:
+        print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 
@@ -315,14 +387,40 @@ def cmd_export_ropa(args: argparse.Namespace) -> int:
 def cmd_export_graph(args: argparse.Namespace) -> int:
     from . import export
 
+    if args.profile == "dpv" and args.inferred:
+        raise InputError("--inferred: the dpv profile is written from the asserted graph")
     out = out_target(args)
     ws = workspace(args)
     graph = ws.inferred if args.inferred else ws.asserted
-    text = export.serialize(graph.graph, args.format)
+    text = export.export_graph(graph, args.format, args.profile)
     if out is not None:
         print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_export_fides(args: argparse.Namespace) -> int:
+    from . import fides_export
+
+    out = out_target(args)
+    ws = workspace(args)
+    text = fides_export.export_fides(ws)
+    if out is not None:
+        print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    from .store import admin
+
+    spec = store_spec(args.store)
+    if args.action == "status":
+        print(admin.status_text(admin.status(spec)))
+    else:
+        print(admin.gc_text(admin.gc(spec, wait=args.wait or 0.0)))
     return EXIT_OK
 
 
@@ -336,6 +434,12 @@ def parser() -> argparse.ArgumentParser:
             "where the graph lives: oxigraph (default, in memory), oxigraph:PATH (on disk, rebuilt only "
             "when the files change), sparql:URL (a SPARQL 1.1 server, loaded by build), memory (rdflib); "
             "default: $GDPRGRAPH_STORE or oxigraph"))
+        p.add_argument("--wait", type=float, default=None, metavar="SECONDS", help=(
+            "when another process is building the store (oxigraph:PATH, sparql:URL), wait up to this "
+            "long for it, then exit 2 naming it (default 0: do not wait)"))
+        p.add_argument("--auth-file", metavar="FILE", help=(
+            "credentials for a sparql:URL store, one line: user:password, basic user:password, "
+            "digest user:password or Bearer TOKEN (default: $GDPRGRAPH_STORE_AUTH, or user:password@ in the URL)"))
 
     def force_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--force", action="store_true", help=(
@@ -449,6 +553,31 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     p.set_defaults(func=cmd_diff)
 
+    p = sub.add_parser("import", help="read the inventories DPOs keep (a register of processing activities, "
+                       "fides manifests) into Turtle")
+    import_sub = p.add_subparsers(dest="what", required=True)
+    # import ropa: the register of processing activities (CSV/XLSX), see cmd_import_ropa
+    q = import_sub.add_parser("ropa", help="a register of processing activities (Article 30): our own export ropa, "
+                              "or the CNIL's or the ICO's template, as CSV or XLSX")
+    q.add_argument("input", metavar="FILE", help="the register: .csv or .xlsx (every sheet is read)")
+    q.add_argument("--role", choices=("controller", "processor"),
+                   help="only the sheets of this record of our export; for another register, whose it is "
+                   "(default: the controller's)")
+    q.add_argument("--out", help="write the Turtle here instead of stdout")
+    force_option(q)
+    q.add_argument("--key", help="prefix of the IRIs minted (default: the file name before its first dot)")
+    data_option(q)
+    q.set_defaults(func=cmd_import_ropa)
+    # import fides: fides system manifests (YAML), see cmd_import_fides
+    q = import_sub.add_parser("fides", help="fides system manifests (YAML: system:, dataset:, organization:) "
+                              "into Turtle, keys mapped to DPV (data/reference/fideslang-dpv.ttl)")
+    q.add_argument("inputs", nargs="+", metavar="FILE.yml", help="the manifests, read together (a flow may "
+                   "name a system of another file)")
+    q.add_argument("--out", help="write the Turtle here instead of stdout")
+    force_option(q)
+    data_option(q)
+    q.set_defaults(func=cmd_import_fides)
+
     p = sub.add_parser("export", help="records of processing (Article 30) as CSV/XLSX, or the graph as RDF")
     export_sub = p.add_subparsers(dest="what", required=True)
     q = export_sub.add_parser("ropa", help="Article 30 records: processor (30(2)) and controller (30(1))")
@@ -462,10 +591,31 @@ def parser() -> argparse.ArgumentParser:
     q = export_sub.add_parser("graph", help="the whole graph as Turtle, JSON-LD or N-Triples")
     q.add_argument("--format", choices=("turtle", "jsonld", "nt"), default="turtle")
     q.add_argument("--inferred", action="store_true", help="with the rules and the OWL RL closure")
+    q.add_argument("--profile", choices=("gdprgraph", "dpv"), default="gdprgraph",
+                   help="gdprgraph: the graph as it is (default); dpv: the estate in DPV terms only")
     q.add_argument("--out", help="write here (atomically) instead of stdout")
     force_option(q)
     data_option(q)
     q.set_defaults(func=cmd_export_graph)
+    # export fides: our services as fides systems, see cmd_export_fides
+    q = export_sub.add_parser("fides", help="the services as fides systems (YAML), valid against fideslang's "
+                              "models, keys mapped back from DPV")
+    q.add_argument("--out", help="write here (atomically) instead of stdout")
+    force_option(q)
+    data_option(q)
+    q.set_defaults(func=cmd_export_fides)
+
+    p = sub.add_parser("store", help="the generations an on-disk or server store holds, who is writing it; "
+                       "remove the leftovers of failed builds")
+    store_sub = p.add_subparsers(dest="action", required=True)
+    q = store_sub.add_parser("status", help="generations (current, in progress, orphan) with their triple "
+                             "counts, and the lock or lease of a build in progress")
+    store_option(q)
+    q.set_defaults(func=cmd_store)
+    q = store_sub.add_parser("gc", help="remove orphan generations (never the current one or one being built) "
+                             "and print what was removed and the size before and after")
+    store_option(q)
+    q.set_defaults(func=cmd_store)
 
     p = sub.add_parser("show", help="all the graph knows about a service or organisation")
     p.add_argument("name")
@@ -480,6 +630,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        configure_store(wait=getattr(args, "wait", None), auth_file=getattr(args, "auth_file", None))
         return args.func(args)
     except BrokenPipeError:  # output piped into head or less, closed early
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115

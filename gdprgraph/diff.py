@@ -25,6 +25,7 @@ from rdflib.term import Node
 from . import paths, queries, resources
 from .errors import InputError
 from .store import KnowledgeGraph, MemoryGraph
+from .untrusted import escape_markdown, markdown_code
 
 GG = "https://w3id.org/gdprgraph/ontology#"
 DPV = "https://w3id.org/dpv#"
@@ -460,40 +461,46 @@ def as_text(result: DiffResult) -> str:
 
 
 def _plain(change: Change) -> str:
-    """A change in the words of a notice to customers."""
+    """A change in the words of a notice to customers, Markdown: every value from the data escaped."""
+    subject, before, after = (escape_markdown(v) for v in (change.subject, change.before, change.after))
+    description = escape_markdown(change.description)
     if change.kind == "subprocessor-added":
-        text = f"We intend to engage **{change.subject}** ({change.after}) as a new sub-processor."
+        text = f"We intend to engage **{subject}** ({after}) as a new sub-processor."
     elif change.kind == "subprocessor-replaced":
-        text = f"We intend to replace {change.before} by **{change.subject}** ({change.after}) as sub-processor."
+        text = f"We intend to replace {before} by **{subject}** ({after}) as sub-processor."
     elif change.kind == "subprocessor-moved":
-        text = f"Sub-processor **{change.subject}** will process your data in {change.after} " \
-               f"(previously {change.before})."
+        text = f"Sub-processor **{subject}** will process your data in {after} (previously {before})."
     elif change.kind == "subprocessor-removed":
-        text = f"We no longer engage **{change.subject}** ({change.before}) as sub-processor."
+        text = f"We no longer engage **{subject}** ({before}) as sub-processor."
     elif change.kind.startswith("safeguard"):
-        text = f"Transfer safeguard: {change.description}."
+        text = f"Transfer safeguard: {description}."
     elif change.kind == "line-flipped":
-        text = f"Description of processing, {change.description}."
+        text = f"Description of processing, {description}."
     else:
-        text = f"Retention: {change.description}."
+        text = f"Retention: {description}."
     if change.new_third_country_transfer:
+        countries, basis = escape_markdown(", ".join(change.countries)), escape_markdown(change.basis)
         if change.has_basis:
-            text += f" Your data will be transferred outside the EU/EEA ({', '.join(change.countries)}) " \
-                    f"under: {change.basis}."
+            text += f" Your data will be transferred outside the EU/EEA ({countries}) under: {basis}."
         else:
-            text += f" Your data will be transferred outside the EU/EEA ({', '.join(change.countries)}) " \
-                    f"**without a Chapter V safeguard in place** ({change.basis})."
+            text += f" Your data will be transferred outside the EU/EEA ({countries}) " \
+                    f"**without a Chapter V safeguard in place** ({basis})."
     if change.source:
-        text += f" _Source: {change.source}._"
+        text += f" _Source: {escape_markdown(change.source)}._"
     return text
 
 
 def as_markdown(result: DiffResult) -> str:
-    """A notice ready to send: per service, the intended changes, the right to object, the sources."""
+    """A notice ready to send: per service, the intended changes, the right to object, the sources.
+
+    Every value from the data (names, labels, the documents' words, the versions compared) is escaped
+    (``untrusted.escape_markdown``, code spans by ``markdown_code``): a vendor's text cannot add HTML,
+    links, headings, emphasis or table cells to the notice."""
     lines = ["# Notice of changes to the processing of your personal data (Article 28 GDPR)", ""]
     if not result.changes:
-        return "\n".join([*lines, f"No change between {result.old} and {result.new}."])
-    lines += [f"Compared: `{result.old}` -> `{result.new}`.", ""]
+        old, new = escape_markdown(result.old), escape_markdown(result.new)
+        return "\n".join([*lines, f"No change between {old} and {new}."])
+    lines += [f"Compared: {markdown_code(result.old)} -> {markdown_code(result.new)}.", ""]
     by_service: dict[str, list[Change]] = defaultdict(list)
     for change in result.changes:
         for service in change.services or ("",):
@@ -502,7 +509,8 @@ def as_markdown(result: DiffResult) -> str:
         changes = by_service[service]
         if service:
             customers = sorted({c for ch in changes for c in ch.customers if c.endswith(f" of {service}")})
-            lines += [f"## {service}", "", f"To: {', '.join(customers) or 'the controller'} (controller).", ""]
+            to = ", ".join(escape_markdown(c) for c in customers) or "the controller"
+            lines += [f"## {escape_markdown(service)}", "", f"To: {to} (controller).", ""]
         else:
             lines += ["## Other changes (policies not tied to one service)", ""]
         lines += [f"- {_plain(c)}" for c in changes]

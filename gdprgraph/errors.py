@@ -41,3 +41,7 @@ class AmbiguousNameError(NoMatchError):
 
 class StoreError(GdprGraphError):
     """The store cannot be reached or refused a request (server down, HTTP error). Exit code 2."""
+
+
+class StoreBusyError(StoreError):
+    """Another process is writing the store (a build holds its lock or lease). Exit code 2."""

@@ -2,7 +2,9 @@
 
 ``open_graphs`` gives a command its asserted graph, and the inferred one when the store already
 holds it: an in-memory store is filled from the files; an Oxigraph store on disk is rebuilt only
-when the files changed; a remote server answers from what ``publish`` last uploaded to it.
+when the files changed (and while another process builds it, its previous build answers); a remote
+server answers from what ``publish`` last uploaded to it. ``publish`` builds under the store's
+writers' lock (on disk) or lease (on a server): one build at a time.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from pathlib import Path
 
 from . import reason, resources
 from .errors import InputError, StoreError
-from .store import DatasetGraph, KnowledgeGraph, MemoryGraph, open_dataset, store_spec
+from .store import OPTIONS, DatasetGraph, KnowledgeGraph, MemoryGraph, open_dataset, store_spec
 from .store.base import declared_prefixes
-from .store.dataset import Dataset, Generation, ensure_generation
+from .store.dataset import CopyOnWrite, Dataset, Generation, ensure_generation, stamp
+from .store.disk import DiskStore
+from .store.lease import Lease
 from .store.oxigraph import OxigraphDataset
+from .store.remote import SparqlDataset
 
 
 def input_files(data_files: Sequence[Path | str] | None = None) -> list[Path]:
@@ -128,9 +133,9 @@ def open_graphs(data_files: Sequence[Path | str] | None = None, store: str | Non
         graph.mirror = closure
         return OpenGraphs(graph, None, generation, rebuilt=True,
                           closure_home=graph.view(graph.graphs, dataset=closure.dataset))
-    if isinstance(dataset, OxigraphDataset):
-        generation, rebuilt = ensure_generation(dataset, files, partial(_fill_in_place, files))
-        return _views(dataset, generation, files, rebuilt)
+    if isinstance(dataset, DiskStore):
+        reader, generation, rebuilt = dataset.ensure(files, partial(_fill_in_place, files), wait=OPTIONS.wait)
+        return _views(reader, generation, files, rebuilt)
     generation = dataset.current()
     if generation is None:
         raise StoreError(f"the store {dataset.location} holds no gdprgraph build; "
@@ -138,28 +143,38 @@ def open_graphs(data_files: Sequence[Path | str] | None = None, store: str | Non
     return _views(dataset, generation, resources.ontology_files(), rebuilt=False)
 
 
-def publish(data_files: Sequence[Path | str] | None, store: str) -> OpenGraphs:
+def publish(data_files: Sequence[Path | str] | None, store: str, wait: float | None = None) -> OpenGraphs:
     """Build the graph and its inference locally, then load both into a store as a new generation.
 
     The store switches to the new generation only once it holds all of it; the previous one is
-    dropped afterwards. Unchanged inputs are not uploaded again.
+    dropped afterwards. Unchanged inputs are not uploaded again. One build at a time: another one
+    in progress is waited for up to ``wait`` seconds (default: ``store.OPTIONS.wait``), after which
+    StoreBusyError names it.
     """
+    wait = OPTIONS.wait if wait is None else wait
     files = input_files(data_files)
     dataset = open_dataset(store_spec(store))
+    if isinstance(dataset, DiskStore):
+        reader, generation, rebuilt = dataset.ensure(files, partial(_fill_in_place, files), build=True, wait=wait)
+        return _views(reader, generation, files, rebuilt)
     if dataset is None or (isinstance(dataset, OxigraphDataset) and dataset.path is None):
         graphs = open_graphs(data_files, store)
         graphs.infer()
         return graphs
 
-    def upload(target: Dataset, generation: Generation) -> None:
+    def upload(target: SparqlDataset, generation: Generation) -> None:
         local = OxigraphDataset()
         built = Generation.new(generation.fingerprint)
         _fill_in_place(files, local, built)
-        target.load_ntriples(local.dump(built.asserted), generation.asserted)
-        target.load_ntriples(local.dump(built.inferred), generation.inferred)
+        # the new graphs are read by nothing until the switch, and dropped if the upload fails
+        target.load_ntriples(local.dump(built.asserted), generation.asserted, staged=False)
+        target.load_ntriples(local.dump(built.inferred), generation.inferred, staged=False)
 
-    fill = partial(_fill_in_place, files) if isinstance(dataset, OxigraphDataset) else upload
-    generation, rebuilt = ensure_generation(dataset, files, fill)
+    current = dataset.current()
+    if current is not None and current.stamp == stamp(files):  # up to date: no lease needed to say so
+        return _views(dataset, current, files, rebuilt=False)
+    with Lease(dataset, "build").acquire(wait) as lease:
+        generation, rebuilt = ensure_generation(dataset, files, upload, lease=lease)
     return _views(dataset, generation, files, rebuilt)
 
 
@@ -180,6 +195,8 @@ def _fill_in_place(files: Sequence[Path], dataset: Dataset, generation: Generati
 
 
 def _views(dataset: Dataset, generation: Generation, files: Sequence[Path], rebuilt: bool) -> OpenGraphs:
+    if isinstance(dataset, SparqlDataset):  # shared: a session's own writes go to a private copy
+        dataset = CopyOnWrite(dataset, [generation.asserted, generation.inferred])
     asserted = DatasetGraph(dataset, [generation.asserted])
     for path in files:
         asserted.bind_prefixes(declared_prefixes(path))

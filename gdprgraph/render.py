@@ -1,4 +1,8 @@
-"""Turn query results into text: an aligned table, CSV or JSON."""
+"""Turn query results into text: an aligned table, CSV or JSON.
+
+In CSV, a cell starting with ``=`` ``+`` ``-`` ``@``, a tab or a carriage return (a number excepted) gets
+an apostrophe in front (``untrusted.spreadsheet_cell``), so no spreadsheet runs it as a formula.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from rdflib.namespace import NamespaceManager
 
 from .errors import InputError
 from .queries import Answer, QueryResult
+from .untrusted import spreadsheet_cell
 
 FORMATS = ("table", "csv", "json")
 #: how a graph (CONSTRUCT, DESCRIBE) is written in each format that can hold one
@@ -48,11 +53,11 @@ def render(result: QueryResult, fmt: str = "table",
         rows = [{c: json_value(r[c]) for c in result.columns} for r in result.rows]
         return json.dumps({"columns": result.columns, "rows": rows}, ensure_ascii=False, indent=2)
     table = [[cell(r[c], namespaces) for c in result.columns] for r in result.rows]
-    if fmt == "csv":
+    if fmt == "csv":  # cells that a spreadsheet would run as a formula get an apostrophe in front
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(result.columns)
-        writer.writerows(table)
+        writer.writerow([spreadsheet_cell(c) for c in result.columns])
+        writer.writerows([spreadsheet_cell(v) for v in row] for row in table)
         return out.getvalue().rstrip("\n")
     widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(result.columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=False)).rstrip()]

@@ -1,5 +1,9 @@
 """Records of processing activities (Article 30 GDPR) built from the graph, as CSV or XLSX.
 
+Cells come from the documents: one a spreadsheet would run as a formula (starting with ``=`` ``+`` ``-``
+``@``, a tab or a carriage return, numbers excepted) is written with an apostrophe in front, in both
+formats (``untrusted.spreadsheet_cell``); in XLSX every text cell is a string cell.
+
 The processor's record (Art. 30(2)) has one row per service and per controller it acts for; the
 controller's record (Art. 30(1)) one row per purpose or sub-purpose of a privacy policy. The SPARQL
 lives in ``queries/internal/ropa-processor.rq`` and ``ropa-controller.rq``; the transfers to third
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import queries
+from .untrusted import spreadsheet_cell
 from .workspace import Workspace
 
 ROLES = ("processor", "controller")
@@ -115,11 +120,12 @@ def records(ws: Workspace, roles: tuple[str, ...] = ROLES) -> list[Record]:
 
 
 def to_csv(record: Record) -> str:
-    """The record as CSV text (header row, then one line per row)."""
+    """The record as CSV text (header row, then one line per row); a cell a spreadsheet would run as a
+    formula gets an apostrophe in front (``untrusted.spreadsheet_cell``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(record.columns)
-    writer.writerows(record.rows)
+    writer.writerow([spreadsheet_cell(c) for c in record.columns])
+    writer.writerows([spreadsheet_cell(v) for v in row] for row in record.rows)
     return out.getvalue()
 
 
@@ -136,14 +142,17 @@ def to_xlsx(recs: list[Record]) -> bytes:
     book.properties.modified = fixed
     for record in recs:
         sheet = book.create_sheet(SHEET_TITLES[record.role])
-        sheet.append(record.columns)
+        sheet.append([spreadsheet_cell(c) for c in record.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in record.rows:
-            sheet.append(row)
-        for row in sheet.iter_rows(min_row=2):
+            sheet.append([spreadsheet_cell(v) for v in row])
+        for row in sheet.iter_rows(min_row=1):
             for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, never a formula (openpyxl takes "=..." for one)
+                if cell.row > 1:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "A2"
         last = get_column_letter(len(record.columns))
         sheet.auto_filter.ref = f"A1:{last}{len(record.rows) + 1}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 from functools import cache
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from gdprgraph import Workspace, cli
 from gdprgraph import paths as transfer_paths
 from gdprgraph import validate as validation
 from gdprgraph.errors import InputError
-from gdprgraph.subprocessors import columns, import_subprocessors
+from gdprgraph.subprocessors import SubprocessorList, columns, import_subprocessors
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "subprocessors"
 CSV = FIXTURES / "vendor-subprocessors.csv"
@@ -286,3 +288,94 @@ def test_no_word_containment_match(tmp_path: Path) -> None:
 def test_missing_processor_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no processor"):
         import_subprocessors(CSV, URIRef("https://w3id.org/gdprgraph/service/unknown"), context=Graph())
+
+
+# -- long lists: streamed, bounded memory, progress on a terminal ----------------------------------
+
+
+def long_list(path: Path, rows: int) -> None:
+    """A generated list: mostly new suppliers, every 7th row a vendor already listed (another
+    engagement of the same organisation), every 50th an organisation of the seed."""
+    lines = ["Sub-processor,Purpose,Location of processing,Corporate location,Transfer mechanism"]
+    countries = ["France", "United States", '"US, IE"', "India and Germany", "Japan"]
+    mechanisms = ["", "Standard Contractual Clauses", "EU-U.S. Data Privacy Framework", "BCR"]
+    for number in range(rows):
+        if number % 50 == 49:
+            name = "PLATFORM.SH SAS"
+        elif number % 7 == 6:
+            name = f"Vendor {number // 2:05d} Ltd"
+        else:
+            name = f"Vendor {number:05d} Ltd"
+        lines.append(f"{name},Purpose {number % 13},{countries[number % 5]},,{mechanisms[number % 4]}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_long_list_imports_every_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pyoxigraph as ox
+
+    source, out = tmp_path / "long.csv", tmp_path / "long.ttl"
+    long_list(source, 20_000)
+    assert cli.main(["import-subprocessors", str(source), "--service", "Flexible Web Platform",
+                     "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err  # stderr is no terminal: no progress line
+    store = ox.Store()
+    store.load(path=str(out), format=ox.RdfFormat.TURTLE)
+    count = ("SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?line) AS ?lines) WHERE { "
+             f"?e a <{GG.SubProcessingEngagement}> ; <{GG.sourceLine}> ?line }}")
+    row = next(iter(store.query(count)))
+    assert (int(row["n"].value), int(row["lines"].value)) == (20_000, 20_000)
+    triples = len(store)
+    assert f"{source}: 20000 engagement(s), {triples} triples" in err
+    platform = f"SELECT (COUNT(?e) AS ?n) WHERE {{ ?e <{GG.subProcessor}> <{GGO['platform-sh']}> }}"
+    assert int(next(iter(store.query(platform)))["n"].value) == 400  # known under any spelling, each row
+
+
+def test_progress_is_shown_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "long.csv"
+    long_list(source, 20_000)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert cli.main(["import-subprocessors", str(source), "--service", "Flexible Web Platform",
+                     "--out", str(tmp_path / "long.ttl")]) == 0
+    err = terminal.getvalue()
+    assert f"\r{source}: 10,000 rows read" in err and f"\r{source}: 20,000 rows read" in err
+    # the progress line is cleared before the summary is printed over it
+    assert re.search(r"rows read\r +\r" + re.escape(f"{source}: 20000 engagement(s), "), err)
+
+
+def test_library_streams_a_batch_per_row(tmp_path: Path) -> None:
+    source = tmp_path / "long.csv"
+    long_list(source, 300)
+    listed = SubprocessorList(source, FWP, context=Workspace())
+    seen = []
+    batches = list(listed.batches(progress=seen.append))
+    assert seen == list(range(1, 301)) and listed.engagements == 300
+    assert sum(map(len, batches)) == listed.triples == len(import_subprocessors(source, FWP, context=Workspace()))
+    with pytest.raises(RuntimeError):
+        next(listed.batches())
+
+
+def test_streamed_turtle_is_the_library_graph_whatever_the_cells_hold(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The Turtle written row by row (our own writer, not rdflib's) says exactly what the graph says,
+    with quotes, backslashes, tabs, long-string quotes and non-Latin letters in the cells."""
+    source = tmp_path / "odd.csv"
+    source.write_text('Name;Purpose;Country;Safeguards\n'
+                      '"Evil ""Quote"" \\\\ Co";"a\ttab, \'\'\'single\'\'\' and """triple""";France;SCC\n'
+                      'Ωmega Λtd;Überwachung 监控 😀;Germany;\n'
+                      '<script>Co;=1+1;US;DPF\n', encoding="utf-8")
+    out = tmp_path / "odd.ttl"
+    assert cli.main(["import-subprocessors", str(source), "--service", "Flexible Web Platform",
+                     "--out", str(out)]) == 0
+    written = Graph().parse(out, format="turtle")
+    expected = import_subprocessors(source, FWP, context=Workspace())
+    assert set(written) == set(expected)
+    assert f"{source}: 3 engagement(s), {len(expected)} triples" in capsys.readouterr().err
+    names = {str(o) for p in (SKOS.prefLabel, SKOS.altLabel) for o in written.objects(None, p)}
+    assert 'Evil "Quote" \\\\ Co' in names and "<script>Co" in names

@@ -1,15 +1,9 @@
-"""SparqlDataset against a real Oxigraph server process (the ``oxigraph`` CLI from the pip package)."""
+"""SparqlDataset against real SPARQL servers: Oxigraph (the ``oxigraph`` CLI from the pip package) and Virtuoso
+(Debian's ``virtuoso-t``, updates behind digest authentication); see the fixtures in conftest.py."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -26,55 +20,28 @@ EX = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-def _oxigraph_binary() -> str | None:
-    beside = Path(sys.executable).parent / "oxigraph"
-    return str(beside) if beside.is_file() else shutil.which("oxigraph")
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> str:
-    """A fresh Oxigraph server on a free loopback port; yields its query URL."""
-    binary = _oxigraph_binary()
-    if binary is None:
-        if os.environ.get("GDPRGRAPH_REQUIRE_SERVER") == "1":
-            pytest.fail("the oxigraph CLI is not installed (GDPRGRAPH_REQUIRE_SERVER=1)")
-        pytest.skip("the oxigraph CLI is not installed (pip install oxigraph)")
-    folder = tmp_path_factory.mktemp("oxigraph-server")
-    port = _free_port()
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen([binary, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"oxigraph serve exited with {process.returncode}: "
-                            f"{(folder / 'server.log').read_text(errors='replace')[-500:]}")
-            try:
-                ask = urllib.request.Request(url, data=b"query=ASK%7B%7D", method="POST",
-                                             headers={"Content-Type": "application/x-www-form-urlencoded"})
-                with urllib.request.urlopen(ask, timeout=1):
-                    break
-            except (urllib.error.URLError, OSError):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"oxigraph serve did not answer at {url} within 20 s")
-                time.sleep(0.05)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+#: what Virtuoso 7.2 (Debian's) cannot do that the end-to-end test needs (see docs/remote-store.md)
+VIRTUOSO_LIMITS = ("Virtuoso 7.2 cannot store xsd:duration literals (SR553, openlink/virtuoso-opensource#224), "
+                   "which the seed data uses; its SPARQL compiler also rejects some catalog queries")
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def server(request, monkeypatch) -> str:
+    """A SPARQL server of each engine (one per session, shared; gdprgraph's graphs wiped before each
+    test); yields its query URL. Virtuoso's asks for credentials: $GDPRGRAPH_STORE_AUTH gives them."""
+    running = request.getfixturevalue(f"{request.param}_server")
+    if running.auth:
+        monkeypatch.setenv("GDPRGRAPH_STORE_AUTH", running.auth)
+    running.wipe()
+    if request.param == "virtuoso" and request.node.name.startswith("test_build_then_every_reading_command"):
+        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_LIMITS, strict=True))
+    return running.url
 
 
 @pytest.fixture
@@ -109,7 +76,7 @@ def test_endpoints_and_spec(server):
     assert update_endpoint("http://h:3030/ds") == "http://h:3030/ds"
     dataset = open_dataset("sparql:" + server)
     assert isinstance(dataset, SparqlDataset)
-    assert dataset.location == server and dataset.update_url.endswith("/update")
+    assert dataset.location == server and dataset.update_url == update_endpoint(server)
     with pytest.raises(InputError):
         SparqlDataset("ftp://example.org/query")
 

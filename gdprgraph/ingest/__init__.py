@@ -35,6 +35,10 @@ class IngestResult:
     unrecognised: set[int]
     outside: set[int] = field(default_factory=set)
     lines: list[str] = field(default_factory=list)
+    #: how the text was decoded ("utf-8", "utf-16-le", "cp1252", "pdf", ...)
+    encoding: str = "utf-8"
+    #: one line for the user when the encoding was guessed (no UTF-8, no byte-order mark), else ""
+    encoding_note: str = ""
 
     def turtle(self) -> str:
         """The graph as Turtle, with a header naming the source."""
@@ -105,11 +109,13 @@ def ingest_file(path: Path | str, key: str | None = None, service: str | None = 
     ``key`` prefixes the statement IRIs (default: the file name before its first dot, slugged);
     ``service`` names or gives the local name of the service IRI (default: the document's service
     name, matched against ``context``); ``context`` (for instance ``default_context()``) lets
-    organisations and services resolve to the IRIs already in use. Raises InputError on input
-    that is empty, binary, or not a description.
+    organisations and services resolve to the IRIs already in use. Text is decoded by its
+    byte-order mark, else as UTF-8, else as cp1252 or Latin-1 (``encoding_note`` then says so).
+    Raises InputError on input that is empty, binary, or not a description.
     """
     path = Path(path)
-    lines = text.read_lines(path)
+    decoded = text.read_text(path)
+    lines = decoded.lines
     desc = art28.parse(lines, str(path))
     key = key or default_key(path)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key):
@@ -118,4 +124,4 @@ def ingest_file(path: Path | str, key: str | None = None, service: str | None = 
     orgs = emit.Organisations.from_graph(context)
     graph = emit.Emitter(desc, key, path.name, iri, orgs).build()
     return IngestResult(path, key, graph, set(desc.accounted) & desc.nonblank, desc.unrecognised,
-                        desc.outside, lines)
+                        desc.outside, lines, decoded.encoding, decoded.note)

@@ -69,6 +69,24 @@ def inline_values(sparql: str, bindings: Mapping[str, Node | AnyOf] | None) -> s
     return f"{sparql[:cut]} {block}{sparql[cut:]}"
 
 
+def inline_values_each(update: str, bindings: Mapping[str, Node | AnyOf] | None) -> str:
+    """A SPARQL Update of several operations with the bindings opening the WHERE group of each.
+
+    >>> from rdflib import URIRef
+    >>> print(inline_values_each("DELETE { ?s ?p 0 } WHERE { ?s ?p 0 } ;\\nINSERT { ?s ?p 1 } WHERE { }",
+    ...                          {"s": URIRef("urn:x")}))
+    DELETE { ?s ?p 0 } WHERE { VALUES (?s) { (<urn:x>) }  ?s ?p 0 } ;
+    INSERT { ?s ?p 1 } WHERE { VALUES (?s) { (<urn:x>) }  }
+    """
+    if not bindings:
+        return update
+    block = inline_values("WHERE {}", bindings)[len("WHERE {"):-1]
+    text = update
+    for match in reversed(list(_WHERE.finditer(code_only(update)))):
+        text = f"{text[:match.end()]}{block}{text[match.end():]}"
+    return text
+
+
 def code_only(sparql: str) -> str:
     """The query with its strings, IRIs and comments blanked out (same length, same lines), so
     that a keyword or a brace inside them is not taken for syntax.

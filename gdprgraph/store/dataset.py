@@ -4,11 +4,13 @@ A ``Dataset`` is where triples live: an Oxigraph store (in memory or on disk) or
 server. The asserted triples and the inferred ones sit in two named graphs of one *generation*;
 a control graph names the current generation and the fingerprint of the files it was built from.
 A new build fills new graphs and then switches the pointer in one update, so a failed build
-leaves the previous generation answering.
+leaves the previous generation answering. On a shared server the build holds a lease
+(``lease.Lease``) and the switch happens only while it does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import uuid
@@ -16,14 +18,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
 from .. import resources
+from ..errors import StoreError
 from .base import KnowledgeGraph, declared_prefixes
-from .binding import inline_values, term_text
+from .binding import inline_values_each, term_text
+
+if TYPE_CHECKING:
+    from .lease import Lease
 
 CONTROL_GRAPH = "urn:gdprgraph:control"
 STORE = "urn:gdprgraph:store#"
@@ -101,16 +108,24 @@ class Dataset(ABC):
         return Generation(str(row["asserted"]), str(row["inferred"]), str(row["fingerprint"]),
                           str(row["stamp"] or ""))
 
-    def switch(self, generation: Generation) -> None:
-        """Point the control graph at a generation, in one update."""
-        self.update(inline_values(resources.internal_query("store-switch"), {
-            "asserted": URIRef(generation.asserted), "inferred": URIRef(generation.inferred),
-            "fingerprint": Literal(generation.fingerprint), "stamp": Literal(generation.stamp)}))
+    def switch(self, generation: Generation, lease: Lease | None = None) -> None:
+        """Point the control graph at a generation, in one update; with a lease, only while it is
+        held (then read back: StoreError if the switch did not happen)."""
+        bindings = {"asserted": URIRef(generation.asserted), "inferred": URIRef(generation.inferred),
+                    "fingerprint": Literal(generation.fingerprint), "stamp": Literal(generation.stamp)}
+        if lease is None:
+            self.update(inline_values_each(resources.internal_query("store-switch"), bindings))
+            return
+        self.update(inline_values_each(resources.internal_query("store-switch-leased"),
+                                       {**bindings, **lease.switch_bindings()}))
+        if self.current() != generation:
+            raise StoreError(f"the store {self.location}: this build lost its lease before publishing "
+                             f"(another process holds it); nothing was published")
 
-    def restamp(self, generation: Generation, stamp: str) -> Generation:
+    def restamp(self, generation: Generation, stamp: str, lease: Lease | None = None) -> Generation:
         """Record a new file-stat stamp for the same content (files touched, not changed)."""
         updated = Generation(generation.asserted, generation.inferred, generation.fingerprint, stamp)
-        self.switch(updated)
+        self.switch(updated, lease)
         return updated
 
 
@@ -145,8 +160,80 @@ class Generation:
 
     @classmethod
     def new(cls, fingerprint: str, stamp: str = "") -> Generation:
-        base = f"urn:gdprgraph:graph:{uuid.uuid4().hex}"
+        base = f"{GENERATION_PREFIX}{uuid.uuid4().hex}"
         return cls(base + ":asserted", base + ":inferred", fingerprint, stamp)
+
+    @property
+    def base(self) -> str:
+        """The common start of the generation's graph names (``urn:gdprgraph:graph:<id>``)."""
+        return self.asserted.rpartition(":")[0]
+
+    @property
+    def id(self) -> str:
+        """The generation's random id."""
+        return self.base.rpartition(":")[2]
+
+
+#: the start of the names of every generation's graphs
+GENERATION_PREFIX = "urn:gdprgraph:graph:"
+
+
+class CopyOnWrite(Dataset):
+    """A shared dataset (a server's current generation) read in place until the first write, which
+    copies the graphs read into a private in-memory store; that write, and every read and write
+    after it, go there. A session's own edits (an incremental re-validation's) never reach a store
+    others read."""
+
+    def __init__(self, shared: Dataset, graphs: Sequence[str]) -> None:
+        self.shared = shared
+        self.graphs = list(graphs)
+        self.location = shared.location
+        self.copy: Dataset | None = None
+
+    def _reading(self) -> Dataset:
+        return self.copy or self.shared
+
+    def _writing(self) -> Dataset:
+        if self.copy is None:
+            from .oxigraph import OxigraphDataset
+            local = OxigraphDataset()
+            for graph in self.graphs:  # rdflib terms: a blank node keeps its label across the graphs
+                local.insert(self.shared.triples((None, None, None), [graph]), graph)
+            self.copy = local
+        return self.copy
+
+    def query(self, sparql, bindings, graphs):
+        return self._reading().query(sparql, bindings, graphs)
+
+    def triples(self, pattern, graphs):
+        return self._reading().triples(pattern, graphs)
+
+    def count(self, graphs):
+        return self._reading().count(graphs)
+
+    def dump(self, graph):
+        return self._reading().dump(graph)
+
+    def current(self):
+        return self.shared.current()
+
+    def update(self, sparql):
+        self._writing().update(sparql)
+
+    def load_file(self, path, graph):
+        self._writing().load_file(path, graph)
+
+    def insert(self, triples, graph):
+        self._writing().insert(triples, graph)
+
+    def remove(self, triples, graph):
+        self._writing().remove(triples, graph)
+
+    def drop(self, graph):
+        self._writing().drop(graph)
+
+    def load_ntriples(self, data, graph):
+        self._writing().load_ntriples(data, graph)
 
 
 class DatasetGraph(KnowledgeGraph):
@@ -244,10 +331,12 @@ def stamp(files: Sequence[Path]) -> str:
 
 
 def ensure_generation(dataset: Dataset, files: Sequence[Path],
-                      fill: Callable[[Dataset, Generation], None]) -> tuple[Generation, bool]:
+                      fill: Callable[[Dataset, Generation], None],
+                      lease: Lease | None = None) -> tuple[Generation, bool]:
     """The current generation if it was built from these files, else a new one filled by ``fill``.
 
-    Returns the generation and whether it was (re)built.
+    Returns the generation and whether it was (re)built. With a lease (held by the caller), the
+    generation being filled is recorded in it and the switch happens only while it is held.
     """
     current = dataset.current()
     quick = stamp(files)
@@ -255,16 +344,25 @@ def ensure_generation(dataset: Dataset, files: Sequence[Path],
         return current, False
     key = fingerprint(files)
     if current is not None and current.fingerprint == key:
-        return dataset.restamp(current, quick), False
+        return dataset.restamp(current, quick, lease), False
     generation = Generation.new(key, quick)
     try:
+        if lease is not None:
+            lease.building(generation.base)
         fill(dataset, generation)
+        if lease is not None:
+            lease.check()
+        dataset.switch(generation, lease)
     except BaseException:
-        dataset.drop(generation.asserted)
-        dataset.drop(generation.inferred)
+        # keep the first error; drop the new graphs unless the switch may have happened (an answer
+        # lost on the way back): then they stay, for store gc if they are not current
+        with contextlib.suppress(StoreError):
+            if dataset.current() != generation:
+                dataset.drop(generation.asserted)
+                dataset.drop(generation.inferred)
         raise
-    dataset.switch(generation)
     if current is not None:
         dataset.drop(current.asserted)
         dataset.drop(current.inferred)
     return generation, True
+

@@ -23,6 +23,10 @@ def parse_file(path: Path) -> rdflib.Graph:
     if not path.is_file():
         raise InputError("no such file", str(path))
     fmt = rdflib.util.guess_format(str(path)) or "turtle"
+    if fmt == "json-ld":
+        from ..untrusted import check_jsonld_offline
+
+        check_jsonld_offline(path)  # rdflib would fetch a remote @context: refuse it, we work offline
     scratch = rdflib.Graph()
     try:
         scratch.parse(path, format=fmt)

@@ -48,6 +48,10 @@ class OxigraphDataset(Dataset):
         if not path.is_file():
             raise InputError("no such file", str(path))
         fmt = FORMATS.get(path.suffix.lower(), ox.RdfFormat.TURTLE)
+        if fmt == ox.RdfFormat.JSON_LD:
+            from ..untrusted import check_jsonld_offline
+
+            check_jsonld_offline(path)  # a remote @context would be fetched: refuse it, we work offline
         try:
             self.store.load(path=str(path), format=fmt, to_graph=ox.NamedNode(graph))
         except SyntaxError as err:

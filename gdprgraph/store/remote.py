@@ -33,6 +33,17 @@ text are our own constants and are checked with ``binding.term_text`` all the sa
 
 A server that cannot be reached or that refuses a request raises ``StoreError`` with a one-line
 message naming the endpoint (the CLI exits 2).
+
+Datasets: a query names the graphs it reads (``default-graph-uri``, one per graph) and the graphs its
+``GRAPH <iri>`` patterns name (``named-graph-uri``); a query that reads no graph gets the empty graph
+``urn:gdprgraph:empty`` as its default graph. Servers differ in what they take when a request names
+no dataset (Oxigraph: its default graph and every named graph; Virtuoso: the union of all graphs as
+the default graph), so every query names its own. Only a query with a ``GRAPH ?var`` pattern and no
+graph to read is sent without a dataset (the store's own status queries).
+
+Authentication (``auth``): HTTP basic, digest or a bearer token; a 401 answered with the server's
+challenge once; a 401 or 403 that remains is a one-line StoreError. User information in the URL
+(``http://user:password@host/...``) is used as credentials and masked (``user:***``) in every message.
 """
 
 from __future__ import annotations
@@ -40,6 +51,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import logging
 import re
 import urllib.error
 import urllib.parse
@@ -56,10 +68,21 @@ from rdflib.query import Result
 from rdflib.term import Node, Variable
 
 from ..errors import InputError, StoreError
-from .binding import AnyOf, inline_values, term_text
+from .auth import (
+    Authenticator,
+    Credentials,
+    credentials_from,
+    mask_url,
+    parse_challenges,
+    parse_credentials,
+    strip_userinfo,
+)
+from .binding import AnyOf, code_only, inline_values, term_text
 from .dataset import Dataset
 from .oxigraph import OxigraphDataset
 from .terms import XSD_STRING
+
+log = logging.getLogger(__name__)
 
 #: IRIs standing for blank nodes on the server
 SKOLEM = "urn:gdprgraph:bnode:"
@@ -76,6 +99,21 @@ _GRAPH_FORMATS = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain":
 _PROLOGUE = re.compile(r"^\s*(#[^\n]*(\n|$)|PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s+<[^>]*>)", re.IGNORECASE)
 _FORM = re.compile(r"\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _UPLOAD_GRAPH = "urn:gdprgraph:upload"
+#: the default graph of a query that reads no graph (never written to)
+EMPTY_GRAPH = "urn:gdprgraph:empty"
+_GRAPH_VARIABLE = re.compile(r"\bGRAPH\s*[?$]", re.IGNORECASE)
+
+
+class RequestRefused(StoreError):
+    """The server answered a request with an HTTP error status (other than 401 and 403)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+    def too_large_maybe(self) -> bool:
+        """Whether a smaller request might be taken (not: no such endpoint, method not allowed...)."""
+        return self.status in (400, 413, 414, 431) or (self.status >= 500 and self.status not in (501, 502, 503, 504))
 
 
 def update_endpoint(query_url: str) -> str:
@@ -102,15 +140,32 @@ def update_endpoint(query_url: str) -> str:
 class SparqlDataset(Dataset):
     """A SPARQL 1.1 server reached over HTTP; ``url`` is its query endpoint."""
 
-    def __init__(self, url: str, chunk_size: int = CHUNK_SIZE) -> None:
-        parts = urllib.parse.urlsplit(url)
+    def __init__(self, url: str, chunk_size: int = CHUNK_SIZE,
+                 credentials: Credentials | str | None = "default") -> None:
+        """``credentials``: given, or None (none), or by default those of the URL, else those of
+        $GDPRGRAPH_STORE_AUTH (see ``auth``)."""
+        plain, userinfo = strip_userinfo(url)
+        parts = urllib.parse.urlsplit(plain)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InputError(f"not an http(s) URL for a SPARQL server: {url!r}")
-        self.location = url
-        self.query_url = url
-        self.update_url = update_endpoint(url)
+            raise InputError(f"not an http(s) URL for a SPARQL server: {mask_url(url)!r}")
+        #: the query endpoint as shown in messages (a password in the URL masked)
+        self.location = mask_url(url)
+        self.query_url = plain
+        self.update_url = update_endpoint(plain)
+        self._shown = {plain: self.location, self.update_url: mask_url(update_endpoint(url))}
+        if credentials == "default":
+            if userinfo is not None:
+                credentials = parse_credentials(userinfo if ":" in userinfo else userinfo + ":", "the store URL")
+            else:
+                credentials = credentials_from(None)
+        assert credentials is None or isinstance(credentials, Credentials)
+        self.auth = Authenticator(credentials)
         #: at most this many triples per INSERT DATA request
         self.chunk_size = chunk_size
+
+    def shown(self, url: str) -> str:
+        """An endpoint as messages name it (credentials masked)."""
+        return self._shown.get(url, mask_url(url))
 
     # -- Dataset ------------------------------------------------------------------------------
     def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Result:
@@ -118,13 +173,13 @@ class SparqlDataset(Dataset):
                                       for k, v in (bindings or {}).items()})
         form = _query_form(sparql)
         accept = _NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else _RESULTS_JSON
-        fields = [("query", text)] + [("default-graph-uri", g) for g in graphs]
+        fields = [("query", text), *_dataset_fields(text, graphs)]
         body, content_type = self._post(self.query_url, fields, accept, QUERY_TIMEOUT)
         if accept == _NTRIPLES and content_type in _GRAPH_FORMATS:
             return self._graph_result(body, _GRAPH_FORMATS[content_type])
         if accept == _RESULTS_JSON and (content_type.endswith("json") or not content_type):
             return self._json_result(body)
-        raise StoreError(f"the SPARQL server at {self.query_url} answered a {form} query in an unexpected "
+        raise StoreError(f"the SPARQL server at {self.location} answered a {form} query in an unexpected "
                          f"format ({content_type or 'no content type'})")
 
     def update(self, sparql: str) -> None:
@@ -135,8 +190,12 @@ class SparqlDataset(Dataset):
         local.load_file(path, _UPLOAD_GRAPH)  # InputError naming the file and line, nothing sent
         self._send(_oxigraph_lines(local), graph)
 
-    def load_ntriples(self, data: bytes, graph: str) -> None:
+    def load_ntriples(self, data: bytes, graph: str, staged: bool = True) -> None:
         """Add N-Triples bytes to a named graph (parsed locally first, nothing sent on an error).
+
+        ``staged=False`` sends the requests straight to the graph: for a graph nothing reads yet (a
+        generation being built, dropped by the caller if the upload fails), it saves the server
+        copying a staging graph into it.
 
         Blank node labels are *kept* (as skolem IRIs), unlike a file load: the asserted and the
         inferred graph of a local build are uploaded by two calls and share their blank nodes.
@@ -147,7 +206,7 @@ class SparqlDataset(Dataset):
         except SyntaxError as err:
             detail = str(getattr(err, "msg", err)).split(" (")[0]
             raise InputError(f"invalid n-triples: {detail}", "N-Triples data", getattr(err, "lineno", None)) from err
-        self._send(lines, graph)
+        self._send(lines, graph, staged)
 
     def insert(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
         self._send((" ".join(term_text(_skolemise(t)) for t in triple) + " ." for triple in triples), graph)
@@ -166,54 +225,117 @@ class SparqlDataset(Dataset):
         return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in result.graph).encode()
 
     # -- sending data -------------------------------------------------------------------------
-    def _send(self, lines: Iterable[str], graph: str) -> None:
-        """INSERT DATA the N-Triples-like lines into ``graph``, chunked, all or nothing."""
+    def _send(self, lines: Iterable[str], graph: str, staged: bool = True) -> None:
+        """INSERT DATA the N-Triples-like lines into ``graph``, chunked, all or nothing.
+
+        A request the server refuses (an HTTP error status) is sent again as two halves, and later
+        requests keep the smaller size: servers limit the size of an update differently (Virtuoso's
+        parser gives up on a few thousand triples). A refusal that remains for one triple is the
+        error reported (it names what the server could not take).
+        """
         target = _graph(graph)
         chunks = _chunks(lines, max(1, self.chunk_size))
+        if not staged:
+            for chunk in chunks:
+                self._insert_halving(chunk, target)
+            return
         first = next(chunks, None)
         if first is None:
             return
         second = next(chunks, None)
         if second is None:  # one request: atomic on its own
-            self._insert_data(first, target)
-            return
-        staging = _graph(f"urn:gdprgraph:staging:{uuid.uuid4().hex}")
+            try:
+                self._insert_data(first, target)
+                return
+            except RequestRefused as err:
+                if len(first) == 1 or not err.too_large_maybe():
+                    raise
+        staging = _graph(f"{graph}:staging:{uuid.uuid4().hex}")  # named after its target (store status)
         try:
-            self._insert_data(first, staging)
-            self._insert_data(second, staging)
-            for chunk in chunks:
-                self._insert_data(chunk, staging)
+            for chunk in [first, *([second] if second else []), *chunks]:
+                self._insert_halving(chunk, staging)
         except BaseException:
             with contextlib.suppress(StoreError):  # keep the first error; the server may be gone
                 self.update(f"DROP SILENT GRAPH {staging}")
             raise
         self.update(f"ADD {staging} TO {target} ;\nDROP SILENT GRAPH {staging}")
 
+    def _insert_halving(self, lines: list[str], target: str) -> None:
+        """INSERT DATA, in requests no larger than the server took so far; halved when refused."""
+        size = max(1, min(len(lines), self.chunk_size))
+        for start in range(0, len(lines), size):
+            part = lines[start:start + size]
+            try:
+                self._insert_data(part, target)
+            except RequestRefused as err:
+                if len(part) == 1 or not err.too_large_maybe():
+                    raise
+                half = (len(part) + 1) // 2
+                self.chunk_size = min(self.chunk_size, half)
+                log.info("%s: an update of %d triples was refused; sending %d at a time", self.location,
+                         len(part), half)
+                self._insert_halving(part, target)
+
     def _insert_data(self, lines: list[str], target: str) -> None:
         self.update("INSERT DATA { GRAPH " + target + " {\n" + "\n".join(lines) + "\n} }")
 
     # -- HTTP ---------------------------------------------------------------------------------
     def _post(self, url: str, fields: list[tuple[str, str]], accept: str, timeout: float) -> tuple[bytes, str]:
-        """POST a form; the body and the media type of the answer; StoreError on any failure."""
-        request = urllib.request.Request(
-            url, data=urllib.parse.urlencode(fields).encode("utf-8"), method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept,
-                     "User-Agent": "gdprgraph"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                body = response.read()
-                content_type = _media_type(response.headers)
-        except urllib.error.HTTPError as err:
-            detail = _first_line(err.read() if err.fp else b"", _media_type(err.headers)) or _one_line(err.reason)
-            raise StoreError(f"the SPARQL server at {url} refused the request: HTTP {err.code}"
-                             + (f": {detail}" if detail else "")) from None
-        except urllib.error.URLError as err:
-            raise StoreError(f"cannot reach the SPARQL server at {url}: {_one_line(err.reason)}") from None
-        except TimeoutError:
-            raise StoreError(f"cannot reach the SPARQL server at {url}: timed out after {timeout:g} s") from None
-        except (OSError, http.client.HTTPException) as err:
-            raise StoreError(f"cannot reach the SPARQL server at {url}: {_one_line(err)}") from None
-        return body, content_type
+        """POST a form; the body and the media type of the answer; StoreError on any failure.
+
+        A 401 is answered once with the credentials (the scheme the server's challenge asks for);
+        a 401 or 403 after that names the store and the status, never the credentials."""
+        data = urllib.parse.urlencode(fields).encode("utf-8")
+        authorization = self.auth.first("POST", url)
+        for attempt in range(2):
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept, "User-Agent": "gdprgraph"}
+            if authorization:
+                headers["Authorization"] = authorization
+            request = urllib.request.Request(url, data=data, method="POST", headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as response:
+                    return response.read(), _media_type(response.headers)
+            except urllib.error.HTTPError as err:
+                body = err.read() if err.fp else b""
+                if err.code == 401 and attempt == 0:
+                    challenges = parse_challenges(err.headers.get_all("WWW-Authenticate") or [])
+                    answer = self.auth.answer(challenges, "POST", url)
+                    if answer is not None:
+                        authorization = answer
+                        continue
+                raise self._refused(url, err, body) from None
+            except urllib.error.URLError as err:
+                raise StoreError(f"cannot reach the SPARQL server at {self.shown(url)}: "
+                                 f"{self._clean(_one_line(err.reason))}") from None
+            except TimeoutError:
+                raise StoreError(f"cannot reach the SPARQL server at {self.shown(url)}: timed out after "
+                                 f"{timeout:g} s") from None
+            except (OSError, http.client.HTTPException) as err:
+                raise StoreError(f"cannot reach the SPARQL server at {self.shown(url)}: "
+                                 f"{self._clean(_one_line(err))}") from None
+        raise AssertionError("unreachable")
+
+    def _refused(self, url: str, err: urllib.error.HTTPError, body: bytes) -> StoreError:
+        """The one-line error for an HTTP error status."""
+        shown = self.shown(url)
+        if err.code in (401, 403):
+            if self.auth.credentials is None:
+                advice = "it needs credentials: --auth-file FILE or $GDPRGRAPH_STORE_AUTH"
+            elif err.code == 401:
+                advice = "the credentials were not accepted"
+            else:
+                advice = "the credentials do not allow this request"
+            return StoreError(f"the SPARQL server at {shown} refused access: HTTP {err.code}: {advice}")
+        detail = _first_line(body, _media_type(err.headers)) or _one_line(err.reason)
+        return RequestRefused(f"the SPARQL server at {shown} refused the request: HTTP {err.code}"
+                              + (f": {self._clean(detail)}" if detail else ""), err.code)
+
+    def _clean(self, text: str) -> str:
+        """A server's or the network's message with any secret of ours masked."""
+        creds = self.auth.credentials
+        for secret in creds.secrets() if creds else []:
+            text = text.replace(secret, "***")
+        return text
 
     # -- answers ------------------------------------------------------------------------------
     def _json_result(self, body: bytes) -> Result:
@@ -231,7 +353,7 @@ class SparqlDataset(Dataset):
             result.bindings = [{Variable(n): _json_term(row[n], blanks) for n in names if n in row} for row in rows]
             return result
         except (ValueError, KeyError, TypeError, AttributeError) as err:
-            raise StoreError(f"the SPARQL server at {self.query_url} sent an unreadable answer: "
+            raise StoreError(f"the SPARQL server at {self.location} sent an unreadable answer: "
                              f"{_one_line(err)}") from None
 
     def _graph_result(self, body: bytes, fmt: ox.RdfFormat) -> Result:
@@ -241,7 +363,7 @@ class SparqlDataset(Dataset):
             for triple in ox.parse(body, format=fmt):
                 graph.add(tuple(_ox_term(t, blanks) for t in (triple.subject, triple.predicate, triple.object)))
         except (SyntaxError, ValueError) as err:
-            raise StoreError(f"the SPARQL server at {self.query_url} sent an unreadable graph: "
+            raise StoreError(f"the SPARQL server at {self.location} sent an unreadable graph: "
                              f"{_one_line(err)}") from None
         result = Result("CONSTRUCT")
         result.graph = graph
@@ -249,6 +371,35 @@ class SparqlDataset(Dataset):
 
 
 # -- helpers -----------------------------------------------------------------------------------
+def _dataset_fields(text: str, graphs: Sequence[str]) -> list[tuple[str, str]]:
+    """The protocol's dataset of a query: the graphs it reads as its default graph (an empty graph if
+    none), and the graphs its ``GRAPH <iri>`` patterns name as named graphs. A query with a
+    ``GRAPH ?var`` pattern and no graph to read names no dataset (the server's own).
+
+    >>> _dataset_fields("ASK { GRAPH <urn:c> { ?s ?p ?o } }", [])
+    [('default-graph-uri', 'urn:gdprgraph:empty'), ('named-graph-uri', 'urn:c')]
+    >>> _dataset_fields("SELECT ?g { GRAPH ?g { ?s ?p ?o } }", [])
+    []
+    """
+    code = code_only(text)
+    if not graphs and _GRAPH_VARIABLE.search(code):
+        return []
+    named = sorted(_named_graphs(text, code))
+    return ([("default-graph-uri", g) for g in (graphs or [EMPTY_GRAPH])]
+            + [("named-graph-uri", g) for g in named])
+
+
+def _named_graphs(text: str, code: str) -> set[str]:
+    """The IRIs of the query's ``GRAPH <iri>`` patterns: the keyword found in the code (not in a
+    string or comment), the IRI read from the text (``code_only`` blanks IRIs out)."""
+    found = set()
+    for match in re.finditer(r"\bGRAPH\b", code, re.IGNORECASE):
+        iri = re.match(r"\s*<([^<>\s]*)>", text[match.end():])
+        if iri:
+            found.add(iri.group(1))
+    return found
+
+
 def _graph(name: str) -> str:
     """A graph name as SPARQL text, checked."""
     return term_text(URIRef(name))
