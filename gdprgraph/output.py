@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import resources
 from .errors import InputError
+from .processes import process_alive
 
 #: folders of the project whose tracked files no command may replace
 PROTECTED_FOLDERS = ("data", "ontology", "queries")
@@ -118,7 +119,7 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
         return removed
     for candidate in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
         match = _TEMP.match(candidate.name)
-        if match is None or match.group("name") != path.name or _alive(int(match.group("pid"))):
+        if match is None or match.group("name") != path.name or process_alive(int(match.group("pid"))):
             continue
         with contextlib.suppress(OSError):
             candidate.unlink()
@@ -129,15 +130,3 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
 def glob_escape(name: str) -> str:
     """A file name as a literal glob pattern."""
     return re.sub(r"([*?\[])", r"[\1]", name)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

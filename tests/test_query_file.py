@@ -5,13 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -402,45 +395,12 @@ def test_show_text_stays_the_default(capsys):
 # -- a SPARQL server ---------------------------------------------------------------------------------
 
 
-def _oxigraph_binary() -> str | None:
-    beside = Path(sys.executable).parent / "oxigraph"
-    return str(beside) if beside.is_file() else shutil.which("oxigraph")
-
-
-@pytest.fixture(scope="module")
-def server_store(tmp_path_factory) -> str:
-    """The seed graph built into a fresh Oxigraph server; yields its store spec."""
-    binary = _oxigraph_binary()
-    if binary is None:
-        pytest.skip("the oxigraph CLI is not installed (pip install oxigraph)")
-    folder = tmp_path_factory.mktemp("oxigraph-server")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([binary, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                ask = urllib.request.Request(url, data=b"query=ASK%7B%7D", method="POST",
-                                             headers={"Content-Type": "application/x-www-form-urlencoded"})
-                with urllib.request.urlopen(ask, timeout=1):
-                    break
-            except (urllib.error.URLError, OSError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"oxigraph serve did not answer at {url}")
-                time.sleep(0.05)
-        assert main(["build", "--store", f"sparql:{url}"]) == 0
-        yield f"sparql:{url}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+@pytest.fixture
+def server_store(oxigraph_server) -> str:
+    """The seed graph built into the session's Oxigraph server (conftest.py); yields its store spec."""
+    oxigraph_server.wipe()
+    assert main(["build", "--store", f"sparql:{oxigraph_server.url}"]) == 0
+    return f"sparql:{oxigraph_server.url}"
 
 
 def test_every_form_on_a_sparql_server(server_store, capsys):

@@ -340,8 +340,8 @@ def _cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_build_then_every_reading_command_works_against_the_server(server, capsys, tmp_path, seed):
     store = f"sparql:{server}"
-    code, out, _ = _cli(capsys, "build", "--store", store)
-    assert code == 0 and "built and loaded" in out
+    code, out, err = _cli(capsys, "build", "--store", store)
+    assert code == 0 and "built and loaded" in out, err
     code, out, _ = _cli(capsys, "build", "--store", store)
     assert code == 0 and "already up to date" in out
 

@@ -46,6 +46,7 @@ from rdflib.namespace import XSD
 
 from .. import resources
 from ..errors import StoreBusyError, StoreError
+from ..processes import process_alive
 from .binding import inline_values
 from .dataset import Dataset
 
@@ -72,21 +73,6 @@ def machine_key() -> str:
         parts.append(os.readlink("/proc/self/ns/pid"))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
-
-def process_alive(pid: int) -> bool:
-    """Whether a process of this machine runs (a zombie does not)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError, IndexError):
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state not in ("Z", "X")
-    return True
 
 
 def when(seconds: float) -> str:
