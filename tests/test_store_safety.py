@@ -124,13 +124,11 @@ def test_a_reader_during_a_build_gets_the_previous_answers(tmp_path, estate):
     disk = DiskStore(store)
     with started("build", "--store", spec, "--data", *estate) as build:
         wait_until(lambda: disk.holder() is not None and disk.holder().building is not None)
-        began = time.monotonic()
         # the same changed files: the store is stale, a build is running: the previous build answers
         during = run("query", "services-using", "--param", "org=Platform.sh", "--format", "csv",
                      "--columns", "serviceName,line", "--store", spec, "--data", *estate)
         seed = run("query", "services-using", "--param", "org=Platform.sh", "--format", "csv",
                    "--columns", "serviceName,line", "--store", spec)
-        answered = time.monotonic() - began
         assert build.poll() is None, "the build ended before the readers answered: use a larger estate"
         assert disk.holder() is not None
         code, out, err = finish(build)
@@ -138,7 +136,6 @@ def test_a_reader_during_a_build_gets_the_previous_answers(tmp_path, estate):
     assert during.returncode == 0 and seed.returncode == 0, during.stderr + seed.stderr
     assert during.stdout == seed.stdout and during.stdout.count("\n") == 3  # header + 2 services
     assert "answering from the previous build" in one_line(during.stderr)
-    assert answered < 10
     after = run("query", "services-using", "--param", "org=Platform.sh", "--store", spec, "--data", *estate)
     assert after.returncode == 1  # the estate has no Platform.sh: the new build answers now
 

@@ -204,7 +204,10 @@ class Lease:
         self._update("store-lease-renew", {
             "lease": URIRef(self.iri), "now": Literal(now), "expiresAt": Literal(now + self.seconds),
             "expires": Literal(when(now + self.seconds), datatype=XSD.dateTime)})
-        ours = [lease for lease in live_leases(self.dataset) if lease.token == self.token]
+        # read back what the update wrote, not whether it is still unexpired by the time the answer
+        # arrives: on a loaded machine that can take longer than a short lease lasts
+        ours = [lease for lease in leases(self.dataset)
+                if lease.token == self.token and lease.expires == now + self.seconds]
         if not ours:
             self.lost.set()
         return bool(ours)
