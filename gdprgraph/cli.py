@@ -309,10 +309,10 @@ def cmd_import_subprocessors(args: argparse.Namespace) -> int:
     for piece in source.turtle(progress if progress.shown else None):
         text.write(piece.encode("utf-8"))
     progress.done()
-    for message in source.messages():
-        print(message, file=sys.stderr)
     print(f"{args.input}: {source.engagements} engagement(s), {source.triples} triples, "
           f"{len(source.reports)} cell(s) reported", file=sys.stderr)
+    for message in source.messages():
+        print(message, file=sys.stderr)
     if args.strict and source.reports:
         print(f"gdprgraph: {len(source.reports)} cell(s) not understood (--strict): nothing written", file=sys.stderr)
         return EXIT_NO_MATCH
