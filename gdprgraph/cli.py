@@ -256,7 +256,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             context.parse(path)
     else:
         context = ingest.default_context(exclude=[args.out] if args.out else [])
-    results = [ingest.ingest_file(path, key=args.key, service=args.service, context=context) for path in args.inputs]
+    service, vendor = args.service, None
+    if args.vendor:  # the vendor and its service, created when new (said on stderr), in context and output
+        vendor = _vendor(args, context)
+        service = str(vendor.service).rsplit("/", 1)[-1]
+    results = [ingest.ingest_file(path, key=args.key, service=service, context=context) for path in args.inputs]
+    for result in results if vendor is not None else []:
+        for triple in vendor.triples:
+            result.graph.add(triple)
     unrecognised = 0
     for result in results:
         if result.encoding_note:
@@ -277,13 +284,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _vendor(args: argparse.Namespace, ws: Workspace):  # -> ingest.vendor.Vendor
-    """The --vendor (and its service) found in the graph or created; stderr says what is created."""
+def _vendor(args: argparse.Namespace, context):  # (Graph) -> ingest.vendor.Vendor
+    """The --vendor (and its service) found in ``context`` or created (added to it); stderr says what
+    is created."""
     from .ingest.vendor import ensure_vendor
 
-    vendor = ensure_vendor(ws.asserted.graph, args.vendor, args.vendor_country, args.service)
+    vendor = ensure_vendor(context, args.vendor, args.vendor_country, args.service)
     for line in vendor.created:
         print(f"gdprgraph: {line}", file=sys.stderr)
+    for triple in vendor.triples:
+        context.add(triple)
     return vendor
 
 
@@ -295,7 +305,7 @@ def cmd_import_subprocessors(args: argparse.Namespace) -> int:
     ws = Workspace([p for p in (args.files or resources.default_data_files()) if Path(p).resolve() != replaced])
     vendor = None
     if args.vendor:
-        vendor = _vendor(args, ws)
+        vendor = _vendor(args, ws.asserted.graph)
     elif not args.service:
         raise InputError("name the service with --service, or a vendor with --vendor (created if new)")
     service = ws.resolve(args.service, "service") if vendor is None else None
@@ -555,6 +565,9 @@ def parser() -> argparse.ArgumentParser:
     force_option(p)
     p.add_argument("--strict", action="store_true", help="exit 1 if any line is unrecognised")
     p.add_argument("--key", help="prefix of the statement IRIs (default: the file name before its first dot)")
+    p.add_argument("--vendor", metavar="NAME", help="the vendor (processor) the description is of: created with "
+                   "its service (--service, default: the vendor's name) when the graph does not hold them")
+    p.add_argument("--vendor-country", metavar="COUNTRY", help="the new vendor's country (name or ISO code)")
     data_option(p)
     p.set_defaults(func=cmd_ingest)
 

@@ -308,6 +308,7 @@ class _Builder:
         self.remembered: dict[tuple[str, str], object] = {}
         self.reports: list[Report] = []
         self.row_reports = 0  # reports of the current row
+        self.described: set[URIRef] = set()  # countries whose description is written (or not needed)
 
     def add(self, triple: Triple) -> None:
         self.out.append(triple)
@@ -405,8 +406,10 @@ class _Builder:
             found = parse_countries(cell)
             self.remember(("places", cell), found)
         for country in found.countries:  # type: ignore[union-attr]
-            for triple in places.country_triples(country):
-                self.add_once(triple)
+            if country not in self.described:  # a country the reference data lacks: described once
+                self.described.add(country)
+                for triple in places.country_triples(country):
+                    self.add(triple)
         return found  # type: ignore[return-value]
 
     def remember(self, key: tuple[str, str], value: object) -> None:

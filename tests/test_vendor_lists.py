@@ -386,3 +386,18 @@ def test_hostile_inputs(case: str, tmp_path: Path, capsys: pytest.CaptureFixture
         assert max(len(str(o)) for o in graph.objects()) <= 2000
     if case == "utf16-html":
         assert engagements(graph)["Société Générale de Données"][0] == {"CH"}
+
+
+def test_ingest_with_a_new_vendor_creates_it_and_its_service(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "helpdeskly.ttl"
+    source = resources.root() / "data" / "sources" / "flexible-web-platform.art28.en.txt"
+    code = cli.main(["ingest", str(source), "--vendor", "Helpdeskly", "--vendor-country", "Ireland", "--key", "hd",
+                     "--out", str(out)])
+    assert code == 0
+    assert "new vendor 'Helpdeskly'" in capsys.readouterr().err
+    graph = Graph().parse(out)
+    service = URIRef("https://w3id.org/gdprgraph/service/helpdeskly")
+    assert (service, URIRef("https://w3id.org/dpv#hasDataProcessor"),
+            URIRef("https://w3id.org/gdprgraph/org/helpdeskly")) in graph
+    assert (None, GG.about, service) in graph  # the description's statements are about the new service
