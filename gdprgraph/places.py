@@ -7,8 +7,8 @@ Cities and cloud regions map to a country through ``data/reference/places.csv``;
 EEA, Europe, worldwide) through ``data/reference/zones.csv``. A country's IRI is DPV's ``loc:`` +
 its alpha-2 code, as in the reference data.
 
->>> [p.iri.rsplit('#', 1)[1] for p in parse_places("Europe (Paris / Milan regions)").places]
-['Europe', 'FR', 'IT']
+>>> [str(p.iri)[-6:] for p in parse_places("Europe (Paris / Milan regions)").places]
+['Europe', 'loc#FR', 'loc#IT']
 >>> parse_places("us-east-1, Serbie and Mars").unknown
 ['Mars']
 """
