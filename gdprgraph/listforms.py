@@ -189,37 +189,62 @@ LABELLED = re.compile(r"^\s*([^:]{2,40}?)\s*:\s*(.+)$")
 DASHES = re.compile(r"\s+[\u2013\u2014-]\s+|\s*\|\s*")
 
 
+def _part_role(part: str, taken: dict[str, str]) -> str:
+    """The column an unlabelled part of an item most likely fills: a place, a mechanism, else the purpose."""
+    from .mechanisms import read_mechanism
+    from .places import parse_places
+
+    found = parse_places(part)
+    if "location" not in taken and found.places and not found.unknown:
+        return "location"
+    if "safeguard" not in taken and read_mechanism(part).understood:
+        return "safeguard"
+    return "purpose" if "purpose" not in taken else ""
+
+
+LIST_HEADING = re.compile(r"sub.?processor|sous.?traitant|third part|vendors|suppliers|fournisseurs", re.IGNORECASE)
+ROLES = ("purpose", "location", "corporate", "safeguard", "categories", "legalbasis")
+
+
 def entity_list_tables(blocks: list[tuple[str, str, int]]) -> list[Table]:
     """A list of entities where a page has no table: each heading (h2-h6, dt) or ``<li>`` names an
     entity; 'Label: value' lines under it fill the columns the labels name; an item written as
-    'Name - purpose - location' (any dash) gives its parts in order. Header: the labels met."""
-    entries: list[tuple[int, dict[str, str], list[str]]] = []  # (line, role -> value, unlabelled parts)
-    current: tuple[int, dict[str, str], list[str]] | None = None
-    labels: dict[str, str] = {}
+    'Name - purpose - location' (any dash or a bar) gives its parts to the columns they read as
+    (a place, a mechanism, else the purpose). The entries count when two of them state a fact, or
+    when they follow a heading naming the list (Sub-processors, Sous-traitants...)."""
+    entries: list[tuple[int, dict[str, str], bool]] = []  # (line, role -> value, under a list heading)
+    current: dict[str, str] | None = None
+    listed = False
     for tag, text, line in blocks:
         labelled = LABELLED.match(text)
         match = role_of(labelled.group(1)) if labelled else None
         if match is not None and current is not None and labelled is not None:
-            current[1].setdefault(match[1], labelled.group(2).strip())
-            labels.setdefault(match[1], labelled.group(1).strip())
+            current.setdefault(match[1], labelled.group(2).strip())
             continue
+        if tag in HEADINGS or tag == "h1":
+            listed = listed or bool(LIST_HEADING.search(text))
         if tag in HEADINGS or tag == "li":
             parts = [part.strip() for part in DASHES.split(text) if part.strip()]
-            if not parts or len(parts[0]) > 120:
+            if not parts or len(parts[0]) > 120 or (LIST_HEADING.search(parts[0]) and len(parts) == 1):
                 continue
-            current = (line, {"name": parts[0]}, parts[1:])
-            entries.append(current)
-    named = [entry for entry in entries if entry[1] or entry[2]]
-    if len(named) < 2 and not any(len(entry[1]) > 1 for entry in named):
+            current = {"name": parts[0]}
+            for part in parts[1:]:
+                role = _part_role(part, current)
+                if role:
+                    current[role] = part
+            entries.append((line, current, listed))
+    stating = [entry for entry in entries if len(entry[1]) > 1]
+    kept = entries if len(stating) >= 2 else [entry for entry in entries if entry[2]]
+    if not kept:
         return []
-    roles = ["name", *[role for role in ("purpose", "location", "corporate", "safeguard", "categories",
-                                         "legalbasis") if role in labels]]
-    extra = max((len(parts) for _, _, parts in named), default=0)
-    header = ["Name", *[labels[role] for role in roles[1:]], *[f"Detail {n}" for n in range(1, extra + 1)]]
-    rows = [Row([found.get(role, "") for role in roles] + parts, line, line) for line, found, parts in named]
-    table = Table(header, named[0][0], rows)
-    table.title = "unlabelled details" if extra else ""
-    return [table]
+    roles = ["name", *[role for role in ROLES if any(role in found for _, found, _ in kept)]]
+    rows = [Row([found.get(role, "") for role in roles], line, line) for line, found, _ in kept]
+    return [Table([ROLE_HEADERS[role] for role in roles], kept[0][0], rows)]
+
+
+#: the header a list of entities is given, one name per role (read back by ``columns``)
+ROLE_HEADERS = {"name": "Name", "purpose": "Purpose", "location": "Location", "corporate": "Headquarters",
+                "safeguard": "Transfer mechanism", "categories": "Data categories", "legalbasis": "Legal basis"}
 
 
 # -- PDF: text fragments placed by their coordinates ----------------------------------------------

@@ -58,6 +58,12 @@ EXPECTED: dict[str, dict[str, tuple[set[str], set[str], set[str], bool]]] = {
         "Stripe Payments Europe": ({"IE"}, set(), set(), False),
         "Beograd Dev d.o.o.": ({"RS"}, set(), {"StandardContractualClauses"}, False),
     },
+    "formly-subprocessors.html": {
+        "OVH": ({"FR"}, set(), set(), False),
+        "Brevo": ({"FR"}, set(), set(), False),
+        "Zapier": ({"US"}, set(), {"StandardContractualClauses"}, False),
+        "Crisp IM": (set(), {"EU"}, set(), False),
+    },
     "metricly-subprocessors.xlsx": {
         "Scaleway": ({"FR"}, set(), set(), False),
         "Brevo": ({"FR", "DE"}, set(), set(), False),
@@ -326,7 +332,8 @@ def _hostile(tmp_path: Path) -> dict[str, tuple[Path, int]]:
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
     cases["binary-html"] = (binary, 2)
     no_list = tmp_path / "page.html"
-    no_list.write_text("<html><body><h1>About us</h1><p>We sell shoes.</p></body></html>", encoding="utf-8")
+    no_list.write_text("<html><body><h1>About us</h1><p>We sell shoes.</p><ul><li>Shoes</li><li>Boots</li></ul>"
+                       "</body></html>", encoding="utf-8")
     cases["html-without-list"] = (no_list, 2)
     prose = tmp_path / "prose.txt"
     prose.write_text("Dear customer,\nthank you for your order.\n", encoding="utf-8")
