@@ -318,7 +318,7 @@ def pdf_tables(found: PdfText) -> list[Table]:
                 row.cells[column] = f"{row.cells[column]} {text}".strip()
             row.last = number
             previous = y
-        return [Table(header, index + 1, rows)]
+        return [Table(header, index + 1, _joined(rows, roles["name"]))]
     return []
 
 
@@ -356,6 +356,20 @@ def layout_tables(lines: list[str]) -> list[Table]:
         close(group)
         return [Table([text for _, text in chunks], index + 1, rows)]
     return []
+
+
+def _joined(rows: list[Row], name: int) -> list[Row]:
+    """Rows with an empty name cell joined to the row above: the wrapped lines of a table whose
+    cells are aligned to the top."""
+    joined: list[Row] = []
+    for row in rows:
+        if joined and not row.cells[name]:
+            above = joined[-1]
+            above.cells = [f"{a} {b}".strip() for a, b in zip(above.cells, row.cells, strict=True)]
+            above.last = row.last
+        else:
+            joined.append(row)
+    return joined
 
 
 def _split_spaced(line: str) -> list[tuple[int, str]]:

@@ -408,3 +408,26 @@ def test_ingest_with_a_new_vendor_creates_it_and_its_service(tmp_path: Path,
     assert (service, URIRef("https://w3id.org/dpv#hasDataProcessor"),
             URIRef("https://w3id.org/gdprgraph/org/helpdeskly")) in graph
     assert (None, GG.about, service) in graph  # the description's statements are about the new service
+
+
+def test_pdf_table_with_cells_aligned_to_the_top(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from fpdf import FPDF
+    from fpdf.enums import VAlign
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=9)
+    with pdf.table(v_align=VAlign.T, col_widths=(40, 30, 40, 40)) as table:
+        for values in (("Sub-processor", "Purpose", "Location", "Safeguards"),
+                       ("Acme Mail Ltd", "Transactional e-mail delivery and bounce handling", "Dublin", "N/A"),
+                       ("Zeta Support Inc.", "Support", "Manila", "SCCs")):
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    path = tmp_path / "annex.pdf"
+    pdf.output(str(path))
+    out = tmp_path / "annex.ttl"
+    assert cli.main(["import-subprocessors", str(path), "--service", SERVICE, "--out", str(out)]) == 0
+    found = engagements(Graph().parse(out))
+    assert found == {"Acme Mail": ({"IE"}, set(), set(), False),
+                     "Zeta Support": ({"PH"}, set(), {"StandardContractualClauses"}, False)}
