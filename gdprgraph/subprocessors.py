@@ -85,7 +85,8 @@ HTML_START = re.compile(r"^\s*(<!doctype html|<html|<table|<\?xml[^>]*>\s*<html|
 def read_source(path: Path | str) -> tuple[text.Decoded, list[Table]]:
     """The decoded file (``.lines``, ``.note`` when its encoding was guessed) and its tables, by
     form: XLSX, PDF, HTML, Markdown pipe tables, CSV (a delimited header naming two columns or
-    more), text with a cell per line, else CSV. Raises InputError for a file that is no list."""
+    more), text with a cell per line, text aligned in columns (two spaces or more between cells),
+    else CSV. Raises InputError for a file that is no list."""
     path = Path(path)
     try:
         head = path.open("rb").read(8)
@@ -123,7 +124,7 @@ def read_source(path: Path | str) -> tuple[text.Decoded, list[Table]]:
         table = None
     if table is not None and len(columns(table.header)[0]) >= 2:
         return source, [table]
-    tables = listforms.cell_per_line_tables(source.lines)
+    tables = listforms.cell_per_line_tables(source.lines) or listforms.layout_tables(source.lines)
     if tables:
         return source, tables
     return source, [csv_table(source.lines, str(path))]

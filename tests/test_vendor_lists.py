@@ -431,3 +431,17 @@ def test_pdf_table_with_cells_aligned_to_the_top(tmp_path: Path, capsys: pytest.
     found = engagements(Graph().parse(out))
     assert found == {"Acme Mail": ({"IE"}, set(), set(), False),
                      "Zeta Support": ({"PH"}, set(), {"StandardContractualClauses"}, False)}
+
+
+def test_text_aligned_in_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "annex.txt"
+    path.write_text("Annex 3 - Sub-processors\n\n"
+                    "Entity name        Purpose              Location            Safeguards\n\n"
+                    "Acme Mail Ltd      E-mail delivery      Dublin              N/A\n\n"
+                    "Zeta Support Inc.  Customer support     Manila, Cebu        SCCs (where applicable)\n",
+                    encoding="utf-8")
+    out = tmp_path / "annex.ttl"
+    assert cli.main(["import-subprocessors", str(path), "--service", SERVICE, "--out", str(out)]) == 0
+    assert engagements(Graph().parse(out)) == {
+        "Acme Mail": ({"IE"}, set(), set(), False),
+        "Zeta Support": ({"PH"}, set(), {"StandardContractualClauses"}, False)}
