@@ -256,7 +256,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             context.parse(path)
     else:
         context = ingest.default_context(exclude=[args.out] if args.out else [])
-    results = [ingest.ingest_file(path, key=args.key, service=args.service, context=context) for path in args.inputs]
+    service, vendor = args.service, None
+    if args.vendor:  # the vendor and its service, created when new (said on stderr), in context and output
+        vendor = _vendor(args, context)
+        service = str(vendor.service).rsplit("/", 1)[-1]
+    results = [ingest.ingest_file(path, key=args.key, service=service, context=context) for path in args.inputs]
+    for result in results if vendor is not None else []:
+        for triple in vendor.triples:
+            result.graph.add(triple)
     unrecognised = 0
     for result in results:
         if result.encoding_note:
@@ -277,15 +284,34 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _vendor(args: argparse.Namespace, context):  # (Graph) -> ingest.vendor.Vendor
+    """The --vendor (and its service) found in ``context`` or created (added to it); stderr says what
+    is created."""
+    from .ingest.vendor import ensure_vendor
+
+    vendor = ensure_vendor(context, args.vendor, args.vendor_country, args.service)
+    for line in vendor.created:
+        print(f"gdprgraph: {line}", file=sys.stderr)
+    for triple in vendor.triples:
+        context.add(triple)
+    return vendor
+
+
 def cmd_import_subprocessors(args: argparse.Namespace) -> int:
     from . import subprocessors
 
     out = out_target(args, inputs=[args.input], graph_inputs=False)  # --out leaves the context
     replaced = out.resolve() if out is not None else None  # a previous import is replaced, not matched
     ws = Workspace([p for p in (args.files or resources.default_data_files()) if Path(p).resolve() != replaced])
-    service = ws.resolve(args.service, "service")
+    vendor = None
+    if args.vendor:
+        vendor = _vendor(args, ws.asserted.graph)
+    elif not args.service:
+        raise InputError("name the service with --service, or a vendor with --vendor (created if new)")
+    service = ws.resolve(args.service, "service") if vendor is None else None
     processor = ws.resolve(args.processor, "organisation") if args.processor else None
-    source = subprocessors.SubprocessorList(args.input, service, processor=processor, context=ws, key=args.key)
+    source = subprocessors.SubprocessorList(args.input, service, processor=processor, context=ws, key=args.key,
+                                            vendor=vendor)
     if source.encoding_note:
         print(source.encoding_note, file=sys.stderr)
     progress = Progress(lambda rows: f"{args.input}: {rows:,} rows read")
@@ -293,7 +319,13 @@ def cmd_import_subprocessors(args: argparse.Namespace) -> int:
     for piece in source.turtle(progress if progress.shown else None):
         text.write(piece.encode("utf-8"))
     progress.done()
-    print(f"{args.input}: {source.engagements} engagement(s), {source.triples} triples", file=sys.stderr)
+    print(f"{args.input}: {source.engagements} engagement(s), {source.triples} triples, "
+          f"{len(source.reports)} cell(s) reported", file=sys.stderr)
+    for message in source.messages():
+        print(message, file=sys.stderr)
+    if args.strict and source.reports:
+        print(f"gdprgraph: {len(source.reports)} cell(s) not understood (--strict): nothing written", file=sys.stderr)
+        return EXIT_NO_MATCH
     if out is not None:
         print(f"wrote {write_atomic_bytes(out, text.getvalue())}", file=sys.stderr)
     else:
@@ -533,12 +565,21 @@ def parser() -> argparse.ArgumentParser:
     force_option(p)
     p.add_argument("--strict", action="store_true", help="exit 1 if any line is unrecognised")
     p.add_argument("--key", help="prefix of the statement IRIs (default: the file name before its first dot)")
+    p.add_argument("--vendor", metavar="NAME", help="the vendor (processor) the description is of: created with "
+                   "its service (--service, default: the vendor's name) when the graph does not hold them")
+    p.add_argument("--vendor-country", metavar="COUNTRY", help="the new vendor's country (name or ISO code)")
     data_option(p)
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("import-subprocessors", help="read a vendor's sub-processor list (CSV or Markdown) into Turtle")
-    p.add_argument("input", metavar="FILE", help="the list: a CSV file or a Markdown pipe table")
-    p.add_argument("--service", required=True, metavar="NAME", help="the service the sub-processors serve")
+    p = sub.add_parser("import-subprocessors", help="read a vendor's sub-processor list (CSV, Markdown, HTML, "
+                       "XLSX, PDF, copied text) into Turtle")
+    p.add_argument("input", metavar="FILE", help="the list: CSV/TSV, Markdown, HTML page, XLSX, PDF or copied text")
+    p.add_argument("--service", metavar="NAME", help="the service the sub-processors serve (with --vendor: its "
+                   "name, created if new; default: the vendor's name)")
+    p.add_argument("--vendor", metavar="NAME", help="the vendor publishing the list: created with its service "
+                   "when the graph does not hold them")
+    p.add_argument("--vendor-country", metavar="COUNTRY", help="the new vendor's country (name or ISO code)")
+    p.add_argument("--strict", action="store_true", help="exit 1 (nothing written) if any cell is not understood")
     p.add_argument("--processor", metavar="NAME", help="the processor engaging them (default: the service's)")
     p.add_argument("--out", help="write the Turtle here instead of stdout")
     force_option(p)

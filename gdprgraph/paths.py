@@ -108,6 +108,10 @@ class TransferGraph:
         return services
 
 
+#: the source of the paths of a service whose data subjects no document states
+UNSTATED_SUBJECTS = "https://w3id.org/gdprgraph/ref/UnstatedDataSubjects"
+
+
 def _text(value: Node | None) -> str:
     return "" if value is None else str(value)
 
@@ -197,11 +201,31 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
                 for service in {d["service"] for _, _, d in graph.in_edges(node, data=True)}:
                     graph.add_edge(node, str(home), service=service, relation="located in", basis="",
                                    missing=False)
+    _unstated_subjects(kg, graph)
     labels = _labels(kg, set(graph.nodes))
     labels.update(undisclosed_names)
+    labels[UNSTATED_SUBJECTS] = "data subjects (not stated)"
     labels[UNDISCLOSED_COUNTRY] = "third country (not disclosed)"
     labels.update({c.iri: c.name for c in countries.values() if c.iri in graph})
     return TransferGraph(graph, labels, countries)
+
+
+def _unstated_subjects(kg: KnowledgeGraph, graph: nx.MultiDiGraph) -> None:
+    """A service known only from an imported sub-processor list (no description declaring its data
+    subjects, as for a vendor created on the fly) still has transfer paths: from 'data subjects (not
+    stated)' through the service and its processor to the engagements the list states."""
+    engaged = {d["service"] for _, _, d in graph.edges(data=True) if d["relation"] == "engages"}
+    for service in sorted(engaged):
+        if service in graph and any(d["relation"] == "data of" for _, _, d in graph.in_edges(service, data=True)):
+            continue
+        processor = kg.value(URIRef(service), URIRef("https://w3id.org/dpv#hasDataProcessor"))
+        if processor is None or str(processor) not in graph:
+            continue
+        graph.add_node(service, kind="service")
+        graph.add_node(UNSTATED_SUBJECTS, kind="data-subjects")
+        graph.add_edge(UNSTATED_SUBJECTS, service, service=service, relation="data of", basis="", missing=False)
+        graph.add_edge(service, str(processor), service=service, relation="processor",
+                       basis="processor of the service", missing=False)
 
 
 def _basis(row, country: Country | None, certified: bool) -> tuple[str, bool]:

@@ -1,10 +1,14 @@
-"""Import a vendor's sub-processor list (a CSV file or a Markdown pipe table) into the gdprgraph model.
+"""Import a vendor's sub-processor list, in the form the vendor publishes it, into the gdprgraph model.
 
-Each row becomes a ``gg:SubProcessingEngagement`` of the service, citing the file and the row's line:
-the organisation (matched against the context under any spelling, else a new ``gg:Supplier``), the
-countries of processing, the purpose, and the transfer mechanism (standard contractual clauses and
-binding corporate rules as ``gg:TransferSafeguard``; Data Privacy Framework certification as
-``gg:certifiedUnder`` on the organisation).
+Forms read: CSV/TSV, Markdown pipe tables, XLSX workbooks, HTML pages (every ``<table>``, else a list
+of entities), PDF (text laid out in columns) and text copied from a browser with a cell per line
+(readers in ``gdprgraph.listforms``). Each row becomes a ``gg:SubProcessingEngagement`` of the
+service, citing the file and the row's line: the organisation (matched against the context under any
+spelling, else a new ``gg:Supplier``), the countries of processing (names, codes, cities, cloud
+regions: ``gdprgraph.places``) or the zone named instead, the purpose, the data categories, the
+legal basis and the transfer mechanism (``gdprgraph.mechanisms``). A cell the importer does not
+understand is kept as a comment on the row and reported (``FILE:LINE: unrecognised ...``); only a
+file that is no list at all is refused.
 """
 
 from __future__ import annotations
@@ -12,155 +16,122 @@ from __future__ import annotations
 import csv
 import itertools
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
-from . import names
+from . import listforms, names, places, resources
 from .errors import InputError
 from .ingest import default_context, text
-from .ingest.countries import country_by_name_or_code
-from .ingest.emit import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, PREFIXES, Organisations, slug, without_legal_suffix
+from .ingest.emit import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, PD, PREFIXES, Organisations, slug, without_legal_suffix
+from .listforms import Row, Table
+from .listheaders import ALIASES, ROLE_ORDER, columns, plain
+from .mechanisms import Mechanism, read_mechanism
 from .store import KnowledgeGraph, MemoryGraph
 
 if TYPE_CHECKING:
+    from .ingest.vendor import Vendor
     from .workspace import Workspace
 
-__all__ = ["SubprocessorList", "TurtleWriter", "import_subprocessors", "read_rows", "read_source", "turtle"]
+__all__ = ["ALIASES", "ROLE_ORDER", "Report", "Row", "SubprocessorList", "Table", "TurtleWriter", "columns",
+           "import_subprocessors", "plain", "read_rows", "read_source", "turtle"]
 
-#: column role -> header names (language of the word); a role's aliases are tried in this order
-ALIASES: dict[str, list[tuple[str, str]]] = {
-    "corporate": [("corporate location", "en"), ("headquarters", "en"), ("head office", "en"),
-                  ("registered office", "en"), ("entity country", "en"), ("entity location", "en"),
-                  ("company location", "en"), ("company country", "en"), ("country of incorporation", "en"),
-                  ("corporate country", "en"), ("siege", "fr"), ("pays du siege", "fr"), ("siege social", "fr")],
-    "safeguard": [("transfer mechanism", "en"), ("safeguard", "en"), ("safeguards", "en"),
-                  ("legal basis for transfer", "en"), ("transfer safeguards", "en"), ("transfer basis", "en"),
-                  ("mecanisme de transfert", "fr"), ("garanties", "fr"), ("garantie", "fr"), ("encadrement", "fr")],
-    "location": [("location of processing", "en"), ("processing location", "en"), ("data location", "en"),
-                 ("country of processing", "en"), ("processing country", "en"), ("location", "en"),
-                 ("countries", "en"), ("country", "en"), ("lieu de traitement", "fr"), ("localisation", "fr"),
-                 ("pays de traitement", "fr"), ("pays", "fr")],
-    "purpose": [("description", "en"), ("purpose", "en"), ("service", "en"), ("services", "en"),
-                ("activity", "en"), ("nature of processing", "en"), ("finalite", "fr"), ("activite", "fr"),
-                ("prestation", "fr")],
-    "name": [("name", "en"), ("sub processor", "en"), ("subprocessor", "en"), ("entity", "en"), ("vendor", "en"),
-             ("supplier", "en"), ("company", "en"), ("provider", "en"), ("nom", "fr"), ("sous traitant", "fr"),
-             ("fournisseur", "fr"), ("prestataire", "fr"), ("raison sociale", "fr")],
-}
-#: roles tried in this order when a header only contains a known name: the more specific first
-ROLE_ORDER = ("corporate", "safeguard", "location", "purpose", "name")
 DELIMITERS = (",", ";", "\t", "|")
 #: cells that state nothing
 NOTHING = {"", "none", "n a", "nil", "not applicable", "aucun", "aucune", "neant", "sans objet",
-           "non applicable", "nd"}
-COUNTRY_SPLIT = re.compile(r"[,;/&+\n]")
-WORD_SPLIT = re.compile(r"\s+(?:and|et)\s+", re.IGNORECASE)
+           "non applicable", "nd", "tbd", "unknown", "inconnu"}
 MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-
-SCC_WORDS = ("scc", "sccs", "standard contractual clause", "model clause", "clauses contractuelles type",
-             "cct", "ccts", "standard data protection clause", "clauses types")
-BCR_WORDS = ("bcr", "bcrs", "binding corporate rule", "regles d entreprise contraignantes",
-             "regles internes d entreprise")
-DPF_WORDS = ("dpf", "data privacy framework", "privacy framework")
-REQUESTED_WORDS = ("request", "pending", "demande", "en cours")
+CATEGORY_SPLIT = re.compile(r"[,;/\n]|\s+(?:and|et)\s+", re.IGNORECASE)
 INSTRUMENTS = {
     "scc": (EU_GDPR.StandardContractualClauses, EU_GDPR["A46-2-c"]),
     "bcr": (EU_GDPR.BindingCorporateRules, EU_GDPR["A46-2-b"]),
 }
 TITLE = {"en": "Sub-processor list", "fr": "Liste des sous-traitants ultérieurs"}
 SECTION_TITLE = {"en": "Sub-processors", "fr": "Sous-traitants ultérieurs"}
+COLUMN_NAMES = {"location": "location of processing", "corporate": "corporate location",
+                "safeguard": "transfer mechanism", "categories": "data categories"}
+#: at most this many characters of a cell are kept or quoted (a 'cell' holding a whole page is cut)
+CELL_LIMIT = 2000
 
 
-def plain(value: str) -> str:
-    """Lower-case ASCII words separated by single spaces: 'Pays du siège' -> 'pays du siege'."""
-    value = unicodedata.normalize("NFKD", value)
-    value = "".join(ch for ch in value if not unicodedata.combining(ch)).casefold()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", value).split())
+@dataclass(frozen=True)
+class Report:
+    """Something of a row the importer did not understand (or found wrong), with its line."""
 
-
-def _squash(value: str) -> str:
-    return plain(value).replace(" ", "")
-
-
-@dataclass
-class Row:
-    """One data row: its cells and the lines of the file it spans (1-based)."""
-
-    cells: list[str]
-    first: int
-    last: int
-
-
-@dataclass
-class Table:
-    """A header and the rows under it (a list, or for a CSV file an iterator read once)."""
-
-    header: list[str]
     line: int
-    rows: Iterable[Row] = field(default_factory=list)
-    title: str = ""
+    message: str
+
+    def text(self, where: str) -> str:
+        return f"{where}:{self.line}: {self.message}"
 
 
-def columns(header: list[str]) -> tuple[dict[str, int], str]:
-    """Which column holds which role (name, purpose, location, corporate, safeguard), and the headers' language.
+def _quoted(cell: str) -> str:
+    cell = " ".join(cell.split())
+    return repr(cell if len(cell) <= 80 else cell[:77] + "...")
 
-    A header equal to a known name wins over one that only contains it; among headers that only
-    contain a known name, the more specific role wins (corporate location before location).
-    """
-    found: dict[str, tuple[int, int]] = {}  # role -> (rank, column); lower rank wins
-    votes: Counter[str] = Counter()
-    for index, cell in enumerate(header):
-        key = _squash(cell)
-        if not key:
-            continue
-        match = None
-        for role in ROLE_ORDER:
-            for alias, lang in ALIASES[role]:
-                if key == alias.replace(" ", ""):
-                    match = (0, role, lang)
-                    break
-            if match:
-                break
-        if match is None:
-            for position, role in enumerate(ROLE_ORDER):
-                hits = [(alias, lang) for alias, lang in ALIASES[role] if alias.replace(" ", "") in key]
-                if hits:
-                    match = (1 + position, role, max(hits, key=lambda hit: len(hit[0]))[1])
-                    break
-        if match is None:
-            continue
-        rank, role, lang = match
-        votes[lang] += 1
-        if role not in found or rank < found[role][0]:
-            found[role] = (rank, index)
-    language = "fr" if votes["fr"] > votes["en"] else "en"
-    return {role: index for role, (_, index) in found.items()}, language
+
+# -- reading the file --------------------------------------------------------------------------------
+
+HTML_START = re.compile(r"^\s*(<!doctype html|<html|<table|<\?xml[^>]*>\s*<html|<head|<body|<meta)", re.IGNORECASE)
 
 
 def read_source(path: Path | str) -> tuple[text.Decoded, list[Table]]:
-    """The decoded file (``.lines``, ``.note`` when its encoding was guessed) and its tables (Markdown
-    pipe tables, else one CSV table whose rows are read as they are iterated)."""
+    """The decoded file (``.lines``, ``.note`` when its encoding was guessed) and its tables, by
+    form: XLSX, PDF, HTML, Markdown pipe tables, CSV (a delimited header naming two columns or
+    more), text with a cell per line, text aligned in columns (two spaces or more between cells),
+    else CSV. Raises InputError for a file that is no list."""
     path = Path(path)
-    source = text.read_text(path, "a CSV file or a Markdown table", pdf=False,
+    try:
+        head = path.open("rb").read(8)
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror or err}", str(path)) from err
+    if not head.strip():
+        text.read_text(path, empty="no sub-processor list to import")  # empty or blank: one error line
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04"):
+        source = text.Decoded(path, "", "xlsx", "XLSX")
+        return source, listforms.xlsx_tables(path)
+    if suffix == ".pdf" or head.startswith(b"%PDF"):
+        found = listforms.pdf_text(path)
+        source = text.Decoded(path, "\n".join(found.lines), "pdf", "PDF text")
+        source.lines = found.lines
+        if not source.text.strip():
+            raise InputError("empty file: no text found in the PDF", str(path))
+        return source, listforms.pdf_tables(found) or listforms.cell_per_line_tables(source.lines)
+    source = text.read_text(path, "a sub-processor list (CSV, Markdown, HTML, text, XLSX or PDF)", pdf=False,
                             empty="no sub-processor list to import")
+    if suffix in (".html", ".htm", ".xhtml") or HTML_START.match(source.text[:2048]):
+        page = listforms.parse_html(source.text)
+        tables = listforms.html_tables(source.text)
+        return source, tables or listforms.entity_list_tables(page.blocks)
     tables = markdown_tables(source.lines)
-    if not tables:
-        if path.suffix.lower() in (".md", ".markdown"):
-            raise InputError("no Markdown table (a header row, a separator row, data rows)", str(path))
-        tables = [csv_table(source.lines, str(path))]
-    return source, tables
+    if tables:
+        return source, tables
+    if suffix in (".md", ".markdown"):
+        raise InputError("no Markdown table (a header row, a separator row, data rows)", str(path))
+    if suffix in (".csv", ".tsv"):
+        return source, [csv_table(source.lines, str(path))]
+    try:
+        table = csv_table(source.lines, str(path))
+    except InputError:
+        table = None
+    if table is not None and len(columns(table.header)[0]) >= 2:
+        return source, [table]
+    tables = listforms.cell_per_line_tables(source.lines) or listforms.layout_tables(source.lines)
+    if tables:
+        return source, tables
+    return source, [csv_table(source.lines, str(path))]
 
 
 def read_rows(path: Path | str) -> tuple[list[str], list[Table]]:
-    """The file's lines and its tables (Markdown pipe tables, else one CSV table)."""
+    """The file's lines and its tables (rows read into lists)."""
     source, tables = read_source(path)
     for table in tables:
         table.rows = list(table.rows)
@@ -225,13 +196,9 @@ def csv_table(lines: list[str], where: str) -> Table:
     delimiter = sniff_delimiter(lines)
     rows = _csv_rows(lines, delimiter, where)
     head = list(itertools.islice(rows, 10))
-    best, best_roles = -1, 0
-    for position, row in enumerate(head):  # the header: the row that names the most columns
-        roles = columns(row.cells)[0]
-        if "name" in roles and len(roles) > best_roles:
-            best, best_roles = position, len(roles)
+    best = listforms.header_position(head)
     if best >= 0:
-        return Table(head[best].cells, head[best].first, itertools.chain(head[best + 1:], rows))
+        return Table(head[best].cells, head[best].first, itertools.chain(head[best + 1:], rows))  # type: ignore[arg-type]
     first = head[0] if head else Row([], 1, 1)
     raise InputError(_no_name_message(first.cells), where, first.first)
 
@@ -251,49 +218,43 @@ def _csv_rows(lines: list[str], delimiter: str, where: str) -> Iterator[Row]:
 
 
 def _no_name_message(header: list[str]) -> str:
-    shown = ", ".join(repr(cell) for cell in header if cell) or "none"
-    return ("no sub-processor name column (expected a header such as Name, Sub-processor, Entity, Vendor, "
-            f"Nom, Sous-traitant); headers found: {shown}")
+    shown = ", ".join(repr(cell[:40]) for cell in header[:8] if cell) or "none"
+    return ("not a sub-processor list: no name column (expected a header such as Name, Sub-processor, "
+            f"Entity, Vendor, Nom, Sous-traitant); headers found: {shown}")
 
 
-def parse_countries(cell: str, where: str, line: int, column: str, name: str = "") -> list[URIRef]:
-    """The countries a cell names (names in English or French, ISO alpha-2 codes), in order."""
-    if plain(cell) in NOTHING:
-        return []
-    whole = country_by_name_or_code(cell)
-    if whole is not None:
-        return [whole]
-    found: list[URIRef] = []
-    for part in COUNTRY_SPLIT.split(cell):
-        for piece in _pieces(part):
-            country = country_by_name_or_code(piece) or country_by_name_or_code(re.sub(r"\(.*?\)", "", piece))
-            if country is None:
-                row = f" (row of {name})" if name else ""
-                raise InputError(f"unknown country '{piece}' in the {column} column{row}", where, line)
-            if country not in found:
-                found.append(country)
-    return found
+# -- understanding the cells -------------------------------------------------------------------------
+
+def parse_countries(cell: str) -> places.Places:
+    """The places a location cell names (countries, zones) and the pieces it could not place."""
+    if plain(cell) in NOTHING or plain(cell).startswith(("n a ", "not applicable")):
+        return places.Places()
+    return places.parse_places(cell)
 
 
-def _pieces(part: str) -> list[str]:
-    part = part.strip().strip(".")
-    if not part:
-        return []
-    if country_by_name_or_code(part) is not None:
-        return [part]
-    return [piece.strip() for piece in WORD_SPLIT.split(part) if piece.strip()]
+@cache
+def _category_words() -> dict[str, URIRef]:
+    path = resources.data_dir() / "reference" / "data-category-words.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
+        return {plain(row["label"]): PD[row["pd"]] for row in rows}
 
 
-def mechanisms(cell: str) -> tuple[set[str], bool]:
-    """The instruments a transfer-mechanism cell names (scc, bcr, dpf, adequacy) and whether it is only requested."""
-    words = f" {plain(cell)} "
-    found = set()
-    for name, keys in (("scc", SCC_WORDS), ("bcr", BCR_WORDS), ("dpf", DPF_WORDS)):
-        if any(f" {key}" in words for key in keys):
-            found.add(name)
-    if "adequa" in words:
-        found.add("adequacy")
-    return found, any(word in words for word in REQUESTED_WORDS)
+def data_categories(cell: str) -> tuple[list[URIRef], list[str]]:
+    """The DPV personal-data categories a cell names (by label) and the pieces kept as text."""
+    matched: list[URIRef] = []
+    rest: list[str] = []
+    for piece in CATEGORY_SPLIT.split(cell):
+        piece = piece.strip(" .")
+        if not piece:
+            continue
+        found = _category_words().get(plain(piece))
+        if found is not None:
+            if found not in matched:
+                matched.append(found)
+        else:
+            rest.append(piece)
+    return matched, rest
 
 
 def _context_graph(context: Workspace | KnowledgeGraph | Graph | None) -> Graph:
@@ -327,6 +288,7 @@ class _Terms:
 
 _GG, _DPV, _DCTERMS, _SKOS, _RDFS = _Terms(GG), _Terms(DPV), _Terms(DCTERMS), _Terms(SKOS), _Terms(RDFS)
 _RDF_TYPE = RDF.type
+US = URIRef("https://w3id.org/dpv/loc#US")
 
 
 class _Builder:
@@ -345,6 +307,9 @@ class _Builder:
         self.said: set[Triple] = set()  # statements on organisations, which several rows may repeat
         self.out: list[Triple] = []
         self.remembered: dict[tuple[str, str], object] = {}
+        self.reports: list[Report] = []
+        self.row_reports = 0  # reports of the current row
+        self.described: set[URIRef] = set()  # countries whose description is written (or not needed)
 
     def add(self, triple: Triple) -> None:
         self.out.append(triple)
@@ -366,7 +331,14 @@ class _Builder:
             self.remember(("literal", value), found)
         return found
 
-    def document(self) -> None:
+    def report(self, node: URIRef | None, line: int, message: str) -> None:
+        """A cell not understood: reported with its line, kept as a comment on the row."""
+        self.reports.append(Report(line, message))
+        self.row_reports += 1
+        if node is not None:
+            self.add((node, _RDFS.comment, Literal(f"gdprgraph: {message}", lang="en")))
+
+    def document(self, extra: list[Triple]) -> None:
         doc = GGDOC[self.key]
         self.add((doc, _RDF_TYPE, _GG.SourceDocument))
         colon = " : " if self.lang == "fr" else ": "
@@ -374,6 +346,8 @@ class _Builder:
         self.add((doc, _DCTERMS.language, Literal(self.lang)))
         self.add((doc, _GG.sourceFile, Literal(self.path.name)))
         self.add((doc, _DCTERMS.publisher, self.processor))
+        for triple in extra:
+            self.add_once(triple)
 
     def section(self, number: int, title: str) -> URIRef:
         node = GGDOC[f"{self.key}-s{number}"]
@@ -388,8 +362,11 @@ class _Builder:
         self.add((node, _GG.sourceLine, Literal(row.first)))
         if row.last != row.first:
             self.add((node, _GG.sourceLineEnd, Literal(row.last)))
-        words = " ".join(" ".join(lines[row.first - 1:row.last]).split())
-        self.add((node, _GG.sourceText, self.literal(words)))
+        if lines:
+            words = " ".join(" ".join(lines[row.first - 1:row.last]).split())
+        else:  # a workbook: the row's cells
+            words = " | ".join(cell for cell in row.cells if cell)
+        self.add((node, _GG.sourceText, self.literal(words[:CELL_LIMIT])))
 
     def organisation(self, written: str, country: URIRef | None) -> URIRef:
         """The organisation a name designates: known under any spelling, else a new supplier."""
@@ -402,9 +379,9 @@ class _Builder:
                 if country is not None and self.context.value(iri, _DPV.hasCountry) is None:
                     self.add_once((iri, _DPV.hasCountry, country))
             return iri
-        bare = without_legal_suffix(written)
+        bare = without_legal_suffix(written).rstrip(" ,;") or written
         bare_key = names.normalise(bare)
-        base = GGO[re.sub(r"[^a-z0-9]+", "-", bare_key).strip("-") or "organisation"]  # slug(bare)
+        base = GGO[re.sub(r"[^a-z0-9]+", "-", bare_key).strip("-")[:80].strip("-") or "organisation"]
         number = self.numbers.get(base, 1)  # the numbers below are taken already
         iri = base if number == 1 else URIRef(f"{base}-{number}")
         while (iri, None, None) in self.context or iri in self.new:
@@ -423,13 +400,18 @@ class _Builder:
             self.add((iri, _DPV.hasCountry, country))
         return iri
 
-    def countries(self, cell: str, line: int, column: str, name: str) -> list[URIRef]:
+    def places(self, cell: str) -> places.Places:
         """``parse_countries``, remembered by cell text (a list repeats the same few cells)."""
-        found = self.remembered.get((column, cell))
+        found = self.remembered.get(("places", cell))
         if found is None:
-            found = parse_countries(cell, str(self.path), line, column, name)
-            self.remember((column, cell), found)
-        return found
+            found = parse_countries(cell)
+            self.remember(("places", cell), found)
+        for country in found.countries:  # type: ignore[union-attr]
+            if country not in self.described:  # a country the reference data lacks: described once
+                self.described.add(country)
+                for triple in places.country_triples(country):
+                    self.add(triple)
+        return found  # type: ignore[return-value]
 
     def remember(self, key: tuple[str, str], value: object) -> None:
         if len(self.remembered) >= 4096:  # bounded: a list of distinct cells does not grow it
@@ -447,19 +429,26 @@ class _Builder:
         self.used.add(local)
         return local
 
-    def row(self, roles: dict[str, int], row: Row, section: URIRef, lines: list[str]) -> None:
-        where = str(self.path)
+    def row(self, roles: dict[str, int], row: Row, section: URIRef, lines: list[str]) -> bool:
+        """The statements of one row; False (and a report) for a row without a name."""
+        self.row_reports = 0
 
         def cell(role: str) -> str:
             index = roles.get(role)
-            return row.cells[index].strip() if index is not None and index < len(row.cells) else ""
+            value = row.cells[index].strip() if index is not None and index < len(row.cells) else ""
+            return value[:CELL_LIMIT]
 
         name = cell("name")
-        if not name:
-            raise InputError("row without a sub-processor name", where, row.first)
-        processing = self.countries(cell("location"), row.first, "location of processing", name)
-        corporate = self.countries(cell("corporate"), row.first, "corporate location", name)
-        home = (corporate or processing or [None])[0]
+        if not name or plain(name) in NOTHING:
+            shown = " | ".join(c for c in row.cells if c)
+            self.report(None, row.first, f"unrecognised row (no sub-processor name): {_quoted(shown)}")
+            return False
+        if len(name) > 200:
+            self.report(None, row.first, f"unrecognised row (a name of {len(name)} characters): {_quoted(name)}")
+            return False
+        processing = self.places(cell("location"))
+        corporate = self.places(cell("corporate"))
+        home = (corporate.countries or processing.countries or [None])[0]
         org = self.organisation(name, home)
         local = self.local_name(str(org)[len(str(GGO)):] if str(org).startswith(str(GGO)) else slug(name))
         eng = GGD[f"{self.key}-eng-{local}"]
@@ -467,24 +456,55 @@ class _Builder:
         self.add((eng, _GG.about, self.service))
         self.add((eng, _GG.engagedBy, self.processor))
         self.add((eng, _GG.subProcessor, org))
-        for country in processing:
+        for country in processing.countries:
             self.add((eng, _GG.processingCountry, country))
+        for zone in processing.zones:
+            self.add((eng, _GG.processingZone, zone))
+        for role, found in (("location", processing), ("corporate", corporate)):
+            for piece in found.unknown:
+                self.report(eng, row.first, f"unrecognised place {_quoted(piece)} in the {COLUMN_NAMES[role]} "
+                                            f"column (row of {name})")
         if cell("purpose"):
             self.add((eng, _GG.description, self.literal(cell("purpose"))))
+        if cell("categories"):
+            self.categories(eng, cell("categories"))
+        if cell("legalbasis"):
+            label = "Base légale" if self.lang == "fr" else "Legal basis"
+            self.add((eng, _RDFS.comment, self.literal(f"{label}: {cell('legalbasis')}")))
         self.provenance(eng, section, row, lines)
         stated = cell("safeguard")
-        if not stated:
-            return
+        if stated:
+            self.safeguards(eng, local, org, stated, home, processing.countries, section, row, lines)
+        return True
+
+    def categories(self, eng: URIRef, stated: str) -> None:
+        matched, rest = data_categories(stated)
+        for category in matched:
+            self.add((eng, _DPV.hasPersonalData, category))
+        label = "Catégories de données" if self.lang == "fr" else "Data categories"
+        self.add((eng, _RDFS.comment, self.literal(f"{label}: {stated}")))
+        del rest  # kept as text in the comment above
+
+    def safeguards(self, eng: URIRef, local: str, org: URIRef, stated: str, home: URIRef | None,
+                   countries: list[URIRef], section: URIRef, row: Row, lines: list[str]) -> None:
         self.add((eng, _RDFS.comment, self.literal(stated)))
         said = self.remembered.get(("mechanisms", stated))
         if said is None:
-            said = mechanisms(stated)
+            said = read_mechanism(stated)
             self.remember(("mechanisms", stated), said)
-        found, requested = said
-        if "dpf" in found:
-            self.add_once((org, _GG.certifiedUnder, GGR["adequacy-US-DPF"]))
+        found: Mechanism = said  # type: ignore[assignment]
+        if not found.understood:
+            self.report(eng, row.first,
+                        f"unrecognised transfer mechanism {_quoted(stated)} (row of {found_name(self, org)})")
+            return
+        if "dpf" in found.instruments:
+            if home == US or US in countries or (home is None and not countries):
+                self.add_once((org, _GG.certifiedUnder, GGR["adequacy-US-DPF"]))
+            else:
+                self.report(eng, row.first, f"the Data Privacy Framework covers importers in the United States "
+                                            f"only: {found_name(self, org)} is not located there")
         for name_ in ("scc", "bcr"):
-            if name_ not in found:
+            if name_ not in found.instruments:
                 continue
             instrument, basis = INSTRUMENTS[name_]
             sg = GGD[f"{self.key}-sg-{local}-{name_}"]
@@ -493,9 +513,17 @@ class _Builder:
             self.add((sg, _GG.about, self.service))
             self.add((sg, _GG.instrument, instrument))
             self.add((sg, _GG.transferBasis, basis))
-            status = _GG.ApprovalRequested if name_ == "bcr" and requested else _GG.SafeguardInPlace
+            status = _GG.ApprovalRequested if name_ == "bcr" and found.requested else _GG.SafeguardInPlace
             self.add((sg, _GG.safeguardStatus, status))
+            if found.conditional:
+                self.add((sg, _GG.conditional, Literal(True)))
             self.provenance(sg, section, row, lines)
+
+
+def found_name(builder: _Builder, org: URIRef) -> str:
+    """An organisation's display name for a message."""
+    return builder.orgs.preferred.get(org) or next(
+        (str(o) for s, p, o in builder.out if s == org and p == _SKOS.prefLabel), str(org).rsplit("/", 1)[-1])
 
 
 def default_key(path: Path) -> str:
@@ -510,28 +538,42 @@ class SubprocessorList:
     statements of a row are built, handed over and forgotten, so a long list takes memory for its
     lines and the organisations it names, not for its graph.
 
-    ``engagements`` and ``triples`` count what has been handed over; ``encoding_note`` is one line
-    for the user when the file's encoding was guessed (no UTF-8, no byte-order mark), else ''.
+    ``engagements`` and ``triples`` count what has been handed over; ``reports`` lists what was not
+    understood (``Report``: line, message), ``understood_rows`` the rows with every cell understood;
+    ``encoding_note`` is one line for the user when the file's encoding was guessed, else ''.
+    ``vendor`` (from ``gdprgraph.ingest.vendor.ensure_vendor``) gives the service and processor,
+    and the statements creating them are written first.
     """
 
-    def __init__(self, path: Path | str, service: str | URIRef, processor: str | URIRef | None = None,
-                 context: Workspace | KnowledgeGraph | Graph | None = None, key: str | None = None) -> None:
+    def __init__(self, path: Path | str, service: str | URIRef | None = None,
+                 processor: str | URIRef | None = None,
+                 context: Workspace | KnowledgeGraph | Graph | None = None, key: str | None = None,
+                 vendor: Vendor | None = None) -> None:
         self.path = path = Path(path)
         graph = _context_graph(context)
         self.source, tables = read_source(path)
         usable = [(table, *columns(table.header)) for table in tables]
         self.tables = [(table, roles, lang) for table, roles, lang in usable if "name" in roles]
         if not self.tables:
-            raise InputError(_no_name_message(tables[0].header), str(path), tables[0].line)
-        service_iri = _iri(service, graph, "service")
-        if processor is None:
+            first = tables[0] if tables else Table([], 1)
+            raise InputError(_no_name_message(first.header), str(path), first.line if tables else None)
+        self.vendor = vendor
+        if vendor is not None:
+            service_iri = vendor.service
+        elif service is None:
+            raise InputError("no service: name one with --service, or a vendor with --vendor")
+        else:
+            service_iri = _iri(service, graph, "service")
+        if processor is not None:
+            processor_iri = _iri(processor, graph, "organisation")
+        elif vendor is not None:
+            processor_iri = vendor.processor
+        else:
             found = graph.value(service_iri, DPV.hasDataProcessor)
             if found is None:
                 raise InputError(f"the service <{service_iri}> has no processor (dpv:hasDataProcessor); "
                                  "name one with --processor")
             processor_iri = URIRef(str(found))
-        else:
-            processor_iri = _iri(processor, graph, "organisation")
         key = key or default_key(path)
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key):
             key = slug(key) or default_key(path)
@@ -539,26 +581,34 @@ class SubprocessorList:
         languages = Counter(lang for _, _, lang in self.tables)
         language = "fr" if languages["fr"] > languages["en"] else "en"
         self._builder: _Builder | None = _Builder(path, key, service_iri, processor_iri, graph, language)
-        self.rows = self.engagements = self.triples = 0
+        self.rows = self.engagements = self.triples = self.understood_rows = 0
+        self.reports: list[Report] = []
 
     @property
     def encoding_note(self) -> str:
         return self.source.note
 
+    def messages(self) -> list[str]:
+        """``FILE:LINE: message`` for each report, in line order."""
+        return [report.text(str(self.path)) for report in self.reports]
+
     def batches(self, progress: Callable[[int], None] | None = None) -> Iterator[list[Triple]]:
         """The triples, the document's first, then one batch per row; ``progress(rows)`` after each row.
-        Raises InputError (file and line) at the first bad row."""
+        What a row holds that is not understood is reported (``reports``), not raised."""
         builder, self._builder = self._builder, None
         if builder is None:
             raise RuntimeError("a sub-processor list is read once")
+        self.reports = builder.reports
         lines = self.source.lines
-        builder.document()
+        builder.document(self.vendor.triples if self.vendor is not None else [])
         for number, (table, roles, _) in enumerate(self.tables, start=1):
             section = builder.section(number, table.title)
             for row in table.rows:
                 if any(cell.strip() for cell in row.cells):
-                    builder.row(roles, row, section, lines)
-                    self.engagements += 1
+                    if builder.row(roles, row, section, lines):
+                        self.engagements += 1
+                    if not builder.row_reports:
+                        self.understood_rows += 1
                 batch = builder.take()
                 if batch:
                     self.triples += len(batch)
@@ -591,21 +641,22 @@ class SubprocessorList:
             yield writer.statements(batch)
 
 
-def import_subprocessors(path: Path | str, service: str | URIRef, processor: str | URIRef | None = None,
+def import_subprocessors(path: Path | str, service: str | URIRef | None, processor: str | URIRef | None = None,
                          context: Workspace | KnowledgeGraph | Graph | None = None,
-                         key: str | None = None) -> Graph:
-    """Read a vendor's sub-processor list (CSV or Markdown table) into a graph of engagements.
+                         key: str | None = None, vendor: Vendor | None = None) -> Graph:
+    """Read a vendor's sub-processor list (any form ``read_source`` reads) into a graph of engagements.
 
     ``service`` and ``processor`` are IRIs (a name is resolved against the context); the processor
     defaults to the service's ``dpv:hasDataProcessor`` in ``context`` (a Workspace, KnowledgeGraph
     or rdflib Graph holding the existing services and organisations; default: the embedded data/).
     ``key`` prefixes the statement IRIs (default: the file name before its first dot, slugged).
     The file is decoded by its byte-order mark, else as UTF-8, else as cp1252 or Latin-1.
-    Raises InputError, naming the file and line, on an empty or binary file, a file without a
-    recognisable name column, or a row naming an unknown country. A long list is better written
-    with ``SubprocessorList(...).turtle()``, which never holds the whole graph.
+    Raises InputError, naming the file and line, on an empty or binary file or a file without a
+    recognisable name column; cells not understood are reported (``SubprocessorList.reports``).
+    A long list is better written with ``SubprocessorList(...).turtle()``, which never holds the
+    whole graph. ``vendor`` (``ingest.vendor.ensure_vendor``) replaces ``service``.
     """
-    return SubprocessorList(path, service, processor, context, key).graph()
+    return SubprocessorList(path, service, processor, context, key, vendor).graph()
 
 
 def turtle(graph: Graph, path: Path | str) -> str:
