@@ -39,7 +39,7 @@ from functools import cache
 from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS
+from rdflib.namespace import DCTERMS, PROV
 
 from .. import queries, resources, ropa
 from ..errors import InputError
@@ -840,6 +840,9 @@ class Builder:
         self.contacts: set[tuple] = set()
         self.report: SheetReport | None = None
         self.lang = "en"
+        #: (sheet, row) -> the citations of the documents the row itself cites (our export's provenance cells)
+        self.derived: dict[tuple[int, int], list[URIRef]] = {}
+        self.cited_documents: dict[str, URIRef] = {}
 
     # -- helpers -------------------------------------------------------------------------------------
     def literal(self, value: str, lang: str | None = None) -> Literal:
@@ -883,6 +886,37 @@ class Builder:
         self.add(node, GG.sourceLine, Literal(row.number))
         text = words if words is not None else " | ".join(cell for cell in row.cells if cell)
         self.add(node, GG.sourceText, self.literal(" ".join(text.split()) or "(empty)"))
+        for citation in self.derived.get((sheet.number, row.number), ()):
+            self.add(node, PROV.wasDerivedFrom, citation)
+
+    def cited_document(self, file: str) -> URIRef:
+        """The document a register's provenance cell names: the context's (reused, with its file name), else
+        a new gg:SourceDocument with that file name."""
+        if file not in self.cited_documents:
+            doc = self.ctx.documents.get(file) or GGDOC[f"{self.key}-cites-{slug(file)[:60].strip('-')}"]
+            self.add(doc, RDF.type, GG.SourceDocument)
+            self.add(doc, GG.sourceFile, Literal(file))
+            for title in self.ctx.graph.objects(doc, DCTERMS.title):
+                self.add(doc, DCTERMS.title, title)
+            self.cited_documents[file] = URIRef(doc)
+        return self.cited_documents[file]
+
+    def derive(self, sheet: Sheet, row: Row, cited: list[tuple[str, str]]) -> None:
+        """Our own export's provenance cells: the row states facts read from these documents (and lines).
+
+        Each becomes a gg:Citation (the document, the line where given); every statement read from the row
+        is prov:wasDerivedFrom them, besides citing the row itself, so that the export prints the
+        original citation again."""
+        citations = []
+        for number, (file, line) in enumerate(cited, start=1):
+            node = GGD[f"{self.key}-s{sheet.number}-r{row.number}-cites-{number}"]
+            self.used.add(node)
+            self.add(node, RDF.type, GG.Citation)
+            self.add(node, DCTERMS.source, self.cited_document(file))
+            if line.isdigit():
+                self.add(node, GG.sourceLine, Literal(int(line)))
+            citations.append(node)
+        self.derived[(sheet.number, row.number)] = citations
 
     def unplaced(self, node: URIRef, sheet: Sheet, row: Row, column: str, text: str) -> None:
         assert self.report is not None
@@ -1160,6 +1194,8 @@ class ControllerRecord:
     def activity(self, record: ControllerRow, policy: URIRef) -> None:
         b, cells = self.b, record.cells
         node = record.node = b.mint(f"act-{record.sheet.number}-{record.row.number}")
+        if cells.get("document"):
+            b.derive(record.sheet, record.row, [(cells["document"], cells.get("line", ""))])
         b.add(node, RDF.type, GG.ProcessingActivity)
         b.add(node, GG.about, policy)
         purpose = cells.get("purpose", "")
@@ -1169,13 +1205,6 @@ class ControllerRecord:
         if cells.get("controller"):
             b.add(node, DPV.hasDataController, b.organisation(cells["controller"]))
         b.cite(node, record.sheet, record.row)
-        document, line = cells.get("document", ""), cells.get("line", "")
-        if document:
-            cited = b.ctx.documents.get(document)
-            if cited is not None:
-                b.add(node, DCTERMS.references, cited)
-            where = f"{document}, line {line}" if line else document
-            b.add(node, RDFS.comment, Literal(f"The register cites {where} for this purpose.", lang="en"))
         for index, cell in enumerate(record.row.cells):
             if index not in self.layout.columns and cell:
                 b.unplaced(node, record.sheet, record.row, _column(self.layout, index), cell)
@@ -1484,6 +1513,7 @@ class ProcessorRecord:
             b.add(service, SKOS.prefLabel, b.literal(name))
         b.add(service, RDF.type, DPV.Service)
         local = str(service).rsplit("/", 1)[-1]
+        b.derive(sheet, row, [(item, "") for item in split_set(cells.get("sources", ""))])
         processor = b.organisation(cells["processor"]) if cells.get("processor") else None
         if processor is not None:
             b.add(service, DPV.hasDataProcessor, processor)
@@ -1513,9 +1543,6 @@ class ProcessorRecord:
             if not technical:
                 b.add(measure, RDF.type, DPV.OrganisationalMeasure)
             b.add(service, DPV.hasTechnicalMeasure if technical else DPV.hasOrganisationalMeasure, measure)
-        for item in split_set(cells.get("sources", "")):
-            cited = b.ctx.documents.get(item)
-            b.add(GGDOC[b.key], DCTERMS.references, cited if cited is not None else Literal(item))
         for index, cell in enumerate(row.cells):
             if index not in self.layout.columns and cell:
                 b.unplaced(service, sheet, row, _column(self.layout, index), cell)
