@@ -44,7 +44,7 @@ from rdflib.namespace import DCTERMS, PROV
 from .. import queries, resources, ropa
 from ..errors import InputError
 from ..load import input_files
-from ..names import normalise, strip_legal_suffix
+from ..names import normalise
 from ..subprocessors import NOTHING, plain, sniff_delimiter
 from . import text as text_files
 from .art28 import classify_duration
@@ -64,6 +64,7 @@ from .emit import (
     slug,
     without_legal_suffix,
 )
+from .identity import Duration, Estate, restate
 
 __all__ = ["ImportResult", "NotPlaced", "SheetReport", "context_graph", "import_register", "parse_duration",
            "read_sheets"]
@@ -843,6 +844,8 @@ class Builder:
         #: (sheet, row) -> the citations of the documents the row itself cites (our export's provenance cells)
         self.derived: dict[tuple[int, int], list[URIRef]] = {}
         self.cited_documents: dict[str, URIRef] = {}
+        #: what the graph imported into already holds: a fact it holds keeps its node, citing the register too
+        self.estate = Estate(context.graph)
 
     # -- helpers -------------------------------------------------------------------------------------
     def literal(self, value: str, lang: str | None = None) -> Literal:
@@ -888,6 +891,15 @@ class Builder:
         self.add(node, GG.sourceText, self.literal(" ".join(text.split()) or "(empty)"))
         for citation in self.derived.get((sheet.number, row.number), ()):
             self.add(node, PROV.wasDerivedFrom, citation)
+
+    def restated(self, node: URIRef, sheet: Sheet, row: Row, words: str) -> URIRef:
+        """A fact the graph already holds, stated again by a row: the held node (copied, so that the import
+        reads on its own), citing the row as well (gg:alsoStatedIn)."""
+        self.estate.copy(node, self.g)
+        citation = self.mint(f"s{sheet.number}-r{row.number}-states-{str(node).rsplit('/', 1)[-1]}")
+        restate(self.g, node, citation, self.section(sheet), row.number, self.literal(" ".join(words.split())),
+                self.derived.get((sheet.number, row.number), ()))
+        return node
 
     def cited_document(self, file: str) -> URIRef:
         """The document a register's provenance cell names: the context's (reused, with its file name), else
@@ -940,14 +952,14 @@ class Builder:
         wanted = normalise(written)
         if wanted in self.orgs:
             return self.orgs[wanted]
-        orgs = self.ctx.orgs
         iri = None
-        for candidate in (wanted, normalise(written.replace(".", ""))):
-            iri = orgs.by_name.get(candidate) or orgs.by_stripped.get(strip_legal_suffix(candidate))
+        for candidate in (written, written.replace(".", "")):
+            iri = self.estate.organisation(candidate)
             if iri is not None:
                 break
-        if iri is not None:
-            self.copy_labels(iri, [DPV.Organisation])
+        if iri is not None:  # with its own types (the template's Customer is a controller role, not a party)
+            self.copy_labels(iri, [t for t in self.ctx.graph.objects(iri, RDF.type) if isinstance(t, URIRef)]
+                             or [DPV.Organisation])
             for country in self.ctx.graph.objects(iri, DPV.hasCountry):
                 self.add(iri, DPV.hasCountry, country)
             if (iri, SKOS.prefLabel, None) not in self.ctx.graph:
@@ -1045,6 +1057,10 @@ class Builder:
         if key in self.contacts:
             return
         self.contacts.add(key)
+        held = self.estate.held_contact(about, role, scope, value)
+        if held is not None:
+            self.restated(held, sheet, row, value)
+            return
         node = self.mint("cp")
         self.add(node, RDF.type, GG.ContactPoint)
         if about is not None:
@@ -1488,8 +1504,9 @@ class ProcessorRecord:
         """The record lists the template lines declared Yes: every other line is one it does not state."""
         b = self.b
         for service, (local, answered) in self.answered.items():
+            held = b.estate.answers(service)  # the graph already answers them: the register's silence adds nothing
             for section in ("processingOperations", "dataCategories", "dataSubjects", "retention"):
-                for item in sorted(set(self.sections[section].values()) - answered):
+                for item in sorted(set(self.sections[section].values()) - answered - held):
                     node = GGD[f"{b.key}-{local}-{str(item).rsplit('/', 1)[-1]}"]
                     b.used.add(node)
                     b.add(node, RDF.type, GG.TemplateLine)
@@ -1505,7 +1522,7 @@ class ProcessorRecord:
         name = cells.get("service", "")
         if not name:
             raise InputError("a processor-record row without a service", f"{b.path}:{sheet.name}", row.number)
-        service = b.ctx.known("service").get(normalise(name))
+        service = b.estate.service(name) or b.ctx.known("service").get(normalise(name))
         if service is not None:
             b.copy_labels(service)
         else:
@@ -1550,9 +1567,14 @@ class ProcessorRecord:
             b.unplaced(service, sheet, row, _column(self.layout, index),
                        f"formula without a cached value (not evaluated): {formula}")
 
-    def line(self, service: URIRef, local: str, item: URIRef, row: Row) -> URIRef:
+    def line(self, service: URIRef, local: str, item: URIRef, row: Row, duration: Duration | None = None,
+             words: str = "") -> tuple[URIRef, bool]:
+        """The line declared Yes for the item, and whether the graph already held it (same duration)."""
         b = self.b
         self.answered.setdefault(service, (local, set()))[1].add(item)
+        held = b.estate.held_line(service, item, GG.DeclaredYes, duration)
+        if held is not None:
+            return b.restated(held, self.sheet, row, words or b.ctx.printed(item)), True
         node = GGD[f"{b.key}-{local}-{str(item).rsplit('/', 1)[-1]}"]
         if (node, RDF.type, GG.TemplateLine) not in b.g:
             b.used.add(node)
@@ -1560,8 +1582,8 @@ class ProcessorRecord:
             b.add(node, GG.about, service)
             b.add(node, GG.answers, item)
             b.add(node, GG.status, GG.DeclaredYes)
-            b.cite(node, self.sheet, row, b.ctx.printed(item))
-        return node
+            b.cite(node, self.sheet, row, words or b.ctx.printed(item))
+        return node, False
 
     def retention(self, service: URIRef, local: str, item: str, row: Row) -> None:
         b = self.b
@@ -1570,14 +1592,20 @@ class ProcessorRecord:
         if label is None:
             b.unplaced(service, self.sheet, row, "retention", f"{item} (no subject-matter line has this name)")
             return
-        line = self.line(service, local, matters[label], row)
         wording = item[len(label) + 2:]
+        stated = classify_duration(wording) if wording != "not stated" else None
+        parsed = stated is not None and (stated.period or stated.event)
+        compared = None if stated is None else Duration(
+            stated.period or None, GGT[stated.event] if stated.event else None, None if parsed else normalise(wording))
+        line, held = self.line(service, local, matters[label], row, compared, item)
+        if held:
+            return
         duration = b.mint(f"{local}-{str(matters[label]).rsplit('/', 1)[-1]}-duration")
         b.add(line, DPV.hasDuration, duration)
         if wording == "not stated":
             b.add(duration, RDF.type, DPV.Duration)
             return
-        stated = classify_duration(wording)
+        assert stated is not None
         b.add(duration, RDF.type, DURATION_CLASS[stated.kind])
         b.add(duration, GG.durationText, b.literal(wording))
         if stated.event:
@@ -1598,6 +1626,17 @@ class ProcessorRecord:
             org = b.organisation(name)
             if (org, RDF.type, DPV.Organisation) in b.g and org not in b.ctx.orgs.preferred:
                 b.add(org, RDF.type, GG.Supplier)
+            home = b.ctx.graph.value(org, DPV.hasCountry) or b.g.value(org, DPV.hasCountry)
+            if country is not None and home is None and org not in b.ctx.orgs.preferred:
+                b.add(org, DPV.hasCountry, country)
+                home = country
+            where = {country} if country is not None else {URIRef(str(home))} if home is not None else set()
+            held = b.estate.held_engagement(service, org, where)
+            printed = (b.ctx.printed(org) if org in b.ctx.orgs.preferred else str(b.g.value(org, SKOS.prefLabel)),
+                       country_label)
+            if held is not None:
+                found[printed] = b.restated(held, self.sheet, row, item)
+                continue
             node = b.mint(f"{local}-eng", name)
             b.add(node, RDF.type, GG.SubProcessingEngagement)
             b.add(node, GG.about, service)
@@ -1605,14 +1644,12 @@ class ProcessorRecord:
                 b.add(node, GG.engagedBy, processor)
             b.add(node, GG.subProcessor, org)
             if country is not None:
-                home = b.ctx.graph.value(org, DPV.hasCountry) or b.g.value(org, DPV.hasCountry)
-                if (home is None and org not in b.ctx.orgs.preferred) or home == country:
+                if home == country:
                     b.add(org, DPV.hasCountry, country)
                 else:
                     b.add(node, GG.processingCountry, country)
             b.cite(node, self.sheet, row, item)
-            found[(b.ctx.printed(org) if org in b.ctx.orgs.preferred else str(b.g.value(org, SKOS.prefLabel)),
-                   country_label)] = node
+            found[printed] = node
         return found
 
     def transfer(self, service: URIRef, local: str, processor: URIRef | None, item: str,
@@ -1629,13 +1666,17 @@ class ProcessorRecord:
             if item_node is None:
                 b.unplaced(service, self.sheet, row, "thirdCountryTransfers", item)
                 return
-            holder = GGD[f"{b.key}-{local}-{str(item_node).rsplit('/', 1)[-1]}"]
+            held = b.estate.held_row(service, item_node, GG.CommunicatedSeparately)
+            holder = held if held is not None else GGD[f"{b.key}-{local}-{str(item_node).rsplit('/', 1)[-1]}"]
             b.used.add(holder)
             b.add(holder, RDF.type, GG.SubProcessorCategory)
             b.add(holder, GG.about, service)
             b.add(holder, GG.answers, item_node)
             b.add(holder, GG.disclosure, GG.CommunicatedSeparately)
-            b.cite(holder, self.sheet, row, item)
+            if held is not None:
+                b.restated(held, self.sheet, row, item)
+            else:
+                b.cite(holder, self.sheet, row, item)
         else:
             holder = engagements.get((importer, country_label))
             if holder is None:
@@ -1653,6 +1694,10 @@ class ProcessorRecord:
             status = b.ctx.statuses.get(bracket[1]) if bracket else None
             if instrument is None or status is None:
                 b.unplaced(service, self.sheet, row, "thirdCountryTransfers", safeguard)
+                continue
+            held = b.estate.held_safeguard(holder, instrument, status)
+            if held is not None:
+                b.restated(held, self.sheet, row, safeguard)
                 continue
             node = b.mint(f"{local}-sg-{row.number}-{number}")
             b.add(holder, GG.hasSafeguard, node)
