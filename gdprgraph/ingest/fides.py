@@ -49,6 +49,7 @@ from . import default_context, text
 from .countries import _reference as country_reference
 from .countries import country_by_name_or_code
 from .emit import DPV, GG, GGD, GGDOC, GGO, GGR, GGS, GGT, LOC, PREFIXES, Organisations, slug, without_legal_suffix
+from .identity import Estate
 
 if TYPE_CHECKING:
     from ..store import KnowledgeGraph
@@ -422,6 +423,7 @@ class Builder:
         self.messages: list[tuple[str, int, str]] = []
         self.used: set[str] = set()
         self.orgs = Organisations.from_graph(context)
+        self.estate = Estate(context)  # the graph imported into: its services, by key or name
         self.known_orgs = set(self.orgs.by_name.values())
         self.new_orgs: dict[URIRef, str] = {}
         self.sections: set[URIRef] = set()
@@ -593,6 +595,11 @@ class Builder:
         return None
 
     def existing_service(self, key: str, name: str) -> URIRef | None:
+        """The service of the graph a system designates: by its key (skos:notation) or name, as every importer
+        resolves it (identity.Estate), else by its name with punctuation and spaces ignored."""
+        found = self.estate.service(name, notation=key)
+        if found is not None:
+            return found
         for service in sorted(self.context.subjects(RDF.type, DPV.Service)):
             if any(str(n) == key for n in self.context.objects(service, SKOS.notation)):
                 return URIRef(str(service))
