@@ -3,7 +3,8 @@
 The fixtures of tests/fixtures/registers/estate-*.csv are a processor record (the columns of our own
 `export ropa`) that restates the Flexible Web Platform's description, without provenance cells: as it is
 (`estate-agrees`), or with one disagreement each: a retention period, the country of a sub-processor, a
-Yes for a data category the description answers No. Imported into the embedded data/, an agreeing
+Yes for a data category the description answers No; tests/fixtures/fides/estate-*.yml restate its
+sub-processing as a fides manifest. Imported into the embedded data/, an agreeing
 register adds no node for the service or its organisations and no finding: each fact it restates keeps
 its node and cites both sources. A disagreeing one gives exactly one finding more than the seed, which
 names both documents and lines.
@@ -24,6 +25,7 @@ from gdprgraph.ingest.identity import Estate
 from gdprgraph.validate import Finding, validate
 
 REGISTERS = Path(__file__).resolve().parent / "fixtures" / "registers"
+MANIFESTS = Path(__file__).resolve().parent / "fixtures" / "fides"
 GG = Namespace("https://w3id.org/gdprgraph/ontology#")
 DPV = Namespace("https://w3id.org/dpv#")
 GGD = Namespace("https://w3id.org/gdprgraph/data/")
@@ -120,3 +122,20 @@ def test_names_resolve_as_everywhere_else_exact_names_only(context):
     assert found.organisation("Platform") is None  # an import never guesses between near names
     assert found.service("FLEXIBLE WEB PLATFORM") == GGS["flexible-web-platform"]
     assert found.service("Flexible") is None
+
+
+def test_a_fides_manifest_joins_the_estate_the_same_way(seed_findings, tmp_path, capsys):
+    """The Flexible Web Platform's egress to Platform.sh is the engagement its description states: one node
+    citing the manifest too, and no finding; placed in Germany, one finding naming both sources."""
+    agrees, disagrees = tmp_path / "agrees.ttl", tmp_path / "country.ttl"
+    assert main(["import", "fides", str(MANIFESTS / "estate-agrees.yml"), "--out", str(agrees)]) == 0
+    assert main(["import", "fides", str(MANIFESTS / "estate-country.yml"), "--out", str(disagrees)]) == 0
+    capsys.readouterr()
+    g = Graph().parse(agrees)
+    assert set(g.subjects(RDF.type, GG.SubProcessingEngagement)) == {GGD["fwp-eng-platform-sh"]}
+    assert g.value(GGD["fwp-eng-platform-sh"], GG.alsoStatedIn) is not None
+    assert {_key(f) for f in validate(estate(agrees)).findings} == seed_findings
+    new = [f for f in validate(estate(disagrees)).findings if _key(f) not in seed_findings]
+    assert [f.message for f in new] == [
+        "Art. 28(2) and 44: the sources contradict each other on where 'Platform.sh' processes the data: Germany in "
+        "estate-country.yml line 10, France in flexible-web-platform.art28.en.txt line 66."]

@@ -16,6 +16,13 @@ for them:
   words). A fact stated otherwise is a node of its own, citing its source: the shapes of
   ``ontology/shapes/integrity.ttl`` (``ContradictorySources*``) report the contradiction, naming both
   sources.
+
+Who calls it: ``register.py`` (names and facts of a processor record; controller registers resolve
+names only: their activities are the register's own), ``fides.py`` (services by key or name).
+``subprocessors.py`` is being reworked elsewhere and does not call it yet: a vendor list's row should
+resolve its engagement with :meth:`Estate.held_engagement` (same service, sub-processor and countries)
+and, when held, cite the row with :func:`restate` instead of minting ``ggd:KEY-eng-ORG``; a row that
+places the sub-processor elsewhere is then reported by ``ContradictorySourcesCountryShape``.
 """
 
 from __future__ import annotations
