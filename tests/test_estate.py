@@ -18,7 +18,7 @@ import pytest
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
-from gdprgraph import Workspace, resources
+from gdprgraph import Workspace, resources, ropa
 from gdprgraph.cli import main
 from gdprgraph.ingest import register
 from gdprgraph.ingest.identity import Estate
@@ -79,7 +79,15 @@ def test_a_register_that_agrees_adds_no_node_and_no_finding(seed, seed_findings,
     engagement = GGD["fwp-eng-platform-sh"]
     assert len(set(g.objects(engagement, GG.alsoStatedIn))) == 1
     # and the estate validates as the seed does: no finding more, none less
-    assert {_key(f) for f in validate(estate(out)).findings} == seed_findings
+    both = estate(out)
+    assert {_key(f) for f in validate(both).findings} == seed_findings
+    # its processor record is the seed's, but the register joins the sources of the service it restates
+    before, after = ({row[0]: dict(zip(r.columns, row, strict=True)) for r in ropa.records(ws, ("processor",))
+                      for row in r.rows} for ws in (seed, both))
+    assert after["Flexible Web Platform"]["sources"] == (
+        "estate-agrees.csv; flexible-web-platform.art28.en.txt; obs-website-privacy-notice-and-charter.en.txt")
+    after["Flexible Web Platform"]["sources"] = before["Flexible Web Platform"]["sources"]
+    assert after == before
 
 
 @pytest.mark.parametrize(("name", "shape", "message"), [

@@ -171,15 +171,16 @@ class Estate:
     def held_contact(self, about: URIRef | None, role: URIRef | None, scope: str | None,
                      value: str) -> URIRef | None:
         """A contact point of the graph of the same organisation (or of a policy it publishes as controller)
-        and role, at the same address."""
+        and role and scope (when given: a record prints neither for a data protection officer), at the same
+        address."""
         if about is None:
             return None
         policies = [p for p in self.graph.subjects(DPV.hasDataController, about) if isinstance(p, URIRef)]
         for contact in [c for owner in [about, *sorted(policies)] for c in self._statements(GG.ContactPoint, owner)]:
-            if self.graph.value(contact, GG.contactRole) != role:
-                continue
+            if role is not None and self.graph.value(contact, GG.contactRole) != role:
+                continue  # a contact without a role (as a record prints it) is any contact at that address
             held_scope = self.graph.value(contact, GG.scopeNote)
-            if (str(held_scope) if held_scope is not None else None) != scope:
+            if scope is not None and (str(held_scope) if held_scope is not None else None) != scope:
                 continue
             addresses = {str(a) for p in (GG.email, GG.postalAddress) for a in self.graph.objects(contact, p)}
             if value in addresses or value.removeprefix("email: ").strip() in addresses:
@@ -189,7 +190,8 @@ class Estate:
     # -- one node, every source ------------------------------------------------------------------------
     def copy(self, node: URIRef, into: Graph) -> None:
         """What the graph holds about a statement, into an import: its triples, its own parts (duration,
-        safeguards...: nodes of the data), the section and document it cites."""
+        safeguards...: nodes of the data), the section and document it cites, and the type and controller
+        of the policy it is about."""
         seen: set[URIRef] = set()
         todo = [node]
         while todo:
@@ -203,6 +205,11 @@ class Estate:
                     todo.append(o)
                 if p == DCTERMS.source and isinstance(o, URIRef):
                     self._copy_source(o, into)
+                if p == GG.about and isinstance(o, URIRef) and str(o).startswith(OWN_PARTS):
+                    # a policy of the data: what ties it to its organisation (a contact point's owner)
+                    for q in (RDF.type, DPV.hasDataController):
+                        for value in self.graph.objects(o, q):
+                            into.add((o, q, value))
 
     def _copy_source(self, section: URIRef, into: Graph) -> None:
         for node in [section, *self.graph.objects(section, DCTERMS.isPartOf)]:
