@@ -7,8 +7,9 @@ Each sheet is recognised by its header row, on its own:
   time limits...) and the processor record (Art. 30(2): service, processor, operations, data,
   sub-processors, transfers, retention...). They are read back into the shapes the export queries
   read (``queries/internal/ropa-*.rq``), so that exporting a graph built from the import gives the
-  same cells; only the provenance cells differ (``document``/``line``, ``sources``): an imported fact
-  cites the register's file and row, which the export prints instead;
+  same cells, provenance included: an imported fact cites the register's file and row, and is
+  ``prov:wasDerivedFrom`` the ``gg:Citation`` of the document (and line) the row cites
+  (``document``/``line``, ``sources``), which the export prints;
 - a controller's register in the CNIL's or the ICO's template, or any sheet whose headers say the same
   in other words (matched loosely: case, accents, punctuation, extra words): one
   ``gg:ProcessingActivity`` per row, about one ``gg:PrivacyPolicy`` node standing for the register,
@@ -17,8 +18,9 @@ Each sheet is recognised by its header row, on its own:
 
 Wordings are matched against ``data/reference/register-wordings.ttl`` and the labels of
 ``ontology/dpv-alignment.ttl``; organisations, services and categories already in the context graph
-are reused. Every statement cites the register (a ``gg:SourceDocument``, a section per sheet, the row
-as ``gg:sourceLine``). A cell that has no place in the model is kept as an ``rdfs:comment`` and listed
+are reused, and a processor record's facts the context graph already holds keep their node, citing
+the register too (``identity.Estate``: one estate from many sources). Every statement cites the
+register (a ``gg:SourceDocument``, a section per sheet, the row as ``gg:sourceLine``). A cell that has no place in the model is kept as an ``rdfs:comment`` and listed
 (``FILE:SHEET:ROW:COLUMN: not placed: text``). Formulas are never evaluated: a cached value is read
 as text, a formula without one is reported. A file that cannot be read as a register raises
 :class:`~gdprgraph.errors.InputError` before anything is built.
