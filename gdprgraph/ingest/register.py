@@ -17,13 +17,13 @@ Each sheet is recognised by its header row, on its own:
   subjects, recipients, transfers and their safeguards, retention and security measures.
 
 Wordings are matched against ``data/reference/register-wordings.ttl`` and the labels of
-``ontology/dpv-alignment.ttl``; organisations, services and categories already in the context graph
-are reused, and a processor record's facts the context graph already holds keep their node, citing
-the register too (``identity.Estate``: one estate from many sources). Every statement cites the
-register (a ``gg:SourceDocument``, a section per sheet, the row as ``gg:sourceLine``). A cell that has no place in the model is kept as an ``rdfs:comment`` and listed
-(``FILE:SHEET:ROW:COLUMN: not placed: text``). Formulas are never evaluated: a cached value is read
-as text, a formula without one is reported. A file that cannot be read as a register raises
-:class:`~gdprgraph.errors.InputError` before anything is built.
+``ontology/dpv-alignment.ttl``; organisations, services and categories already in the context graph are
+reused, and a processor record's facts the context graph already holds keep their node, citing the
+register too (``identity.Estate``: one estate from many sources). Every statement cites the register (a
+``gg:SourceDocument``, a section per sheet, the row as ``gg:sourceLine``). A cell that has no place in
+the model is kept as an ``rdfs:comment`` and listed (``FILE:SHEET:ROW:COLUMN: not placed: text``).
+Formulas are never evaluated: a cached value is read as text, a formula without one is reported. A file
+that cannot be read as a register raises :class:`~gdprgraph.errors.InputError` before anything is built.
 """
 
 from __future__ import annotations
