@@ -49,6 +49,7 @@ from . import default_context, text
 from .countries import _reference as country_reference
 from .countries import country_by_name_or_code
 from .emit import DPV, GG, GGD, GGDOC, GGO, GGR, GGS, GGT, LOC, PREFIXES, Organisations, slug, without_legal_suffix
+from .identity import Estate, restate
 
 if TYPE_CHECKING:
     from ..store import KnowledgeGraph
@@ -422,6 +423,7 @@ class Builder:
         self.messages: list[tuple[str, int, str]] = []
         self.used: set[str] = set()
         self.orgs = Organisations.from_graph(context)
+        self.estate = Estate(context)  # the graph imported into: its services, by key or name
         self.known_orgs = set(self.orgs.by_name.values())
         self.new_orgs: dict[URIRef, str] = {}
         self.sections: set[URIRef] = set()
@@ -593,6 +595,11 @@ class Builder:
         return None
 
     def existing_service(self, key: str, name: str) -> URIRef | None:
+        """The service of the graph a system designates: by its key (skos:notation) or name, as every importer
+        resolves it (identity.Estate), else by its name with punctuation and spaces ignored."""
+        found = self.estate.service(name, notation=key)
+        if found is not None:
+            return found
         for service in sorted(self.context.subjects(RDF.type, DPV.Service)):
             if any(str(n) == key for n in self.context.objects(service, SKOS.notation)):
                 return URIRef(str(service))
@@ -952,6 +959,17 @@ class Builder:
             self.cite(node, section, manifest, y.line)
             return
         self.engagements += 1
+        countries = [country for country, _ in target.countries] if target is not None else []
+        home = self.context.value(importer, DPV.hasCountry) or self.g.value(importer, DPV.hasCountry)
+        located = countries or ([URIRef(str(home))] if home is not None else [])
+        held = self.estate.held_engagement(sender.service, importer, set(located))
+        if held is not None:  # the graph holds this engagement already: one node, citing the manifest too
+            self.estate.copy(held, self.g)
+            restate(self.g, held, self.mint(f"{sender.local}-states-{slug(key)}"), section, y.line,
+                    self.lit(manifest.line_text(y.line)))
+            if target is not None:
+                self.safeguards(held, sender, target)
+            return
         node = self.mint(f"{sender.local}-eng-{slug(key)}")
         self.add(node, RDF.type, GG.SubProcessingEngagement)
         self.add(node, GG.about, sender.service)
@@ -961,11 +979,8 @@ class Builder:
             self.add(node, DCTERMS.relation, service)
         if importer in self.new_orgs:
             self.add(importer, RDF.type, GG.Supplier)
-        countries = [country for country, _ in target.countries] if target is not None else []
         for country in countries:
             self.add(node, GG.processingCountry, country)
-        home = self.context.value(importer, DPV.hasCountry) or self.g.value(importer, DPV.hasCountry)
-        located = countries or ([URIRef(str(home))] if home is not None else [])
         self.add(node, GG.inCategory, self.row(sender, self.zone(located), y))
         self.add(node, RDFS.comment, self.lit(f"data flow ({stated}) to the system {key}"))
         self.cite(node, section, manifest, y.line)
@@ -984,6 +999,8 @@ class Builder:
             if term.related is None or term.target is None:  # adequacy applies by itself; others are no basis
                 self.add(engagement, RDFS.comment, self.lit(f"legal basis for transfers: {value.text()}"))
                 continue
+            if self.estate.held_safeguard(engagement, term.related, GG.SafeguardInPlace) is not None:
+                continue  # held already (and copied with its engagement)
             node = self.mint(f"{str(engagement).rsplit('/', 1)[-1]}-sg-{slug(term.key)}")
             self.add(engagement, GG.hasSafeguard, node)
             self.add(node, RDF.type, GG.TransferSafeguard)

@@ -7,8 +7,9 @@ Each sheet is recognised by its header row, on its own:
   time limits...) and the processor record (Art. 30(2): service, processor, operations, data,
   sub-processors, transfers, retention...). They are read back into the shapes the export queries
   read (``queries/internal/ropa-*.rq``), so that exporting a graph built from the import gives the
-  same cells; only the provenance cells differ (``document``/``line``, ``sources``): an imported fact
-  cites the register's file and row, which the export prints instead;
+  same cells, provenance included: an imported fact cites the register's file and row, and is
+  ``prov:wasDerivedFrom`` the ``gg:Citation`` of the document (and line) the row cites
+  (``document``/``line``, ``sources``), which the export prints;
 - a controller's register in the CNIL's or the ICO's template, or any sheet whose headers say the same
   in other words (matched loosely: case, accents, punctuation, extra words): one
   ``gg:ProcessingActivity`` per row, about one ``gg:PrivacyPolicy`` node standing for the register,
@@ -16,12 +17,13 @@ Each sheet is recognised by its header row, on its own:
   subjects, recipients, transfers and their safeguards, retention and security measures.
 
 Wordings are matched against ``data/reference/register-wordings.ttl`` and the labels of
-``ontology/dpv-alignment.ttl``; organisations, services and categories already in the context graph
-are reused. Every statement cites the register (a ``gg:SourceDocument``, a section per sheet, the row
-as ``gg:sourceLine``). A cell that has no place in the model is kept as an ``rdfs:comment`` and listed
-(``FILE:SHEET:ROW:COLUMN: not placed: text``). Formulas are never evaluated: a cached value is read
-as text, a formula without one is reported. A file that cannot be read as a register raises
-:class:`~gdprgraph.errors.InputError` before anything is built.
+``ontology/dpv-alignment.ttl``; organisations, services and categories already in the context graph are
+reused, and a processor record's facts the context graph already holds keep their node, citing the
+register too (``identity.Estate``: one estate from many sources). Every statement cites the register (a
+``gg:SourceDocument``, a section per sheet, the row as ``gg:sourceLine``). A cell that has no place in
+the model is kept as an ``rdfs:comment`` and listed (``FILE:SHEET:ROW:COLUMN: not placed: text``).
+Formulas are never evaluated: a cached value is read as text, a formula without one is reported. A file
+that cannot be read as a register raises :class:`~gdprgraph.errors.InputError` before anything is built.
 """
 
 from __future__ import annotations
@@ -39,12 +41,12 @@ from functools import cache
 from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS
+from rdflib.namespace import DCTERMS, PROV
 
 from .. import queries, resources, ropa
 from ..errors import InputError
 from ..load import input_files
-from ..names import normalise, strip_legal_suffix
+from ..names import normalise
 from ..subprocessors import NOTHING, plain, sniff_delimiter
 from . import text as text_files
 from .art28 import classify_duration
@@ -64,6 +66,7 @@ from .emit import (
     slug,
     without_legal_suffix,
 )
+from .identity import Duration, Estate, restate
 
 __all__ = ["ImportResult", "NotPlaced", "SheetReport", "context_graph", "import_register", "parse_duration",
            "read_sheets"]
@@ -840,6 +843,11 @@ class Builder:
         self.contacts: set[tuple] = set()
         self.report: SheetReport | None = None
         self.lang = "en"
+        #: (sheet, row) -> the citations of the documents the row itself cites (our export's provenance cells)
+        self.derived: dict[tuple[int, int], list[URIRef]] = {}
+        self.cited_documents: dict[str, URIRef] = {}
+        #: what the graph imported into already holds: a fact it holds keeps its node, citing the register too
+        self.estate = Estate(context.graph)
 
     # -- helpers -------------------------------------------------------------------------------------
     def literal(self, value: str, lang: str | None = None) -> Literal:
@@ -883,6 +891,46 @@ class Builder:
         self.add(node, GG.sourceLine, Literal(row.number))
         text = words if words is not None else " | ".join(cell for cell in row.cells if cell)
         self.add(node, GG.sourceText, self.literal(" ".join(text.split()) or "(empty)"))
+        for citation in self.derived.get((sheet.number, row.number), ()):
+            self.add(node, PROV.wasDerivedFrom, citation)
+
+    def restated(self, node: URIRef, sheet: Sheet, row: Row, words: str) -> URIRef:
+        """A fact the graph already holds, stated again by a row: the held node (copied, so that the import
+        reads on its own), citing the row as well (gg:alsoStatedIn)."""
+        self.estate.copy(node, self.g)
+        citation = self.mint(f"s{sheet.number}-r{row.number}-states-{str(node).rsplit('/', 1)[-1]}")
+        restate(self.g, node, citation, self.section(sheet), row.number, self.literal(" ".join(words.split())),
+                self.derived.get((sheet.number, row.number), ()))
+        return node
+
+    def cited_document(self, file: str) -> URIRef:
+        """The document a register's provenance cell names: the context's (reused, with its file name), else
+        a new gg:SourceDocument with that file name."""
+        if file not in self.cited_documents:
+            doc = self.ctx.documents.get(file) or GGDOC[f"{self.key}-cites-{slug(file)[:60].strip('-')}"]
+            self.add(doc, RDF.type, GG.SourceDocument)
+            self.add(doc, GG.sourceFile, Literal(file))
+            for title in self.ctx.graph.objects(doc, DCTERMS.title):
+                self.add(doc, DCTERMS.title, title)
+            self.cited_documents[file] = URIRef(doc)
+        return self.cited_documents[file]
+
+    def derive(self, sheet: Sheet, row: Row, cited: list[tuple[str, str]]) -> None:
+        """Our own export's provenance cells: the row states facts read from these documents (and lines).
+
+        Each becomes a gg:Citation (the document, the line where given); every statement read from the row
+        is prov:wasDerivedFrom them, besides citing the row itself, so that the export prints the
+        original citation again."""
+        citations = []
+        for number, (file, line) in enumerate(cited, start=1):
+            node = GGD[f"{self.key}-s{sheet.number}-r{row.number}-cites-{number}"]
+            self.used.add(node)
+            self.add(node, RDF.type, GG.Citation)
+            self.add(node, DCTERMS.source, self.cited_document(file))
+            if line.isdigit():
+                self.add(node, GG.sourceLine, Literal(int(line)))
+            citations.append(node)
+        self.derived[(sheet.number, row.number)] = citations
 
     def unplaced(self, node: URIRef, sheet: Sheet, row: Row, column: str, text: str) -> None:
         assert self.report is not None
@@ -906,14 +954,14 @@ class Builder:
         wanted = normalise(written)
         if wanted in self.orgs:
             return self.orgs[wanted]
-        orgs = self.ctx.orgs
         iri = None
-        for candidate in (wanted, normalise(written.replace(".", ""))):
-            iri = orgs.by_name.get(candidate) or orgs.by_stripped.get(strip_legal_suffix(candidate))
+        for candidate in (written, written.replace(".", "")):
+            iri = self.estate.organisation(candidate)
             if iri is not None:
                 break
-        if iri is not None:
-            self.copy_labels(iri, [DPV.Organisation])
+        if iri is not None:  # with its own types (the template's Customer is a controller role, not a party)
+            self.copy_labels(iri, [t for t in self.ctx.graph.objects(iri, RDF.type) if isinstance(t, URIRef)]
+                             or [DPV.Organisation])
             for country in self.ctx.graph.objects(iri, DPV.hasCountry):
                 self.add(iri, DPV.hasCountry, country)
             if (iri, SKOS.prefLabel, None) not in self.ctx.graph:
@@ -1011,6 +1059,10 @@ class Builder:
         if key in self.contacts:
             return
         self.contacts.add(key)
+        held = self.estate.held_contact(about, role, scope, value)
+        if held is not None:
+            self.restated(held, sheet, row, value)
+            return
         node = self.mint("cp")
         self.add(node, RDF.type, GG.ContactPoint)
         if about is not None:
@@ -1160,6 +1212,8 @@ class ControllerRecord:
     def activity(self, record: ControllerRow, policy: URIRef) -> None:
         b, cells = self.b, record.cells
         node = record.node = b.mint(f"act-{record.sheet.number}-{record.row.number}")
+        if cells.get("document"):
+            b.derive(record.sheet, record.row, [(cells["document"], cells.get("line", ""))])
         b.add(node, RDF.type, GG.ProcessingActivity)
         b.add(node, GG.about, policy)
         purpose = cells.get("purpose", "")
@@ -1169,13 +1223,6 @@ class ControllerRecord:
         if cells.get("controller"):
             b.add(node, DPV.hasDataController, b.organisation(cells["controller"]))
         b.cite(node, record.sheet, record.row)
-        document, line = cells.get("document", ""), cells.get("line", "")
-        if document:
-            cited = b.ctx.documents.get(document)
-            if cited is not None:
-                b.add(node, DCTERMS.references, cited)
-            where = f"{document}, line {line}" if line else document
-            b.add(node, RDFS.comment, Literal(f"The register cites {where} for this purpose.", lang="en"))
         for index, cell in enumerate(record.row.cells):
             if index not in self.layout.columns and cell:
                 b.unplaced(node, record.sheet, record.row, _column(self.layout, index), cell)
@@ -1459,8 +1506,9 @@ class ProcessorRecord:
         """The record lists the template lines declared Yes: every other line is one it does not state."""
         b = self.b
         for service, (local, answered) in self.answered.items():
+            held = b.estate.answers(service)  # the graph already answers them: the register's silence adds nothing
             for section in ("processingOperations", "dataCategories", "dataSubjects", "retention"):
-                for item in sorted(set(self.sections[section].values()) - answered):
+                for item in sorted(set(self.sections[section].values()) - answered - held):
                     node = GGD[f"{b.key}-{local}-{str(item).rsplit('/', 1)[-1]}"]
                     b.used.add(node)
                     b.add(node, RDF.type, GG.TemplateLine)
@@ -1476,7 +1524,7 @@ class ProcessorRecord:
         name = cells.get("service", "")
         if not name:
             raise InputError("a processor-record row without a service", f"{b.path}:{sheet.name}", row.number)
-        service = b.ctx.known("service").get(normalise(name))
+        service = b.estate.service(name) or b.ctx.known("service").get(normalise(name))
         if service is not None:
             b.copy_labels(service)
         else:
@@ -1484,6 +1532,7 @@ class ProcessorRecord:
             b.add(service, SKOS.prefLabel, b.literal(name))
         b.add(service, RDF.type, DPV.Service)
         local = str(service).rsplit("/", 1)[-1]
+        b.derive(sheet, row, [(item, "") for item in split_set(cells.get("sources", ""))])
         processor = b.organisation(cells["processor"]) if cells.get("processor") else None
         if processor is not None:
             b.add(service, DPV.hasDataProcessor, processor)
@@ -1513,9 +1562,6 @@ class ProcessorRecord:
             if not technical:
                 b.add(measure, RDF.type, DPV.OrganisationalMeasure)
             b.add(service, DPV.hasTechnicalMeasure if technical else DPV.hasOrganisationalMeasure, measure)
-        for item in split_set(cells.get("sources", "")):
-            cited = b.ctx.documents.get(item)
-            b.add(GGDOC[b.key], DCTERMS.references, cited if cited is not None else Literal(item))
         for index, cell in enumerate(row.cells):
             if index not in self.layout.columns and cell:
                 b.unplaced(service, sheet, row, _column(self.layout, index), cell)
@@ -1523,9 +1569,14 @@ class ProcessorRecord:
             b.unplaced(service, sheet, row, _column(self.layout, index),
                        f"formula without a cached value (not evaluated): {formula}")
 
-    def line(self, service: URIRef, local: str, item: URIRef, row: Row) -> URIRef:
+    def line(self, service: URIRef, local: str, item: URIRef, row: Row, duration: Duration | None = None,
+             words: str = "") -> tuple[URIRef, bool]:
+        """The line declared Yes for the item, and whether the graph already held it (same duration)."""
         b = self.b
         self.answered.setdefault(service, (local, set()))[1].add(item)
+        held = b.estate.held_line(service, item, GG.DeclaredYes, duration)
+        if held is not None:
+            return b.restated(held, self.sheet, row, words or b.ctx.printed(item)), True
         node = GGD[f"{b.key}-{local}-{str(item).rsplit('/', 1)[-1]}"]
         if (node, RDF.type, GG.TemplateLine) not in b.g:
             b.used.add(node)
@@ -1533,8 +1584,8 @@ class ProcessorRecord:
             b.add(node, GG.about, service)
             b.add(node, GG.answers, item)
             b.add(node, GG.status, GG.DeclaredYes)
-            b.cite(node, self.sheet, row, b.ctx.printed(item))
-        return node
+            b.cite(node, self.sheet, row, words or b.ctx.printed(item))
+        return node, False
 
     def retention(self, service: URIRef, local: str, item: str, row: Row) -> None:
         b = self.b
@@ -1543,14 +1594,20 @@ class ProcessorRecord:
         if label is None:
             b.unplaced(service, self.sheet, row, "retention", f"{item} (no subject-matter line has this name)")
             return
-        line = self.line(service, local, matters[label], row)
         wording = item[len(label) + 2:]
+        stated = classify_duration(wording) if wording != "not stated" else None
+        parsed = stated is not None and (stated.period or stated.event)
+        compared = None if stated is None else Duration(
+            stated.period or None, GGT[stated.event] if stated.event else None, None if parsed else normalise(wording))
+        line, held = self.line(service, local, matters[label], row, compared, item)
+        if held:
+            return
         duration = b.mint(f"{local}-{str(matters[label]).rsplit('/', 1)[-1]}-duration")
         b.add(line, DPV.hasDuration, duration)
         if wording == "not stated":
             b.add(duration, RDF.type, DPV.Duration)
             return
-        stated = classify_duration(wording)
+        assert stated is not None
         b.add(duration, RDF.type, DURATION_CLASS[stated.kind])
         b.add(duration, GG.durationText, b.literal(wording))
         if stated.event:
@@ -1571,6 +1628,17 @@ class ProcessorRecord:
             org = b.organisation(name)
             if (org, RDF.type, DPV.Organisation) in b.g and org not in b.ctx.orgs.preferred:
                 b.add(org, RDF.type, GG.Supplier)
+            home = b.ctx.graph.value(org, DPV.hasCountry) or b.g.value(org, DPV.hasCountry)
+            if country is not None and home is None and org not in b.ctx.orgs.preferred:
+                b.add(org, DPV.hasCountry, country)
+                home = country
+            where = {country} if country is not None else {URIRef(str(home))} if home is not None else set()
+            held = b.estate.held_engagement(service, org, where)
+            printed = (b.ctx.printed(org) if org in b.ctx.orgs.preferred else str(b.g.value(org, SKOS.prefLabel)),
+                       country_label)
+            if held is not None:
+                found[printed] = b.restated(held, self.sheet, row, item)
+                continue
             node = b.mint(f"{local}-eng", name)
             b.add(node, RDF.type, GG.SubProcessingEngagement)
             b.add(node, GG.about, service)
@@ -1578,14 +1646,12 @@ class ProcessorRecord:
                 b.add(node, GG.engagedBy, processor)
             b.add(node, GG.subProcessor, org)
             if country is not None:
-                home = b.ctx.graph.value(org, DPV.hasCountry) or b.g.value(org, DPV.hasCountry)
-                if (home is None and org not in b.ctx.orgs.preferred) or home == country:
+                if home == country:
                     b.add(org, DPV.hasCountry, country)
                 else:
                     b.add(node, GG.processingCountry, country)
             b.cite(node, self.sheet, row, item)
-            found[(b.ctx.printed(org) if org in b.ctx.orgs.preferred else str(b.g.value(org, SKOS.prefLabel)),
-                   country_label)] = node
+            found[printed] = node
         return found
 
     def transfer(self, service: URIRef, local: str, processor: URIRef | None, item: str,
@@ -1602,13 +1668,17 @@ class ProcessorRecord:
             if item_node is None:
                 b.unplaced(service, self.sheet, row, "thirdCountryTransfers", item)
                 return
-            holder = GGD[f"{b.key}-{local}-{str(item_node).rsplit('/', 1)[-1]}"]
+            held = b.estate.held_row(service, item_node, GG.CommunicatedSeparately)
+            holder = held if held is not None else GGD[f"{b.key}-{local}-{str(item_node).rsplit('/', 1)[-1]}"]
             b.used.add(holder)
             b.add(holder, RDF.type, GG.SubProcessorCategory)
             b.add(holder, GG.about, service)
             b.add(holder, GG.answers, item_node)
             b.add(holder, GG.disclosure, GG.CommunicatedSeparately)
-            b.cite(holder, self.sheet, row, item)
+            if held is not None:
+                b.restated(held, self.sheet, row, item)
+            else:
+                b.cite(holder, self.sheet, row, item)
         else:
             holder = engagements.get((importer, country_label))
             if holder is None:
@@ -1626,6 +1696,10 @@ class ProcessorRecord:
             status = b.ctx.statuses.get(bracket[1]) if bracket else None
             if instrument is None or status is None:
                 b.unplaced(service, self.sheet, row, "thirdCountryTransfers", safeguard)
+                continue
+            held = b.estate.held_safeguard(holder, instrument, status)
+            if held is not None:
+                b.restated(held, self.sheet, row, safeguard)
                 continue
             node = b.mint(f"{local}-sg-{row.number}-{number}")
             b.add(holder, GG.hasSafeguard, node)
