@@ -521,8 +521,9 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write the self-contained HTML audit report")
     p.add_argument("--out", help="where to write the report (default viz/audit-report.html)")
     force_option(p)
-    p.add_argument("--map", default="transfer-map.html",
-                   help="link to the transfer map, relative to the report ('' for none)")
+    p.add_argument("--map", default=None, metavar="HREF",
+                   help="also link to a separate copy of the transfer map, relative to the report "
+                   "(the map is always inline)")
     data_option(p)
     p.set_defaults(func=cmd_report)
 

@@ -14,6 +14,7 @@ JSON (``tojson``) and are drawn as text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import jinja2
@@ -208,7 +209,7 @@ def map_model(ws: Workspace, selection: MapSelection) -> dict[str, object]:
     for p in chosen:
         hop_edges = []
         chain = [built.index[n] for n in p.nodes]
-        for i, (hop, (a, b)) in enumerate(zip(p.hops, zip(chain, chain[1:], strict=False), strict=False)):
+        for i, (hop, (a, b)) in enumerate(zip(p.hops, pairwise(chain), strict=True)):
             where = f"{hop.document}, line {hop.line}" if hop.document and hop.line else hop.document
             if i == len(p.hops) - 1:  # the hop into the country: the transfer
                 style, marks = transfer_style(p.zone, p.transfer)
@@ -247,7 +248,7 @@ def _node(tg: paths.TransferGraph, node: str, kind: str, services: set[str], pro
     elif LAYERS[kind] == 3 or kind == "processor":
         country = home.get(node)
         name = tg.label(country) if country else "unknown country"
-        zone = paths.Country("", "", False, False, False).zone if country is None else (
+        zone = "unknown" if country is None else (
             "third country" if country == paths.UNDISCLOSED_COUNTRY else tg.countries[country].zone)
         title.append(f"country: {name}")
         groups.append([f"in:{country}", f"{'processors' if kind == 'processor' else 'sub-processors'} in {name}"])
@@ -266,8 +267,11 @@ def _node(tg: paths.TransferGraph, node: str, kind: str, services: set[str], pro
             "groups": groups}
 
 
+ZONE_NAMES = {"EU/EEA": "the EU/EEA", "adequate": "adequate countries", "third country": "third countries"}
+
+
 def _zone(zone: str) -> str:
-    return {"EU/EEA": "the EU/EEA", "adequate": "adequate countries", "third country": "third countries"}.get(zone, zone)
+    return ZONE_NAMES.get(zone, zone)
 
 
 def _categories(ws: Workspace, services: set[str]) -> dict[str, list[str]]:

@@ -276,3 +276,72 @@ def test_a_group_opens_on_click(browser, estate_maps):
     assert visit.page.evaluate(f"nodes.get('{group}')") is None and visit.page.evaluate("nodes.length") > before
     visit.screenshot("map-100-services-group-opened.png")
     assert visit.errors == []
+
+
+# -- the report travels alone and prints (issue 19) ------------------------------------------------------
+
+
+def test_report_copied_alone_shows_its_map(browser, seed_pages, tmp_path):
+    alone = tmp_path / "empty-folder"
+    alone.mkdir()
+    shutil.copy(seed_pages / "audit-report.html", alone / "report.html")
+    assert [p.name for p in alone.iterdir()] == ["report.html"]
+    visit = Visit(browser, alone / "report.html", wait_for_network=False)
+    [frame] = [f for f in visit.page.frames if f.url == "about:srcdoc"]
+    frame.wait_for_function("typeof network !== 'undefined' && nodes.length > 0")
+    visit.page.wait_for_timeout(1000)
+    assert frame.evaluate("nodes.length") >= 8
+    assert frame.evaluate("network.getScale() * FONT") >= MIN_LABEL_PX
+    assert "iframe" not in visit.page.evaluate(
+        "Array.from(document.querySelectorAll('iframe[src]')).map(f => f.outerHTML).join('')")
+    visit.page.locator("#map").scroll_into_view_if_needed()
+    visit.page.wait_for_timeout(300)
+    visit.screenshot("audit-report-map-alone.png")
+    assert visit.remote_requests == [] and visit.errors == [] and visit.dialogs == []
+
+
+def test_report_has_contents_filters_and_collapsed_info(browser, seed_pages):
+    visit = Visit(browser, seed_pages / "audit-report.html", wait_for_network=False)
+    p = visit.page
+    toc = p.inner_text("nav.toc")
+    assert "Contents" in toc and "Transfers to third countries" in toc and "Flexible Contact Center" in toc
+    assert p.evaluate("Array.from(document.querySelectorAll('details.info-findings')).every(d => !d.open)")
+    assert p.evaluate("document.querySelectorAll('details.info-findings').length") >= 1
+    visible = "Array.from(document.querySelectorAll('tr.sev-violation')).filter(r => r.offsetParent).length"
+    assert p.evaluate(visible) > 0
+    p.uncheck("#show-violation")
+    assert p.evaluate(visible) == 0
+    assert "gdprgraph 0.1.0" in p.inner_text("header") and "content sha256:" in p.inner_text("header")
+
+
+def _pixel(element) -> tuple[int, int, int]:
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(element.screenshot())).convert("RGB")
+    return image.getpixel((image.width // 2, image.height // 2))
+
+
+def test_printed_report_keeps_verdict_colour_legend_swatches_and_contents(browser, seed_pages, tmp_path):
+    from pypdf import PdfReader
+
+    from gdprgraph.viz import BASES
+
+    visit = Visit(browser, seed_pages / "audit-report.html", wait_for_network=False)
+    p = visit.page
+    p.emulate_media(media="print")
+    assert p.evaluate("getComputedStyle(document.querySelector('iframe.map')).display") == "none"
+    assert _pixel(p.locator("#verdict")) == (0xfd, 0xe2, 0xe2)  # "does not conform", in colour
+    swatches = p.locator("#map-summary tr[data-kind] .swatch")
+    kinds = p.evaluate("Array.from(document.querySelectorAll('#map-summary tr[data-kind]')).map(r => r.dataset.kind)")
+    assert "scc" in kinds
+    for i, kind in enumerate(kinds):
+        colour = BASES[kind].colour
+        assert _pixel(swatches.nth(i)) == tuple(int(colour[k:k + 2], 16) for k in (1, 3, 5))
+    visit.page.locator("#map").scroll_into_view_if_needed()
+    visit.screenshot("audit-report-print.png")
+    pdf = tmp_path / "report.pdf"
+    p.pdf(path=str(pdf), prefer_css_page_size=True)
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Contents" in text and "Transfer paths by basis" in text and "Does not conform" in text
