@@ -247,10 +247,18 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    out = out_target(args, default="viz/audit-report.html")
+    out = out_target(args, default=f"viz/audit-report.{args.format}")
     ws = workspace(args)
-    with Steps().step("validating and writing the audit report"):
+    steps = Steps()
+    with steps.step("validating and writing the audit report"):
         page = render_report(ws, map_href=args.map or None)
+    if args.format == "pdf":
+        from .pdf import html_to_pdf
+
+        with steps.step("printing it to PDF with Chromium"):
+            path = write_atomic_bytes(out, html_to_pdf(page))
+        print(f"wrote {path}")
+        return EXIT_OK
     path = write_atomic(out, page)
     print(f"wrote {path}")
     return EXIT_OK
@@ -535,11 +543,13 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser("report", help="write the self-contained HTML audit report")
-    p.add_argument("--out", help="where to write the report (default viz/audit-report.html)")
+    p.add_argument("--out", help="where to write the report (default viz/audit-report.html, or .pdf)")
     force_option(p)
     p.add_argument("--map", default=None, metavar="HREF",
                    help="also link to a separate copy of the transfer map, relative to the report "
                    "(the map is always inline)")
+    p.add_argument("--format", choices=("html", "pdf"), default="html",
+                   help="html (default), or pdf printed by Chromium (the print layout: the map as its table)")
     data_option(p)
     p.set_defaults(func=cmd_report)
 

@@ -345,3 +345,22 @@ def test_printed_report_keeps_verdict_colour_legend_swatches_and_contents(browse
     p.pdf(path=str(pdf), prefer_css_page_size=True)
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "Contents" in text and "Transfer paths by basis" in text and "Does not conform" in text
+
+
+def test_tooltips_use_the_page_font_wrap_and_stay_inside_the_canvas(browser, estate_maps):
+    visit = Visit(browser, estate_maps("seed"), wait_for_network=True)
+    p = visit.page
+    canvas = p.locator("#mynetwork").bounding_box()
+    # the box furthest right and low: its tooltip would overflow if it were not kept inside
+    node = p.evaluate("view.nodes.slice().sort((a, b) => (b.x + b.y) - (a.x + a.y))[0].id")
+    box = p.evaluate(f"network.canvasToDOM(network.getPositions(['{node}'])['{node}'])")
+    p.mouse.move(canvas["x"] + box["x"], canvas["y"] + box["y"])
+    p.wait_for_selector("div.vis-tooltip", state="visible", timeout=5000)
+    tip = p.locator("div.vis-tooltip").bounding_box()
+    assert tip["x"] >= canvas["x"] - 1 and tip["x"] + tip["width"] <= canvas["x"] + canvas["width"] + 1
+    assert tip["y"] >= canvas["y"] - 1 and tip["y"] + tip["height"] <= canvas["y"] + canvas["height"] + 1
+    fonts = p.evaluate("[getComputedStyle(document.querySelector('div.vis-tooltip')).fontFamily,"
+                       " getComputedStyle(document.body).fontFamily,"
+                       " getComputedStyle(document.querySelector('div.vis-tooltip')).whiteSpace]")
+    assert fonts[0] == fonts[1] and fonts[2] == "pre-wrap" and tip["width"] <= 360
+    visit.screenshot("map-seed-tooltip.png")

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,23 @@ def test_viz_and_report_commands_write_both_pages(capsys, tmp_path):
     out = capsys.readouterr().out
     assert f"wrote {tmp_path / 'map.html'}" in out and f"wrote {tmp_path / 'report.html'}" in out
     assert 'href="map.html"' in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_holds_the_map_inline_with_version_revision_and_quotes(seed):
+    page = render_report(seed)
+    assert "<iframe" in page and "srcdoc=" in page and 'src="' not in page.split("<iframe", 1)[1].split(">")[0]
+    assert "gdprgraph 0.1.0" in page and "content sha256:" in page
+    # the quoted source line under a finding (website notice, line 7)
+    assert "In order to improve the user\u2019s experience on the portal" in page
+    assert 'class="info-findings"' in page and "<details open" not in page
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed")
+def test_report_as_pdf(tmp_path, capsys):
+    from pypdf import PdfReader
+
+    assert main(["report", "--format", "pdf", "--out", str(tmp_path / "report.pdf")]) == 0
+    pdf = tmp_path / "report.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Contents" in text and "Does not conform" in text and "Transfer paths by basis" in text
