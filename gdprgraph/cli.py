@@ -165,7 +165,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     ws = workspace(args)
-    report = validation.validate(ws, inference=args.inference, engine=args.engine)
+    with Steps().step("validating"):
+        report = validation.validate(ws, inference=args.inference, engine=args.engine)
     minimum = validation.Severity.parse(args.severity)
     if args.format == "json":
         print(validation.as_json(report, minimum))
