@@ -364,3 +364,27 @@ def test_tooltips_use_the_page_font_wrap_and_stay_inside_the_canvas(browser, est
                        " getComputedStyle(document.querySelector('div.vis-tooltip')).whiteSpace]")
     assert fonts[0] == fonts[1] and fonts[2] == "pre-wrap" and tip["width"] <= 360
     visit.screenshot("map-seed-tooltip.png")
+
+
+def test_hop_table_in_the_page_has_the_rows_of_paths_csv(browser, estate_maps, capsys):
+    import csv
+    import io
+
+    from gdprgraph.cli import main
+
+    visit = Visit(browser, estate_maps("seed"), wait_for_network=True)
+    cells = visit.page.evaluate("Array.from(document.querySelectorAll('#hop-table tbody tr')).map(tr => "
+                                "Array.from(tr.children).map(td => td.textContent))")
+    got = sorted((row[1], row[0], row[4]) for row in cells)  # subjects, service, country
+    assert main(["paths", "--to", "all", "--format", "csv"]) == 0
+    expected = sorted((r["dataSubjects"], r["service"], r["country"])
+                      for r in csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert got == expected
+    visit.page.click("#chip-third")
+    third = visit.page.evaluate("Array.from(document.querySelectorAll('#hop-table tbody tr')).map(tr => "
+                                "[tr.children[1].textContent, tr.children[0].textContent, tr.children[4].textContent])")
+    assert main(["paths", "--format", "csv"]) == 0  # the default: third countries only
+    assert sorted(map(tuple, third)) == sorted((r["dataSubjects"], r["service"], r["country"])
+                                               for r in csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    visit.page.fill("#hop-filter", "Intra-group")
+    assert visit.page.evaluate("document.querySelectorAll('#hop-table tbody tr').length") == 2
