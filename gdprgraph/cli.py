@@ -539,7 +539,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--focus", metavar="NAME", help="only what touches this organisation")
     p.add_argument("--service", metavar="NAME", help="only this service")
     p.add_argument("--third-countries-only", action="store_true", help="only paths ending outside the EU/EEA")
-    p.add_argument("--show-data", action="store_true", help="add data-subject and data-category nodes")
+    p.add_argument("--show-data", action="store_true",
+                   help="add data-category nodes (data subjects are always drawn)")
     data_option(p)
     p.set_defaults(func=cmd_viz)
 

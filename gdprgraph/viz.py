@@ -213,8 +213,10 @@ def map_model(ws: Workspace, selection: MapSelection) -> dict[str, object]:
             where = f"{hop.document}, line {hop.line}" if hop.document and hop.line else hop.document
             if i == len(p.hops) - 1:  # the hop into the country: the transfer
                 style, marks = transfer_style(p.zone, p.transfer)
+                source, line = p.transfer.get("document"), p.transfer.get("line")
                 title = (f"{hop.source} -> {hop.target}\ntransfer: {p.transfer.get('basis') or BASES[style].legend}"
-                         + (f"\n{'; '.join(MARKS[m].legend for m in marks)}" if marks else ""))
+                         + (f"\n{'; '.join(MARKS[m].legend for m in marks)}" if marks else "")
+                         + (f"\nsource: {source}" + (f", line {line}" if line else "") if source else ""))
                 hop_edges.append(built.edge(a, b, style, marks, edge_label(style, marks), title))
                 continue
             link = {"data of": "subjects", "processor": "processor"}.get(hop.relation, "engages")
