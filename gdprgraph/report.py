@@ -26,9 +26,9 @@ def _rows(ws: Workspace, query: str, columns: list[str]) -> list[dict[str, str]]
     return [{c: cell(row.get(c), nsm) for c in columns} for row in result.rows]
 
 
-def transfer_summary(ws: Workspace) -> list[dict[str, object]]:
-    """The map as a table, for print: per basis of the hop into a country, the paths, services and countries."""
-    model = map_model(ws, MapSelection())
+def transfer_summary(model: dict) -> list[dict[str, object]]:
+    """The map (its ``map_model``) as a table, for print: per basis of the hop into a country, the paths,
+    services and countries."""
     nodes = model["nodes"]
     by_kind: dict[str, list[dict]] = {}
     for row in model["rows"]:
@@ -70,12 +70,13 @@ def render_report(ws: Workspace, map_href: str | None = None, generated: _dt.dat
                            "line"])
     retention = _rows(ws, "retention", ["subjectName", "what", "period", "periodAsWorded", "trigger", "condition",
                                         "maximum", "document", "line"])
+    model = map_model(ws, MapSelection())
     template = environment().get_template("audit-report.html.j2")
     return template.render(
         counts=report.counts(), conforms=report.conforms, groups=groups, transfers=transfers,
         unsafeguarded=unsafeguarded, retention=retention, map_href=map_href,
-        map_html=render_map(ws, MapSelection(), embedded=True) if with_map else "",
-        summary=transfer_summary(ws), sources=sorted(p.name for p in data_files),
+        map_html=render_map(ws, MapSelection(), embedded=True, model=model) if with_map else "",
+        summary=transfer_summary(model), sources=sorted(p.name for p in data_files),
         generated=(generated or _dt.date.today()).isoformat(), version=provenance.tool_version(),
         revision=provenance.data_revision(data_files),
     )

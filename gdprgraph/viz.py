@@ -315,8 +315,10 @@ def environment() -> jinja2.Environment:
     )
 
 
-def render_map(ws: Workspace, selection: MapSelection, embedded: bool = False) -> str:
-    """The HTML page of the transfer map (``embedded``: framed in the report, no page header)."""
-    model = map_model(ws, selection)
+def render_map(ws: Workspace, selection: MapSelection, embedded: bool = False,
+               model: dict[str, object] | None = None) -> str:
+    """The HTML page of the transfer map (``embedded``: framed in the report, no page header); ``model``:
+    the selection's ``map_model`` when already computed."""
+    model = model if model is not None else map_model(ws, selection)
     template = environment().get_template("transfer-map.html.j2")
     return template.render(title=selection.title, notes=selection.notes, model=model, embedded=embedded)
