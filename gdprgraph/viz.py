@@ -256,7 +256,7 @@ def _node(tg: paths.TransferGraph, node: str, kind: str, services: set[str], pro
         groups.append([f"in:{country}", f"{'processors' if kind == 'processor' else 'sub-processors'} in {name}"])
         groups.append([f"zone:{zone}", f"{'processors' if kind == 'processor' else 'sub-processors'} in {_zone(zone)}"])
     elif LAYERS[kind] == 4:
-        groups.append([f"countries:{kind}", f"{_zone(kind)}: countries"])
+        groups.append([f"countries:{kind}", "countries in the EU/EEA" if kind == "EU/EEA" else _zone(kind)])
     else:
         groups.append([f"layer0:{kind}", NODE_STYLES[kind].legend])
     if kind != "service":
