@@ -15,14 +15,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+import shtab
+
+from . import __version__, queries, render, resources, viz
 from . import impact as impacts
 from . import paths as transfer_paths
-from . import queries, render, resources, viz
 from . import validate as validation
 from .describe import as_json, as_text, describe
 from .errors import GdprGraphError, InputError, NoMatchError
 from .load import input_files, publish
 from .output import check_target, write_atomic, write_atomic_bytes
+from .progress import Steps
 from .queries import QueryResult
 from .report import render_report
 from .store import configure as configure_store
@@ -77,6 +80,12 @@ def cmd_build(args: argparse.Namespace) -> int:
             return EXIT_OK
     assert out is not None
     ws = workspace(args)
+    steps = Steps()
+    with steps.step("loading the data"):
+        ws.asserted  # noqa: B018 (loads)
+    if args.inferred:
+        with steps.step("applying the rules and computing the OWL RL closure"):
+            ws.inferred  # noqa: B018 (computes)
     graph = ws.inferred if args.inferred else ws.asserted
     counts = ws.class_counts()
     print(f"loaded {len(ws.asserted.sources)} files: {len(ws.asserted)} asserted triples")
@@ -85,7 +94,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     print("instances per class:")
     for name, count in counts.items():
         print(f"  {count:6d}  {name}")
-    path = write_atomic(out, graph.serialize("turtle"))
+    with steps.step(f"writing {out}"):
+        path = write_atomic(out, graph.serialize("turtle"))
     print(f"wrote {path}")
     return EXIT_OK
 
@@ -129,7 +139,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         if not result.found and result.form != "ASK":
             print(f"{query.name}: empty graph", file=sys.stderr)
         return EXIT_OK if result.found else EXIT_NO_MATCH
-    print(render.render(result, args.format, ws.asserted.namespace_manager))
+    print(render.render(result, args.format, ws.asserted.namespace_manager, width=render.terminal_width()))
     if query.expect_empty:
         return EXIT_NO_MATCH if result.rows else EXIT_OK
     if not result.rows:
@@ -155,7 +165,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     ws = workspace(args)
-    report = validation.validate(ws, inference=args.inference, engine=args.engine)
+    with Steps().step("validating"):
+        report = validation.validate(ws, inference=args.inference, engine=args.engine)
     minimum = validation.Severity.parse(args.severity)
     if args.format == "json":
         print(validation.as_json(report, minimum))
@@ -169,7 +180,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def print_table(columns: list[str], rows: list[list[object]], fmt: str) -> None:
     """Rows of plain values in one of render.FORMATS."""
     result = QueryResult(columns, [dict(zip(columns, row, strict=True)) for row in rows])
-    print(render.render(result, fmt))
+    print(render.render(result, fmt, width=render.terminal_width()))
 
 
 def cmd_impact(args: argparse.Namespace) -> int:
@@ -229,15 +240,27 @@ def cmd_viz(args: argparse.Namespace) -> int:
         selection.notes.append(f"Only the service {args.service}.")
     if args.third_countries_only:
         selection.notes.append("Only paths that end outside the EU/EEA.")
-    path = write_atomic(out, viz.render_map(ws, selection))
+    with Steps().step("drawing the transfer map"):
+        page = viz.render_map(ws, selection)
+    path = write_atomic(out, page)
     print(f"wrote {path}")
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    out = out_target(args, default="viz/audit-report.html")
+    out = out_target(args, default=f"viz/audit-report.{args.format}")
     ws = workspace(args)
-    path = write_atomic(out, render_report(ws, map_href=args.map or None))
+    steps = Steps()
+    with steps.step("validating and writing the audit report"):
+        page = render_report(ws, map_href=args.map or None)
+    if args.format == "pdf":
+        from .pdf import html_to_pdf
+
+        with steps.step("printing it to PDF with Chromium"):
+            path = write_atomic_bytes(out, html_to_pdf(page))
+        print(f"wrote {path}")
+        return EXIT_OK
+    path = write_atomic(out, page)
     print(f"wrote {path}")
     return EXIT_OK
 
@@ -459,6 +482,8 @@ def cmd_store(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="gdprgraph", description=__doc__.splitlines()[0])
     top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    top.add_argument("--version", action="version", version=f"gdprgraph {__version__}")
+    shtab.add_argument_to(top, ["--print-completion"], help="print a shell completion script (bash, zsh, tcsh)")
     sub = top.add_subparsers(dest="command", required=True)
 
     def store_option(p: argparse.ArgumentParser) -> None:
@@ -546,15 +571,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--focus", metavar="NAME", help="only what touches this organisation")
     p.add_argument("--service", metavar="NAME", help="only this service")
     p.add_argument("--third-countries-only", action="store_true", help="only paths ending outside the EU/EEA")
-    p.add_argument("--show-data", action="store_true", help="add data-subject and data-category nodes")
+    p.add_argument("--show-data", action="store_true",
+                   help="add data-category nodes (data subjects are always drawn)")
     data_option(p)
     p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser("report", help="write the self-contained HTML audit report")
-    p.add_argument("--out", help="where to write the report (default viz/audit-report.html)")
+    p.add_argument("--out", help="where to write the report (default viz/audit-report.html, or .pdf)")
     force_option(p)
-    p.add_argument("--map", default="transfer-map.html",
-                   help="link to the transfer map, relative to the report ('' for none)")
+    p.add_argument("--map", default=None, metavar="HREF",
+                   help="also link to a separate copy of the transfer map, relative to the report "
+                   "(the map is always inline)")
+    p.add_argument("--format", choices=("html", "pdf"), default="html",
+                   help="html (default), or pdf printed by Chromium (the print layout: the map as its table)")
     data_option(p)
     p.set_defaults(func=cmd_report)
 

@@ -12,6 +12,8 @@ from .errors import AmbiguousNameError, NoMatchError
 from .render import cell
 from .workspace import Workspace
 
+#: the order in which the labels of a value are preferred, by language (English output)
+LABEL_RANK = {"en": 0, "": 1}
 #: what each statement of a description holds
 STATEMENT_KEYS = ("kind", "item", "status", "service", "document", "section", "line", "text")
 
@@ -51,10 +53,17 @@ def describe(ws: Workspace, name: str) -> Description:
     graph = ws.asserted
     nsm = graph.namespace_manager
     desc = Description(iri, kind)
+    facts: dict[tuple[str, str], tuple[int, str]] = {}  # (property, value) -> (rank, label): English first
     for row in graph.query(queries.internal("entity-facts").text, {"entity": iri}):
-        value = str(row.valueLabel) if row.valueLabel is not None else cell(row.value, nsm)
         prop = str(row.propertyLabel) if row.propertyLabel is not None else cell(row.p, nsm)
-        desc.facts.append((prop, value))
+        if row.valueLabel is None:
+            label, rank = cell(row.value, nsm), 3
+        else:
+            label, rank = str(row.valueLabel), LABEL_RANK.get(str(row.valueLang or ""), 2)
+        key = (prop, str(row.value))
+        if key not in facts or (rank, label) < facts[key]:
+            facts[key] = (rank, label)
+    desc.facts = [(prop, label) for (prop, _), (_, label) in facts.items()]
     for row in graph.query(queries.internal("statements-about").text, {"entity": iri}):
         desc.statements.append({k: cell(row[k], nsm) for k in STATEMENT_KEYS})
     return desc

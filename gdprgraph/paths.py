@@ -66,6 +66,9 @@ class TransferPath:
     country: str
     country_name: str
     zone: str
+    #: the edge data of the hop into the recipient whose country ends the path (the transfer):
+    #: relation, basis, missing, document, line and ``grounds`` (see ``_grounds``)
+    transfer: dict = field(default_factory=dict)
 
     @property
     def missing_basis(self) -> bool:
@@ -171,9 +174,12 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
             hidden = str(row.row)
             graph.add_node(hidden, kind="undisclosed")
             undisclosed_names[hidden] = f"{_text(row.rowName)} (communicated separately)"
-            safeguards = [f"{s} (in place)" for s in _text(row.rowSafeguards).split("; ") if s]
+            in_place = [s for s in _text(row.rowSafeguards).split("; ") if s]
+            safeguards = [f"{s} (in place)" for s in in_place]
+            grounds = {"adequacy": False, "dpf": False, "in_place": in_place, "derogation": "",
+                       "requested": [s for s in _text(row.rowRequested).split("; ") if s]}
             graph.add_edge(str(row.processor), hidden, service=service, relation="engages (not disclosed)",
-                           basis="; ".join(safeguards) or "NO BASIS", missing=not safeguards)
+                           basis="; ".join(safeguards) or "NO BASIS", missing=not safeguards, grounds=grounds)
             graph.add_node(UNDISCLOSED_COUNTRY, kind="country")
             graph.add_edge(hidden, UNDISCLOSED_COUNTRY, service=service, relation="located in",
                            basis="", missing=False)
@@ -187,6 +193,7 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
         basis, missing = _basis(row, country, (importer, _text(row.country)) in certified)
         graph.add_edge(exporter, importer, service=service, relation="engages", basis=basis,
                        missing=missing, country=_text(row.country), document=_text(row.document),
+                       grounds=_grounds(row, country, (importer, _text(row.country)) in certified),
                        line=int(row.line) if row.line is not None else None)
         if country is not None:
             graph.add_node(country.iri, kind="country")
@@ -250,6 +257,18 @@ def _basis(row, country: Country | None, certified: bool) -> tuple[str, bool]:
     if requested:
         note += f" ({'; '.join(requested)} only requested)"
     return note, True
+
+
+def _grounds(row, country: Country | None, certified: bool) -> dict[str, object]:
+    """What a hop to an importer rests on, field by field (the parts ``_basis`` words as text)."""
+    def split(*values: Node | None) -> list[str]:
+        return [s for v in values for s in _text(v).split("; ") if s]
+    third = country is not None and not country.eea
+    return {"adequacy": bool(third and country.adequacy),
+            "dpf": bool(third and country.certification_only and certified),
+            "in_place": split(row.engagementInPlace, row.rowInPlace),
+            "requested": split(row.engagementRequested, row.rowRequested),
+            "derogation": _text(row.derogation)}
 
 
 def transfer_paths(tg: TransferGraph, service: str | None = None, to: str | None = "third-countries",
@@ -333,8 +352,9 @@ def _path(tg: TransferGraph, hops: dict[str, dict[str, list[dict]]], service: st
                          data.get("document", ""), data.get("line")))
     country = nodes[-1]
     zone = "third country" if country == UNDISCLOSED_COUNTRY else tg.countries[country].zone
+    transfer = dict(_hop_edge(hops[nodes[-3]][nodes[-2]], country)) if len(nodes) >= 3 else {}
     return TransferPath(nodes, [tg.label(n) for n in nodes], steps, service, country,
-                        tg.label(country), zone)
+                        tg.label(country), zone, transfer)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
+import sys
+import textwrap
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import NamespaceManager
@@ -46,9 +50,44 @@ def json_value(value: object) -> object:
     return str(value)
 
 
+def terminal_width() -> int | None:
+    """The width a table must fit: ``$COLUMNS`` when set, else the terminal's when stdout is one, else None
+    (piped output is not wrapped)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def fit_widths(natural: list[int], width: int, gap: int = 2, floor: int = 8) -> list[int]:
+    """Column widths that fit ``width`` (the widest columns narrowed first, none below ``floor``, or less
+    when there are many columns, nor below its natural width)."""
+    widths = list(natural)
+    room = width - gap * (len(widths) - 1)
+    floor = max(3, min(floor, room // max(1, len(widths))))
+    while sum(widths) > room:
+        widest = max(range(len(widths)), key=lambda i: widths[i])
+        if widths[widest] <= floor:
+            break
+        second = max([w for i, w in enumerate(widths) if i != widest] + [floor])
+        widths[widest] = max(floor, min(widths[widest] - 1, max(second, widths[widest] - (sum(widths) - room))))
+    return widths
+
+
+def _wrapped(row: list[str], widths: list[int]) -> list[str]:
+    """A row as one or more lines, each cell wrapped to its column."""
+    cells = [textwrap.wrap(v, w, break_long_words=True, break_on_hyphens=False) or [""]
+             for v, w in zip(row, widths, strict=True)]
+    depth = max(len(c) for c in cells)
+    return ["  ".join((c[i] if i < len(c) else "").ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+            for i in range(depth)]
+
+
 def render(result: QueryResult, fmt: str = "table",
-           namespaces: NamespaceManager | None = None) -> str:
-    """The result in one of FORMATS."""
+           namespaces: NamespaceManager | None = None, width: int | None = None) -> str:
+    """The result in one of FORMATS; a table wider than ``width`` has its long cells wrapped."""
     if fmt == "json":
         rows = [{c: json_value(r[c]) for c in result.columns} for r in result.rows]
         return json.dumps({"columns": result.columns, "rows": rows}, ensure_ascii=False, indent=2)
@@ -60,6 +99,14 @@ def render(result: QueryResult, fmt: str = "table",
         writer.writerows([spreadsheet_cell(v) for v in row] for row in table)
         return out.getvalue().rstrip("\n")
     widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(result.columns)]
+    if width is not None and sum(widths) + 2 * (len(widths) - 1) > width:
+        widths = fit_widths(widths, width)
+        lines = _wrapped(list(result.columns), widths)
+        lines.append("  ".join("-" * w for w in widths))
+        for row in table:
+            lines += _wrapped(row, widths)
+        lines.append(f"({len(table)} row{'s' if len(table) != 1 else ''})")
+        return "\n".join(lines)
     lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=False)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)).rstrip() for row in table]

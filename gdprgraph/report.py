@@ -1,13 +1,22 @@
-"""The auditor's page: validation findings by service, third-country transfers, retention, the map."""
+"""The auditor's page: one HTML file that travels alone (the map inline) and prints.
+
+Findings are grouped by service, organisation or policy, each with the line of its source document
+quoted; third-country transfers, transfers without a basis, retention; the transfer map framed from
+inline HTML (``srcdoc``, sandboxed), printed as its table of transfers by basis with the legend's
+colours. The header says the tool's version, the data's revision and the date.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
 from itertools import groupby
+from pathlib import Path
 
+from . import provenance
 from . import validate as validation
 from .render import cell
-from .viz import environment
+from .viz import BASES, MARKS, MapSelection, environment, map_model, render_map
 from .workspace import Workspace
 
 
@@ -17,15 +26,42 @@ def _rows(ws: Workspace, query: str, columns: list[str]) -> list[dict[str, str]]
     return [{c: cell(row.get(c), nsm) for c in columns} for row in result.rows]
 
 
-def render_report(ws: Workspace, map_href: str | None = "transfer-map.html",
-                  generated: _dt.date | None = None) -> str:
-    """The HTML audit report; ``map_href`` links (and embeds) the transfer map when given."""
+def transfer_summary(model: dict) -> list[dict[str, object]]:
+    """The map (its ``map_model``) as a table, for print: per basis of the hop into a country, the paths,
+    services and countries."""
+    nodes = model["nodes"]
+    by_kind: dict[str, list[dict]] = {}
+    for row in model["rows"]:
+        by_kind.setdefault(row["kind"], []).append(row)
+    summary = []
+    for kind, style in BASES.items():
+        rows = by_kind.get(kind, [])
+        if not rows:
+            continue
+        marks = Counter(m for r in rows for m in r["marks"])
+        summary.append({
+            "kind": kind, "colour": style.colour, "legend": style.legend, "paths": len(rows),
+            "services": len({r["nodes"][1] for r in rows}),
+            "countries": sorted({nodes[r["nodes"][-1]]["label"] for r in rows}),
+            "marks": [f"{MARKS[m].legend} ({n})" for m, n in sorted(marks.items())],
+        })
+    return summary
+
+
+def render_report(ws: Workspace, map_href: str | None = None, generated: _dt.date | None = None,
+                  with_map: bool = True) -> str:
+    """The HTML audit report, the transfer map inline; ``map_href`` adds a link to a separate copy."""
     report = validation.validate(ws.asserted)
+    data_files = [Path(p) for p in ws.asserted.sources]
     groups = []
     for (owner_label, owner_kind), items in groupby(report.findings, key=lambda f: (f.owner_label, f.owner_kind)):
-        findings = list(items)
-        groups.append({"owner": owner_label, "kind": owner_kind, "services": findings[0].services,
-                       "findings": findings})
+        findings = [{"f": f, "quote": provenance.quote(f.document, f.line, data_files)} for f in items]
+        counts = Counter(item["f"].severity for item in findings)
+        groups.append({"owner": owner_label, "kind": owner_kind, "services": findings[0]["f"].services,
+                       "anchor": f"findings-{len(groups) + 1}", "counts": counts,
+                       "findings": [i for i in findings if i["f"].severity != "info"],
+                       "info": [i for i in findings if i["f"].severity == "info"]})
+    groups.sort(key=lambda g: (-g["counts"]["violation"], -g["counts"]["warning"], g["owner"]))
     transfers = _rows(ws, "third-country-transfers",
                       ["serviceName", "exporterName", "importerName", "countryName", "adequacy", "safeguards",
                        "document", "line"])
@@ -34,10 +70,13 @@ def render_report(ws: Workspace, map_href: str | None = "transfer-map.html",
                            "line"])
     retention = _rows(ws, "retention", ["subjectName", "what", "period", "periodAsWorded", "trigger", "condition",
                                         "maximum", "document", "line"])
+    model = map_model(ws, MapSelection())
     template = environment().get_template("audit-report.html.j2")
     return template.render(
         counts=report.counts(), conforms=report.conforms, groups=groups, transfers=transfers,
         unsafeguarded=unsafeguarded, retention=retention, map_href=map_href,
-        sources=sorted(p.name for p in ws.asserted.sources),
-        generated=(generated or _dt.date.today()).isoformat(),
+        map_html=render_map(ws, MapSelection(), embedded=True, model=model) if with_map else "",
+        summary=transfer_summary(model), sources=sorted(p.name for p in data_files),
+        generated=(generated or _dt.date.today()).isoformat(), version=provenance.tool_version(),
+        revision=provenance.data_revision(data_files),
     )

@@ -1,56 +1,111 @@
-"""The transfer map: a self-contained pyvis (vis-network) page, offline, deterministic and escaped.
+"""The transfer map: a self-contained vis-network page (pyvis's bundled copy), offline, deterministic, escaped.
 
-Nodes are services, processors, sub-processors, undisclosed rows and countries (data subjects and
-data categories on demand); an edge's colour and label say the Chapter V basis of that hop. The
-vis-network script and style sheet are inlined from the pyvis package, so the page makes no
-network request; every label reaches the page through JSON (``tojson``) or autoescaped HTML, and
-vis-network shows string tooltips as text.
+The page holds a model (``map_model``): every node of the selected transfer paths with its layer
+(data subjects -> services -> processors -> sub-processors -> countries) and the keys it can be
+grouped by, every edge with its style, and one row per path (the rows of ``paths --format csv``).
+The page's script lays the layers out, groups a layer that would not fit legibly (services by
+processor, sub-processors by country then zone, countries by zone; a group opens on click), and
+applies the search box and the filter chips. The hop that enters a country carries the Chapter V
+basis of that transfer in colour and label; ``BASES`` and ``MARKS`` say how each kind is drawn, so
+a new kind of mark is one entry there and one rule in ``transfer_style``. Labels reach the page as
+JSON (``tojson``) and are drawn as text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import jinja2
 import pyvis
-from pyvis.network import Network
-from rdflib import URIRef
+from rdflib import RDF, URIRef
 
-from . import paths, resources
+from . import impact, paths, resources
 from .workspace import Workspace
 
 DPV = "https://w3id.org/dpv#"
 GG = "https://w3id.org/gdprgraph/ontology#"
 
-#: (match in the basis text, short label, colour, dashed, width) - first match wins
-BASIS_STYLES: tuple[tuple[str, str, str, bool, int], ...] = (
-    ("NO BASIS", "NO BASIS", "#d62728", True, 4),
-    ("not disclosed", "not disclosed", "#ff7f0e", True, 2),
-    ("adequacy", "adequacy", "#2ca02c", False, 2),
-    ("Binding corporate rules", "BCRs", "#9467bd", False, 2),
-    ("Standard contractual clauses", "SCCs", "#1f77b4", False, 2),
-    ("Art. 49", "derogation", "#8c564b", False, 2),
-    ("within the EU/EEA", "", "#9e9e9e", False, 1),
-)
-NODE_STYLES = {
-    "service": ("box", "#4e79a7", "#ffffff"),
-    "processor": ("dot", "#f28e2b", "#000000"),
-    "intra-group": ("dot", "#edc948", "#000000"),
-    "supplier": ("dot", "#76b7b2", "#000000"),
-    "organisation": ("dot", "#bab0ac", "#000000"),
-    "undisclosed": ("box", "#ff9da7", "#000000"),
-    "EU/EEA": ("diamond", "#59a14f", "#000000"),
-    "adequate": ("diamond", "#e9c46a", "#000000"),
-    "third country": ("diamond", "#e15759", "#000000"),
-    "data-subjects": ("dot", "#b07aa1", "#000000"),
-    "data-category": ("dot", "#9c755f", "#000000"),
+
+@dataclass(frozen=True)
+class EdgeStyle:
+    """How one kind of edge is drawn, and its legend line."""
+
+    legend: str
+    label: str
+    colour: str
+    width: int = 2
+    dashes: bool | list[int] = False
+
+
+#: the basis of a transfer hop, in order of precedence when a hop rests on several
+BASES: dict[str, EdgeStyle] = {
+    "adequacy": EdgeStyle("adequacy decision", "adequacy", "#2ca02c", 3),
+    "dpf": EdgeStyle("adequacy: Data Privacy Framework certification", "DPF", "#17becf", 3),
+    "bcr": EdgeStyle("binding corporate rules (in place)", "BCRs", "#9467bd", 3),
+    "scc": EdgeStyle("standard contractual clauses (in place)", "SCCs", "#1f77b4", 3),
+    "safeguard": EdgeStyle("other Art. 46 safeguard (in place)", "safeguard", "#6a3d9a", 3),
+    "derogation": EdgeStyle("Art. 49 derogation", "derogation", "#8c564b", 3),
+    "none": EdgeStyle("NO BASIS", "NO BASIS", "#d62728", 5, [10, 6]),
+    "unassessed": EdgeStyle("outside the EU/EEA, basis not assessed", "not assessed", "#e377c2", 3),
+    "eea": EdgeStyle("within the EU/EEA (no transfer)", "", "#9e9e9e", 1),
 }
+#: the other edges of a chain (no transfer of their own)
+LINKS: dict[str, EdgeStyle] = {
+    "subjects": EdgeStyle("data of these data subjects", "", "#c5b0d5", 1),
+    "data": EdgeStyle("category of data processed", "", "#c49c94", 1, [4, 4]),
+    "processor": EdgeStyle("processor of the service", "", "#555555", 2),
+    "engages": EdgeStyle("engages a sub-processor", "", "#8a8a8a", 1),
+}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Something more said of a transfer hop: added to its label and its legend, maybe a dash pattern."""
+
+    legend: str
+    label: str
+    dashes: list[int] | None = None
+
+
+MARKS: dict[str, Mark] = {
+    "requested-bcr": Mark("binding corporate rules only requested (not a basis yet)", "BCRs requested"),
+    "requested": Mark("safeguard only requested (not a basis yet)", "requested"),
+    "undisclosed": Mark("recipients not disclosed (communicated separately)", "not disclosed", [2, 6]),
+}
+#: instrument names (English labels of the safeguards) to the basis kind they give when in place
+INSTRUMENTS = {"Standard contractual clauses": "scc", "Binding corporate rules": "bcr"}
+
+
+@dataclass(frozen=True)
+class NodeStyle:
+    legend: str
+    colour: str
+    font: str = "#111111"
+
+
+NODE_STYLES: dict[str, NodeStyle] = {
+    "data-subjects": NodeStyle("data subjects", "#d7c4e8"),
+    "data-category": NodeStyle("category of personal data", "#e6d3c7"),
+    "service": NodeStyle("service", "#4e79a7", "#ffffff"),
+    "processor": NodeStyle("processor", "#f28e2b"),
+    "intra-group": NodeStyle("intra-group sub-processor", "#edc948"),
+    "supplier": NodeStyle("supplier (sub-processor)", "#76b7b2"),
+    "organisation": NodeStyle("sub-processor", "#bab0ac"),
+    "undisclosed": NodeStyle("sub-processors not disclosed", "#ff9da7"),
+    "EU/EEA": NodeStyle("country in the EU/EEA", "#8cd17d"),
+    "adequate": NodeStyle("country with an adequacy decision", "#f1ce63"),
+    "third country": NodeStyle("third country", "#ff8a80"),
+    "group": NodeStyle("group (click to open)", "#eeeeee"),
+}
+LAYERS = {"data-subjects": 0, "data-category": 0, "service": 1, "processor": 2, "intra-group": 3,
+          "supplier": 3, "organisation": 3, "undisclosed": 3, "EU/EEA": 4, "adequate": 4, "third country": 4}
 
 
 @dataclass
 class MapSelection:
-    """What to draw: the paths kept, and whether to add data subjects and data categories."""
+    """What to draw: the paths kept, and whether to add data categories."""
 
     focus: str | None = None
     service: str | None = None
@@ -60,27 +115,29 @@ class MapSelection:
     notes: list[str] = field(default_factory=list)
 
 
-def edge_style(relation: str, basis: str) -> dict[str, object]:
-    """Colour, dashes, width and short label of an edge from its relation and basis."""
-    if relation == "processor":
-        return {"color": "#555555", "width": 2, "label": "processor", "dashes": False}
-    if relation == "located in":
-        return {"color": "#cccccc", "width": 1, "label": "", "dashes": False}
-    if relation == "data of":
-        return {"color": "#b07aa1", "width": 1, "label": "", "dashes": True}
-    text = basis or ("not disclosed" if "not disclosed" in relation else "")
-    if "not disclosed" in relation and "NO BASIS" not in text:
-        short = "not disclosed: " + text.replace(" (in place)", "")
-        return {"color": "#ff7f0e", "width": 2, "label": _shorten(short), "dashes": True}
-    for needle, short, colour, dashed, width in BASIS_STYLES:
-        if needle in text:
-            return {"color": colour, "width": width, "label": short, "dashes": dashed}
-    return {"color": "#1f77b4", "width": 2, "label": _shorten(text), "dashes": False}
+def transfer_style(zone: str, transfer: dict) -> tuple[str, list[str]]:
+    """The basis kind (a key of BASES) and the marks (keys of MARKS) of the hop into a country of ``zone``,
+    from the edge data of the hop into its recipient (``TransferPath.transfer``)."""
+    if zone == "EU/EEA":
+        return "eea", []
+    grounds = transfer.get("grounds")
+    if grounds is None:
+        return "unassessed", []
+    kinds = {INSTRUMENTS.get(name, "safeguard") for name in grounds["in_place"]}
+    kinds |= {k for k in ("adequacy", "dpf") if grounds[k]}
+    if grounds["derogation"]:
+        kinds.add("derogation")
+    kind = next((k for k in BASES if k in kinds), "none")
+    marks = ["requested-bcr" if INSTRUMENTS.get(name) == "bcr" else "requested" for name in grounds["requested"]]
+    if transfer.get("relation") == "engages (not disclosed)":
+        marks.append("undisclosed")
+    return kind, sorted(set(marks))
 
 
-def _shorten(text: str) -> str:
-    return (text.replace("Standard contractual clauses", "SCCs").replace("Binding corporate rules", "BCRs")
-            .replace(" (in place)", ""))
+def edge_label(kind: str, marks: list[str]) -> str:
+    """The short label of a transfer hop: its basis, then its marks."""
+    words = [BASES[kind].label] + [MARKS[m].label for m in marks]
+    return " + ".join(w for w in words if w)
 
 
 def select_paths(tg: paths.TransferGraph, selection: MapSelection) -> list[paths.TransferPath]:
@@ -99,7 +156,7 @@ def node_kind(ws: Workspace, tg: paths.TransferGraph, node: str, processors: set
         return kind
     if node in processors:
         return "processor"
-    types = set(ws.asserted.objects(URIRef(node), URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")))
+    types = set(ws.asserted.objects(URIRef(node), RDF.type))
     if URIRef(GG + "IntraGroupEntity") in types:
         return "intra-group"
     if URIRef(GG + "Supplier") in types:
@@ -108,103 +165,144 @@ def node_kind(ws: Workspace, tg: paths.TransferGraph, node: str, processors: set
 
 
 @dataclass
-class TransferMap:
-    """The pyvis network and the list of its transfer hops (for the table under the map)."""
+class _Builder:
+    """Nodes and edges numbered in the order they are first met."""
 
-    network: Network
-    hops: list[dict[str, str]]
-    paths: list[list[str]]
+    nodes: list[dict] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+    edges: list[dict] = field(default_factory=list)
+    edge_index: dict[tuple, int] = field(default_factory=dict)
+
+    def edge(self, a: int, b: int, style: str, marks: list[str], label: str, title: str) -> int:
+        key = (a, b, style, tuple(marks))
+        if key not in self.edge_index:
+            self.edge_index[key] = len(self.edges)
+            self.edges.append({"from": a, "to": b, "style": style, "marks": marks, "label": label,
+                               "titles": set()})
+        self.edges[self.edge_index[key]]["titles"].add(title)
+        return self.edge_index[key]
 
 
-def build_network(ws: Workspace, selection: MapSelection) -> TransferMap:
-    """A pyvis Network of the selected paths, styled and sized, in a stable order."""
-    tg = paths.build(ws.asserted)
+def map_model(ws: Workspace, selection: MapSelection) -> dict[str, object]:
+    """The page's model: nodes, edges, one row per path, styles; the same graph gives the same model."""
+    tg = ws.transfer_graph()
     chosen = select_paths(tg, selection)
     processors = {b for _, b, d in tg.graph.edges(data=True) if d["relation"] == "processor"}
-    nodes: set[str] = set()
-    edges: dict[tuple[str, str, str], dict[str, object]] = {}
+    ids = sorted({n for p in chosen for n in p.nodes}, key=lambda n: (tg.label(n), n))
+    kinds = {n: node_kind(ws, tg, n, processors) for n in ids}
     services_of: dict[str, set[str]] = {}
-    sources: dict[str, set[str]] = {}
-    drawn: list[list[str]] = []
-    for path in chosen:
-        kept = path.nodes if selection.show_data else path.nodes[1:]
-        if kept not in drawn:
-            drawn.append(kept)
-        nodes.update(kept)
-        for node in kept:
-            services_of.setdefault(node, set()).add(path.service)
-        for hop, (a, b) in zip(path.hops, zip(path.nodes, path.nodes[1:], strict=False), strict=False):
-            if a not in kept:
-                continue
-            key = (a, b, hop.relation)
-            edges.setdefault(key, {"basis": hop.basis, "services": set()})["services"].add(path.service)
-            if hop.document:
-                sources.setdefault(b, set()).add(f"{hop.document}" + (f", line {hop.line}" if hop.line else ""))
+    for p in chosen:
+        for n in p.nodes:
+            services_of.setdefault(n, set()).add(p.service)
+    processor_of = {s: b for s, b, d in tg.graph.edges(data=True) if d["relation"] == "processor"}
+    home = {a: b for a, b, d in tg.graph.edges(data=True) if d["relation"] == "located in"}
+    categories = _categories(ws, {p.service for p in chosen})
+
+    built = _Builder()
+    for n in ids:
+        built.index[n] = len(built.nodes)
+        built.nodes.append(_node(tg, n, kinds[n], services_of.get(n, set()), processor_of, home))
     if selection.show_data:
-        for service in sorted({n for n in nodes if tg.graph.nodes[n]["kind"] == "service"}):
-            for row in ws.run("data-exposed-to", {"org": str(_processor_of(tg, service))}).rows:
-                if str(row["service"]) != service or str(row["kind"]) != "personal data":
-                    continue
-                category = str(row["category"])
-                tg.labels.setdefault(category, str(row["categoryName"]))
-                if category not in tg.graph:
-                    tg.graph.add_node(category, kind="data-category")
-                nodes.add(category)
-                services_of.setdefault(category, set()).add(service)
-                edges.setdefault((category, service, "data of"), {"basis": "", "services": {service}})
+        _add_categories(built, categories, kinds)
 
-    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", bgcolor="#ffffff")
-    for node in sorted(nodes, key=lambda n: (tg.label(n), n)):
-        kind = node_kind(ws, tg, node, processors)
-        shape, colour, font_colour = NODE_STYLES[kind]
-        dependants = sorted(tg.label(s) for s in services_of.get(node, set()))
-        title = [tg.label(node), f"kind: {kind}"]
-        if tg.graph.nodes[node]["kind"] == "organisation":
-            home = [tg.label(b) for _, b, d in tg.graph.out_edges(node, data=True) if d["relation"] == "located in"]
-            title.append(f"country: {home[0] if home else 'unknown'}")
-        if kind != "service":
-            title.append(f"services depending on it ({len(dependants)}): " + "; ".join(dependants))
-        title += [f"source: {s}" for s in sorted(sources.get(node, set()))]
-        size = 10 + 8 * len(dependants) if kind != "service" else 24
-        label = tg.label(node)
-        if tg.graph.nodes[node]["kind"] == "organisation" and len(dependants) > 1:
-            label += f"\n(shared by {len(dependants)} services)"
-        net.add_node(node, label=label, title="\n".join(title), shape=shape, size=size,
-                     color={"background": colour, "border": "#444444",
-                            "highlight": {"background": colour, "border": "#000000"}},
-                     font={"color": font_colour if shape == "box" else "#222222", "size": 18},
-                     borderWidth=2 if kind == "undisclosed" else 1,
-                     shapeProperties={"borderDashes": [6, 4]} if kind == "undisclosed" else {})
-    for (a, b, relation), data in sorted(edges.items()):
-        style = edge_style(relation, str(data["basis"]))
-        services = "; ".join(sorted(tg.label(s) for s in data["services"]))  # type: ignore[union-attr]
-        title = f"{tg.label(a)} -> {tg.label(b)}\n{relation}" + (
-            f"\nbasis: {data['basis']}" if data["basis"] else "") + f"\nservices: {services}"
-        net.add_edge(a, b, title=title, arrows="to", font={"size": 14, "align": "middle"}, **style)
-    net.set_options(_OPTIONS)
-    hops = [{"source": tg.label(a), "target": tg.label(b), "relation": relation, "basis": str(data["basis"])}
-            for (a, b, relation), data in sorted(edges.items())
-            if relation.startswith("engages")]
-    hops.sort(key=lambda h: (h["source"], h["target"]))
-    return TransferMap(net, hops, drawn)
+    rows = []
+    for p in chosen:
+        hop_edges = []
+        chain = [built.index[n] for n in p.nodes]
+        for i, (hop, (a, b)) in enumerate(zip(p.hops, pairwise(chain), strict=True)):
+            where = f"{hop.document}, line {hop.line}" if hop.document and hop.line else hop.document
+            if i == len(p.hops) - 1:  # the hop into the country: the transfer
+                style, marks = transfer_style(p.zone, p.transfer)
+                source, line = p.transfer.get("document"), p.transfer.get("line")
+                title = (f"{hop.source} -> {hop.target}\ntransfer: {p.transfer.get('basis') or BASES[style].legend}"
+                         + (f"\n{'; '.join(MARKS[m].legend for m in marks)}" if marks else "")
+                         + (f"\nsource: {source}" + (f", line {line}" if line else "") if source else ""))
+                hop_edges.append(built.edge(a, b, style, marks, edge_label(style, marks), title))
+                continue
+            link = {"data of": "subjects", "processor": "processor"}.get(hop.relation, "engages")
+            title = f"{hop.source} -> {hop.target}\n{hop.relation}" + (f"\n{hop.basis}" if link == "engages" else "") \
+                + (f"\nsource: {where}" if where else "")
+            hop_edges.append(built.edge(a, b, link, [], "", title))
+        style, marks = transfer_style(p.zone, p.transfer)
+        line = p.transfer.get("line")
+        rows.append({  # service, data subjects, country and path: from the nodes, in the page
+            "nodes": chain, "edges": hop_edges, "zone": p.zone, "kind": style, "marks": marks,
+            "basis": p.transfer.get("basis") or BASES[style].legend if style != "eea" else "within the EU/EEA",
+            "missing": p.missing_basis, "document": p.transfer.get("document", ""),
+            "line": "" if line is None else str(line),
+        })
+    for edge in built.edges:
+        edge["title"] = "\n".join(sorted(edge.pop("titles")))
+    for node in built.nodes:
+        if node["kind"] == "service":
+            node["categories"] = "; ".join(categories.get(node["id"], []))
+    return {"nodes": built.nodes, "edges": built.edges, "rows": rows, "styles": styles()}
 
 
-def _processor_of(tg: paths.TransferGraph, service: str) -> str:
-    for _, b, d in tg.graph.out_edges(service, data=True):
-        if d["relation"] == "processor":
-            return b
-    return service
+def _node(tg: paths.TransferGraph, node: str, kind: str, services: set[str], processor_of: dict[str, str],
+          home: dict[str, str]) -> dict[str, object]:
+    label = tg.label(node)
+    title = [label, f"kind: {NODE_STYLES[kind].legend}"]
+    groups: list[list[str]] = []
+    if kind == "service":
+        proc = processor_of.get(node)
+        groups.append([f"processor:{proc}", f"services of {tg.label(proc)}" if proc else "services without processor"])
+    elif LAYERS[kind] == 3 or kind == "processor":
+        country = home.get(node)
+        name = tg.label(country) if country else "unknown country"
+        zone = "unknown" if country is None else (
+            "third country" if country == paths.UNDISCLOSED_COUNTRY else tg.countries[country].zone)
+        title.append(f"country: {name}")
+        groups.append([f"in:{country}", f"{'processors' if kind == 'processor' else 'sub-processors'} in {name}"])
+        groups.append([f"zone:{zone}", f"{'processors' if kind == 'processor' else 'sub-processors'} in {_zone(zone)}"])
+    elif LAYERS[kind] == 4:
+        groups.append([f"countries:{kind}", "countries in the EU/EEA" if kind == "EU/EEA" else _zone(kind)])
+    else:
+        groups.append([f"layer0:{kind}", NODE_STYLES[kind].legend])
+    if kind != "service":
+        names = sorted(tg.label(s) for s in services)
+        title.append(f"services depending on it ({len(names)}): " + "; ".join(names[:12])
+                     + (f"; ... {len(names) - 12} more" if len(names) > 12 else ""))
+        if LAYERS[kind] in (2, 3) and len(names) > 1:
+            label += f"\n(shared by {len(names)} services)"
+    return {"id": node, "label": label, "kind": kind, "layer": LAYERS[kind], "title": "\n".join(title),
+            "groups": groups}
 
 
-_OPTIONS = """{
-  "layout": {"randomSeed": 7, "improvedLayout": true},
-  "physics": {"solver": "forceAtlas2Based",
-              "forceAtlas2Based": {"gravitationalConstant": -90, "springLength": 140, "avoidOverlap": 0.6},
-              "stabilization": {"enabled": true, "iterations": 400, "fit": true}},
-  "interaction": {"hover": true, "tooltipDelay": 120, "navigationButtons": false, "keyboard": true},
-  "edges": {"smooth": {"type": "dynamic"}, "font": {"strokeWidth": 3}},
-  "nodes": {"borderWidth": 1, "font": {"face": "sans-serif"}}
-}"""
+ZONE_NAMES = {"EU/EEA": "the EU/EEA", "adequate": "adequate countries", "third country": "third countries"}
+
+
+def _zone(zone: str) -> str:
+    return ZONE_NAMES.get(zone, zone)
+
+
+def _categories(ws: Workspace, services: set[str]) -> dict[str, list[str]]:
+    """The English names of the categories of personal data each service declares Yes."""
+    if not services:
+        return {}
+    declared = impact.declarations(ws.asserted, services)
+    return {s: sorted({d.name for d in rows if d.kind == "personal data"}) for s, rows in declared.items()}
+
+
+def _add_categories(built: _Builder, categories: dict[str, list[str]], kinds: dict[str, str]) -> None:
+    """Data-category nodes (layer 0) linked to the services that declare them."""
+    for service in sorted(s for s, k in kinds.items() if k == "service"):
+        for name in categories.get(service, []):
+            key = f"category:{name}"
+            if key not in built.index:
+                built.index[key] = len(built.nodes)
+                built.nodes.append({"id": key, "label": name, "kind": "data-category", "layer": 0,
+                                    "title": f"{name}\nkind: category of personal data",
+                                    "groups": [["layer0:data-category", "categories of personal data"]]})
+            built.edge(built.index[key], built.index[service], "data", [], "", f"{name} -> service")
+
+
+def styles() -> dict[str, object]:
+    """Every style the page may draw, with its legend text (the page lists those in view)."""
+    edge = {k: vars(s) | {"group": "basis"} for k, s in BASES.items()}
+    edge |= {k: vars(s) | {"group": "link"} for k, s in LINKS.items()}
+    return {"edges": edge, "marks": {k: vars(m) for k, m in MARKS.items()},
+            "nodes": {k: vars(s) for k, s in NODE_STYLES.items()}}
 
 
 def environment() -> jinja2.Environment:
@@ -217,20 +315,10 @@ def environment() -> jinja2.Environment:
     )
 
 
-def legend() -> list[dict[str, str]]:
-    """Legend entries for the page."""
-    entries = [{"kind": "node", "label": key, "colour": colour, "shape": shape}
-               for key, (shape, colour, _) in NODE_STYLES.items()]
-    entries += [{"kind": "edge", "label": short or "within the EU/EEA (no transfer)", "colour": colour,
-                 "shape": "dashed" if dashed else "solid"}
-                for _, short, colour, dashed, _ in BASIS_STYLES]
-    return entries
-
-
-def render_map(ws: Workspace, selection: MapSelection) -> str:
-    """The HTML page of the transfer map."""
-    built = build_network(ws, selection)
-    nodes, edges, _, _, _, options = built.network.get_network_data()
+def render_map(ws: Workspace, selection: MapSelection, embedded: bool = False,
+               model: dict[str, object] | None = None) -> str:
+    """The HTML page of the transfer map (``embedded``: framed in the report, no page header); ``model``:
+    the selection's ``map_model`` when already computed."""
+    model = model if model is not None else map_model(ws, selection)
     template = environment().get_template("transfer-map.html.j2")
-    return template.render(title=selection.title, notes=selection.notes, nodes=nodes, edges=edges,
-                           options=options, legend=legend(), hops=built.hops, paths=built.paths)
+    return template.render(title=selection.title, notes=selection.notes, model=model, embedded=embedded)

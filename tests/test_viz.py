@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ import pytest
 from gdprgraph import Workspace, resources
 from gdprgraph.cli import main
 from gdprgraph.report import render_report
-from gdprgraph.viz import MapSelection, render_map
+from gdprgraph.viz import BASES, MapSelection, edge_label, render_map, transfer_style
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -25,9 +28,10 @@ def hostile_ws() -> Workspace:
 
 
 def dataset(page: str, name: str) -> list[dict]:
-    match = re.search(rf"var {name} = new vis\.DataSet\((.*?)\);\n", page)
-    assert match, f"no {name} data set in the page"
-    return json.loads(match.group(1))
+    """The nodes, edges or rows of the model a map page holds."""
+    match = re.search(r'<script type="application/json" id="model">(.*?)</script>', page, re.S)
+    assert match, "no model in the page"
+    return json.loads(match.group(1))[name]
 
 
 def test_same_graph_gives_the_same_file(seed):
@@ -52,7 +56,7 @@ def test_hostile_names_never_reach_the_page_unescaped(hostile_ws):
 
 def test_focus_keeps_only_what_touches_the_organisation(seed):
     ids = {n["id"] for n in dataset(render_map(seed, MapSelection(
-        focus="https://w3id.org/gdprgraph/org/platform-sh")), "nodes")}
+        focus="https://w3id.org/gdprgraph/org/platform-sh")), "nodes") if n["kind"] != "data-subjects"}
     assert ids == {
         "https://w3id.org/gdprgraph/service/flexible-web-platform",
         "https://w3id.org/gdprgraph/service/hebergement-mutualise-flexible-web-publisher",
@@ -74,7 +78,40 @@ def test_third_countries_only_and_data_nodes_on_demand(seed):
 def test_edge_colour_and_label_say_the_basis(hostile_ws):
     edges = dataset(render_map(hostile_ws, MapSelection()), "edges")
     [missing] = [e for e in edges if e.get("label") == "NO BASIS"]
-    assert missing["color"] == "#d62728" and missing["dashes"] is True
+    assert missing["style"] == "none" and BASES["none"].colour == "#d62728" and BASES["none"].dashes
+
+
+def test_the_hop_into_the_third_country_carries_its_basis_and_requested_bcrs(seed):
+    page = render_map(seed, MapSelection())
+    nodes = dataset(page, "nodes")
+    undisclosed = next(i for i, n in enumerate(nodes) if n["id"] == "undisclosed:third-country")
+    into = [e for e in dataset(page, "edges") if e["to"] == undisclosed]
+    assert {(e["style"], tuple(e["marks"]), e["label"]) for e in into} == {
+        ("scc", ("requested-bcr", "undisclosed"), "SCCs + BCRs requested + not disclosed"),
+        ("scc", ("undisclosed",), "SCCs + not disclosed")}
+    engages = [e for e in dataset(page, "edges") if e["style"] == "engages"]
+    assert engages and all(not e["label"] for e in engages)  # the basis is not on the hop into the supplier
+
+
+def test_transfer_style_reads_the_grounds_of_the_hop():
+    grounds = {"adequacy": False, "dpf": False, "in_place": [], "requested": ["Binding corporate rules"],
+               "derogation": ""}
+    assert transfer_style("third country", {"grounds": grounds}) == ("none", ["requested-bcr"])
+    assert transfer_style("adequate", {"grounds": grounds | {"adequacy": True}})[0] == "adequacy"
+    assert transfer_style("third country", {"grounds": grounds | {"derogation": "Art. 49(1)(b)"}})[0] == "derogation"
+    assert transfer_style("EU/EEA", {"grounds": grounds}) == ("eea", [])
+    assert edge_label("none", ["requested-bcr"]) == "NO BASIS + BCRs requested"
+
+
+def test_one_row_per_path_as_paths_csv(seed, capsys):
+    page = render_map(seed, MapSelection())
+    rows, nodes = dataset(page, "rows"), dataset(page, "nodes")
+    assert main(["paths", "--to", "all", "--format", "csv"]) == 0
+    expected = sorted((r["dataSubjects"], r["service"], r["country"], r["missingBasis"])
+                      for r in csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    got = sorted((nodes[r["nodes"][0]]["label"], nodes[r["nodes"][1]]["label"], nodes[r["nodes"][-1]]["label"],
+                  "yes" if r["missing"] else "no") for r in rows)
+    assert got == expected and len(got) == 30
 
 
 def test_viz_and_report_commands_write_both_pages(capsys, tmp_path):
@@ -83,3 +120,23 @@ def test_viz_and_report_commands_write_both_pages(capsys, tmp_path):
     out = capsys.readouterr().out
     assert f"wrote {tmp_path / 'map.html'}" in out and f"wrote {tmp_path / 'report.html'}" in out
     assert 'href="map.html"' in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_holds_the_map_inline_with_version_revision_and_quotes(seed):
+    page = render_report(seed)
+    assert "<iframe" in page and "srcdoc=" in page and 'src="' not in page.split("<iframe", 1)[1].split(">")[0]
+    assert "gdprgraph 0.1.0" in page and "content sha256:" in page
+    # the quoted source line under a finding (website notice, line 7)
+    assert "In order to improve the user\u2019s experience on the portal" in page
+    assert 'class="info-findings"' in page and "<details open" not in page
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed")
+def test_report_as_pdf(tmp_path, capsys):
+    from pypdf import PdfReader
+
+    assert main(["report", "--format", "pdf", "--out", str(tmp_path / "report.pdf")]) == 0
+    pdf = tmp_path / "report.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Contents" in text and "Does not conform" in text and "Transfer paths by basis" in text
