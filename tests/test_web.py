@@ -1,0 +1,302 @@
+"""gdprgraph serve: the web application in a real server process (uvicorn on a free loopback port).
+
+Protocol tests speak HTTP with urllib; browser tests drive Debian's chromium through Playwright
+with every request routed: only the server's own address is let through, anything else is recorded
+and refused. Screenshots go to docs/ (the README shows them). Without chromium or Playwright the
+browser tests are skipped, unless GDPRGRAPH_REQUIRE_BROWSER=1 (CI), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.query import Result
+
+from gdprgraph import resources
+from gdprgraph.web.serve import is_loopback, warning
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DOCS = ROOT / "docs"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``gdprgraph serve`` in a subprocess, stopped by stop()."""
+
+    def __init__(self, *args: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gdprgraph.cli", "serve", "--port", str(self.port), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"serve exited: {self.process.stdout.read().decode(errors='replace')}")
+            try:
+                urllib.request.urlopen(self.base + "/static/app.css", timeout=2).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("serve did not answer within 120 s")
+
+    def get(self, path: str, headers: dict[str, str] | None = None, data: bytes | None = None):
+        """(status, headers, body) of a request; error statuses are answers too."""
+        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers, err.read()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def estate_files() -> list[str]:
+    """The seed data and one service with a transfer without a basis."""
+    return [*map(str, resources.default_data_files()), str(FIXTURES / "web" / "unsafeguarded-hop.ttl")]
+
+
+@pytest.fixture(scope="module")
+def server():
+    running = Server("--data", *estate_files())
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def hostile_server():
+    data = resources.data_dir()
+    running = Server("--data", str(data / "templates" / "orange-art28-template.ttl"),
+                     str(data / "reference" / "countries-and-adequacy.ttl"), str(FIXTURES / "hostile.ttl"))
+    yield running
+    running.stop()
+
+
+def sparql(server: Server, query: str, accept: str = "application/sparql-results+json", method: str = "GET"):
+    if method == "GET":
+        return server.get("/sparql?" + urllib.parse.urlencode({"query": query}), {"Accept": accept})
+    if method == "form":
+        return server.get("/sparql", {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+                          urllib.parse.urlencode({"query": query}).encode())
+    return server.get("/sparql", {"Accept": accept, "Content-Type": "application/sparql-query"}, query.encode())
+
+
+SERVICES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dpv: <https://w3id.org/dpv#>
+SELECT ?service ?name WHERE { ?service a dpv:Service ; skos:prefLabel ?name } ORDER BY ?name"""
+
+
+# -- SPARQL 1.1 Protocol ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["GET", "form", "body"])
+def test_select_answers_sparql_json_that_rdflib_reads(server, method):
+    status, headers, body = sparql(server, SERVICES, method=method)
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/sparql-results+json")
+    result = Result.parse(io.BytesIO(body), format="json")
+    assert [str(v) for v in result.vars] == ["service", "name"]
+    names = [str(row["name"]) for row in result]
+    assert "Flexible Web Platform" in names and "Web Analytics" in names
+    langs = {row["name"].language for row in result}
+    assert "en" in langs  # literals keep their language tag
+
+
+def test_select_in_csv_and_tsv_by_accept(server):
+    status, headers, body = sparql(server, SERVICES, accept="text/csv")
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    lines = body.decode().splitlines()
+    assert lines[0] == "service,name"
+    assert "https://w3id.org/gdprgraph/service/flexible-web-platform,Flexible Web Platform" in lines
+    status, headers, body = sparql(server, SERVICES, accept="text/tab-separated-values")
+    assert headers["Content-Type"].startswith("text/tab-separated-values")
+    lines = body.decode().splitlines()
+    assert lines[0] == "?service\t?name"
+    assert '<https://w3id.org/gdprgraph/service/flexible-web-platform>\t"Flexible Web Platform"@en' in lines
+    result = Result.parse(io.BytesIO(body), format="tsv")
+    assert len(list(result)) == len(lines) - 1
+
+
+def test_ask_and_construct(server):
+    status, _, body = sparql(server, "ASK { ?s a <https://w3id.org/dpv#Service> }")
+    assert status == 200 and json.loads(body) == {"head": {}, "boolean": True}
+    construct = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> CONSTRUCT { ?s skos:prefLabel ?n } "
+                 "WHERE { ?s a <https://w3id.org/dpv#Service> ; skos:prefLabel ?n }")
+    status, headers, body = sparql(server, construct, accept="text/turtle")
+    assert status == 200 and headers["Content-Type"].startswith("text/turtle")
+    graph = Graph().parse(data=body.decode(), format="turtle")
+    assert {str(o) for o in graph.objects()} >= {"Flexible Web Platform", "Web Analytics"}
+    status, headers, _ = sparql(server, construct, accept="text/turtle, */*;q=0.1")
+    assert headers["Content-Type"].startswith("text/turtle")
+
+
+@pytest.mark.parametrize("request_kind", ["query", "form", "update-param", "update-body"])
+def test_updates_are_refused_with_403(server, request_kind):
+    update = "INSERT DATA { <urn:a> <urn:b> <urn:c> }"
+    if request_kind == "query":
+        status, _, body = sparql(server, update)
+    elif request_kind == "form":
+        status, _, body = sparql(server, update, method="form")
+    elif request_kind == "update-param":
+        status, _, body = server.get("/sparql", {"Content-Type": "application/x-www-form-urlencoded"},
+                                     urllib.parse.urlencode({"update": update}).encode())
+    else:
+        status, _, body = server.get("/sparql", {"Content-Type": "application/sparql-update"}, update.encode())
+    assert status == 403
+    assert b"updates are refused" in body
+    status, _, body = sparql(server, "ASK { <urn:a> <urn:b> <urn:c> }")
+    assert json.loads(body)["boolean"] is False  # nothing was written
+
+
+def test_malformed_query_is_400_with_the_parsers_message(server):
+    status, headers, body = sparql(server, "SELECT ?s WHERE { ?s ?p }")
+    assert status == 400 and headers["Content-Type"].startswith("text/plain")
+    assert body.decode().startswith("query:1: SPARQL syntax error: Expected")
+    status, _, body = server.get("/sparql")
+    assert status == 400 and b"no query" in body
+    status, _, body = sparql(server, "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    assert status == 403 and b"SERVICE is refused" in body
+
+
+# -- pages, safety ------------------------------------------------------------------------------------
+
+def test_every_page_forbids_remote_loads(server):
+    for path in ("/", "/transfers", "/findings", "/query", "/map", "/downloads", "/report",
+                 "/map/transfer-map.html", "/nope"):
+        _, headers, body = server.get(path)
+        policy = headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy, path
+        assert "http" not in policy, path
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert not re.search(rb"""(src|href)\s*=\s*["']?(https?:)?//""", body), path
+
+
+def test_unknown_page_or_name_is_a_404_with_suggestions(server):
+    status, headers, body = server.get("/organisation?name=platfrom")
+    page = body.decode()
+    assert status == 404 and headers["Content-Type"].startswith("text/html")
+    assert "no organisation named &#39;platfrom&#39;" in page
+    assert page.index("Platform.sh") < page.index("Arvato")  # the closest first
+    assert "Traceback" not in page
+    status, _, body = server.get("/does/not/exist")
+    assert status == 404 and b"/transfers" in body and b"Traceback" not in body
+    status, _, body = server.get("/download/secrets.txt")
+    assert status == 404 and b"ropa.xlsx" in body
+    status, _, body = server.get("/evidence?document=../../etc/passwd&line=1")
+    assert status == 404 and b"root:" not in body
+
+
+def test_only_reads(server):
+    for method in ("PUT", "DELETE", "PATCH"):
+        request = urllib.request.Request(server.base + "/service?name=x", method=method)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(request, timeout=30)
+        assert err.value.code == 405
+
+
+def test_loopback_server_refuses_other_host_names(server):
+    status, _, _ = server.get("/", {"Host": "attacker.example"})
+    assert status == 400
+    assert server.get("/", {"Host": f"localhost:{server.port}"})[0] == 200
+
+
+def test_warning_beyond_loopback():
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert warning("127.0.0.1") is None
+    assert "anyone who can reach this address" in warning("0.0.0.0")
+
+
+def test_hostile_labels_are_escaped(hostile_server):
+    for path in ("/", "/transfers", "/findings", "/service?name=http%3A%2F%2Fexample.org%2Fhostile%2Fservice",
+                 "/organisation?name=http%3A%2F%2Fexample.org%2Fhostile%2Fevil",
+                 "/search?q=" + urllib.parse.quote(HOSTILE)):
+        status, _, body = hostile_server.get(path)
+        page = body.decode()
+        assert status == 200, path
+        assert HOSTILE not in page and "<script>alert(" not in page, path
+    assert "&lt;img src=x onerror=alert(1)&gt;" in hostile_server.get("/transfers")[2].decode()
+
+
+def test_downloads(server):
+    from openpyxl import load_workbook
+
+    status, headers, body = server.get("/download/ropa.xlsx")
+    assert status == 200 and 'filename="ropa.xlsx"' in headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(body))
+    assert book.sheetnames == ["Art 30(2) processor", "Art 30(1) controller"]
+    status, _, body = server.get("/download/validation.json")
+    assert status == 200 and json.loads(body)
+    status, _, body = server.get("/download/graph.ttl")
+    assert status == 200 and len(Graph().parse(data=body.decode(), format="turtle")) > 1000
+    status, _, body = server.get("/download/ropa-processor.csv")
+    assert status == 200 and b"Web Analytics" in body
+
+
+# -- shared stores ------------------------------------------------------------------------------------
+
+def test_two_servers_on_one_oxigraph_store(tmp_path):
+    store = f"oxigraph:{tmp_path / 'store'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "gdprgraph.cli", "build", "--store", store], check=True, env=env,
+                   cwd=ROOT, capture_output=True)
+    first, second = Server("--store", store), None
+    try:
+        second = Server("--store", store)
+        for running in (first, second):
+            status, _, body = sparql(running, SERVICES)
+            assert status == 200
+            assert "Flexible Web Platform" in [str(r["name"]) for r in Result.parse(io.BytesIO(body), format="json")]
+            assert running.get("/organisation?name=Platform.sh")[0] == 200
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
+
+
+def test_server_on_a_sparql_store(oxigraph_server):
+    store = f"sparql:{oxigraph_server.url}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "gdprgraph.cli", "build", "--store", store], check=True, env=env,
+                   cwd=ROOT, capture_output=True)
+    running = Server("--store", store)
+    try:
+        status, _, body = running.get("/organisation?name=platfrom")
+        assert status == 404 and b"Platform.sh" in body
+        status, _, body = running.get("/organisation?name=Platform.sh")
+        assert status == 200 and "Hébergement Mutualisé, version Flexible Web Publisher" in body.decode()
+        status, _, body = sparql(running, SERVICES)
+        assert status == 200 and "Flexible Contact Center" in body.decode()
+        assert running.get("/transfers")[0] == 200
+    finally:
+        running.stop()
