@@ -47,3 +47,17 @@ def excerpt(document: str, line: int, around: int = 3) -> list[tuple[int, str]]:
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     first = max(1, line - around)
     return [(n, lines[n - 1]) for n in range(first, min(len(lines), line + around) + 1)]
+
+
+def quotes_by_line(ws: Workspace) -> dict[tuple[str, int], str]:
+    """The quoted text of the statements starting at each (document, line), several joined with " / "
+    (kept by the workspace: one query for the whole estate)."""
+    def read() -> dict[tuple[str, int], str]:
+        found: dict[tuple[str, int], list[str]] = {}
+        for row in ws.asserted.query(queries.internal("source-lines").text):
+            texts = found.setdefault((str(row.file), int(row.line)), [])
+            if str(row.text) not in texts:
+                texts.append(str(row.text))
+        return {key: " / ".join(texts) for key, texts in found.items()}
+
+    return ws.kept("sources: quotes by line", read)

@@ -74,13 +74,16 @@ async def find(request: Request) -> Response:
 
 
 async def service(request: Request) -> Response:
-    page = overview.service(workspace(request), name_param(request))
-    return render(request, "service.html.j2", page=page, title=page.name)
+    ws = workspace(request)
+    page = overview.service(ws, name_param(request))
+    return render(request, "service.html.j2", page=page, title=page.name, quotes=sources.quotes_by_line(ws))
 
 
 async def organisation(request: Request) -> Response:
-    page = overview.organisation(workspace(request), name_param(request))
-    return render(request, "organisation.html.j2", page=page, title=page.impact.name)
+    ws = workspace(request)
+    page = overview.organisation(ws, name_param(request))
+    return render(request, "organisation.html.j2", page=page, title=page.impact.name,
+                  quotes=sources.quotes_by_line(ws))
 
 
 async def category(request: Request) -> Response:
@@ -134,7 +137,8 @@ async def findings(request: Request) -> Response:
              and (not chosen["article"] or chosen["article"] in _articles(f.article))
              and (not chosen["service"] or chosen["service"] in f.services or f.owner_label == chosen["service"])]
     articles = sorted({a for f in report.findings for a in _articles(f.article)}, key=_article_order)
-    return render(request, "findings.html.j2", title="Findings", rows=shown, total=len(report.findings),
+    quotes = sources.quotes_by_line(workspace(request))
+    return render(request, "findings.html.j2", title="Findings", rows=shown, quotes=quotes, total=len(report.findings),
                   counts=report.counts(), conforms=report.conforms, chosen=chosen,
                   options={"severity": ["violation", "warning", "info"], "article": articles,
                            "service": _choices([s for f in report.findings for s in f.services])})
