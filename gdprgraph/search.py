@@ -38,13 +38,33 @@ def display_name(ws: Workspace, kind: str, iri: str) -> str:
     return names.display_name(labels) if labels else iri
 
 
+#: a name whose words resemble the words typed counts for this much of a whole-name resemblance
+WORD_WEIGHT = 0.8
+#: the near hits kept: at least this share of the best one's score
+KEEP_SHARE = 0.75
+
+
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
 def _score(wanted: str, labels: list[tuple[str, bool]]) -> float:
-    return max(difflib.SequenceMatcher(None, wanted, names.normalise(lab)).ratio() for lab, _ in labels)
+    """How much a name resembles what was typed: the whole name, or word for word (a misspelt word of
+    a longer name: "platfrom" in "Flexible Web Platform"), whichever is closer."""
+    typed = wanted.split()
+    best = 0.0
+    for label, _ in labels:
+        name = names.normalise(label)
+        words = name.split()
+        by_word = sum(max(_ratio(w, x) for x in words) for w in typed) / len(typed) if words else 0.0
+        best = max(best, _ratio(wanted, name), WORD_WEIGHT * by_word)
+    return best
 
 
 def search(ws: Workspace, text: str, limit: int = 12, kinds: tuple[str, ...] = KINDS) -> list[Hit]:
     """Entities named ``text``: those the CLI's resolution designates (or lists as ambiguous) first,
-    then the closest names names.suggest offers for each kind, best first across kinds."""
+    then the closest names names.suggest offers for each kind, best first across kinds (those far
+    behind the closest one left out)."""
     wanted = names.normalise(text)
     if not wanted:
         return []
@@ -62,9 +82,17 @@ def search(ws: Workspace, text: str, limit: int = 12, kinds: tuple[str, ...] = K
         for iri in found:
             if iri in known:
                 exact.append(Hit(kind, str(iri), names.display_name(known[iri]), 1.0, True))
+        words = names.strip_legal_suffix(wanted).split()
+        for iri, labels in known.items():  # every name holding the words typed, as resolve's last test
+            if iri not in found and any(all(w in names.normalise(lab) for w in words) for lab, _ in labels):
+                found.append(iri)
+                near.append(Hit(kind, str(iri), names.display_name(labels), 0.9, False))
         for name in names.suggest(known, wanted, limit=limit):
             iri = by_name.get(name)
             if iri is not None and iri not in found:
                 near.append(Hit(kind, str(iri), name, _score(wanted, known[iri]), False))
     near.sort(key=lambda h: (-h.score, h.name, KINDS.index(h.kind) if h.kind in KINDS else 99))
+    if near:  # beside a name that matches, only names nearly as close
+        floor = KEEP_SHARE if exact else KEEP_SHARE * near[0].score
+        near = [h for h in near if h.score >= floor]
     return (exact + near)[:limit]
