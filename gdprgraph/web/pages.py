@@ -68,7 +68,7 @@ async def home(request: Request) -> Response:
 
 async def find(request: Request) -> Response:
     text = request.query_params.get("q", "").strip()
-    hits = search.search(workspace(request), text, kinds=tuple(KIND_WORDS)) if text else []
+    hits = search.search(workspace(request), text, limit=25, kinds=tuple(KIND_WORDS)) if text else []
     return render(request, "search.html.j2", text=text, kind_words=KIND_WORDS,
                   hits=[(h, link_of(h.kind, h.iri)) for h in hits])
 
