@@ -3,7 +3,7 @@
 Usage: python bench/serve.py [--services 1000] [--repeat 5] [--store oxigraph]
 
 The estate is generated (bench/generate.py, seed 1) and loaded with the template and the reference
-data; the workspace is warmed as ``gdprgraph serve`` warms it, each page is requested once (first:
+data; the workspace is warmed as ``gdprgraph serve`` warms it (overview.warm), each page is requested once (first:
 what it derives on first use is kept), then --repeat times (median, max). Requests go through the
 whole ASGI application (routing, security headers, templates), in process, without a socket.
 """
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         ws = Workspace([estate, data / "templates" / "orange-art28-template.ttl",
                         data / "reference" / "countries-and-adequacy.ttl"], store=args.store)
         loaded = time.perf_counter()
-        ws.warm()
+        overview.warm(ws)
         warmed = time.perf_counter()
         app = create_app(ws)
         print(f"{args.services} services, {len(ws.asserted)} triples, store {args.store}: "

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from . import impact as impacts
-from . import paths
+from . import paths, queries, sources
 from . import validate as validation
-from .describe import describe
+from .describe import STATEMENT_KEYS, describe
 from .render import cell
 from .transfers import Transfer, third_country_transfers
 from .workspace import Workspace
@@ -37,6 +37,37 @@ def dependencies(ws: Workspace) -> dict[str, paths.Dependency]:
     """paths.concentration of the estate by organisation IRI, kept."""
     return ws.kept("overview: concentration",
                    lambda: {d.organisation: d for d in paths.concentration(ws.transfer_graph())})
+
+
+def statements_by_service(ws: Workspace) -> dict[str, list[dict[str, str]]]:
+    """Every sourced statement about a service (describe's, read once for the whole estate), by
+    service IRI, kept. A page of one service then reads only its facts."""
+    def read() -> dict[str, list[dict[str, str]]]:
+        nsm = ws.asserted.namespace_manager
+        found: dict[str, list[dict[str, str]]] = {}
+        seen: set[tuple[str, ...]] = set()
+        for row in ws.asserted.query(queries.internal("statements-about").text):
+            if row["service"] is None:
+                continue
+            key = (str(row["statement"]), str(row["service"]))
+            if key in seen:  # about the service, or naming its sub-processor: the same statement
+                continue
+            seen.add(key)
+            found.setdefault(str(row["service"]), []).append({k: cell(row[k], nsm) for k in STATEMENT_KEYS})
+        return found
+
+    return ws.kept("overview: statements by service", read)
+
+
+def warm(ws: Workspace) -> None:
+    """Derive now what the pages share (impact.warm's, then the validation report, the transfers,
+    the dependencies, the statements of each service, the quotes by line): a server does this once."""
+    ws.warm()
+    validation_report(ws)
+    transfers(ws)
+    dependencies(ws)
+    statements_by_service(ws)
+    sources.quotes_by_line(ws)
 
 
 def rows(ws: Workspace, query: str, params: dict[str, str] | None = None) -> list[dict[str, str]]:
@@ -66,17 +97,33 @@ def service(ws: Workspace, name: str) -> ServicePage:
     """A service: its description line by line (declared yes / declared no / not stated), its other
     sourced statements, sub-processors, third-country transfers, retention and findings."""
     iri = ws.resolve(name, "service")
-    desc = describe(ws, str(iri))
-    label = next((v for p, v in desc.facts if p == "skos:prefLabel"), str(iri))
-    lines = [s for s in desc.statements if s["kind"] == "template line"]
+    if ws.held("overview: statements by service") is None:  # a one-off page: this service only
+        desc = describe(ws, str(iri))
+        facts, statements = desc.facts, desc.statements
+    else:
+        facts = describe_facts(ws, iri)
+        statements = statements_by_service(ws).get(str(iri), [])
+    label = next((v for p, v in facts if p == "skos:prefLabel"), str(iri))
+    lines = [s for s in statements if s["kind"] == "template line"]
     lines.sort(key=lambda s: (s["document"], int(s["line"]) if s["line"].isdigit() else 10**9, s["item"]))
-    others = [s for s in desc.statements if s["kind"] != "template line"]
+    others = [s for s in statements if s["kind"] != "template line"]
     findings = [f for f in validation_report(ws).findings if f.owner == str(iri) or label in f.services]
     counts = {status: sum(1 for s in lines if s["status"] == status) for status in STATUSES}
     return ServicePage(
-        str(iri), label, desc.facts, lines, others, rows(ws, "subprocessors-of", {"service": str(iri)}),
+        str(iri), label, facts, lines, others, rows(ws, "subprocessors-of", {"service": str(iri)}),
         [t for t in transfers(ws) if t.service == str(iri)], rows(ws, "retention", {"service": str(iri)}),
         findings, counts)
+
+
+def describe_facts(ws: Workspace, iri: URIRef) -> list[tuple[str, str]]:
+    """The direct facts of an entity, as describe gives them."""
+    nsm = ws.asserted.namespace_manager
+    facts = []
+    for row in ws.asserted.query(queries.internal("entity-facts").text, {"entity": iri}):
+        value = str(row.valueLabel) if row.valueLabel is not None else cell(row.value, nsm)
+        prop = str(row.propertyLabel) if row.propertyLabel is not None else cell(row.p, nsm)
+        facts.append((prop, value))
+    return facts
 
 
 @dataclass

@@ -32,6 +32,44 @@ def entities(ws: Workspace, kind: str) -> dict[URIRef, list[tuple[str, bool]]]:
     return ws.kept(f"names of {kind}", lambda: names.candidates(ws.asserted, kind))
 
 
+def normalised(ws: Workspace, kind: str) -> dict[URIRef, list[str]]:
+    """The normalised names of each entity of a kind (names.normalise), kept."""
+    return ws.kept(f"search: normalised names of {kind}", lambda: {
+        iri: [names.normalise(label) for label, _ in labels] for iri, labels in entities(ws, kind).items()})
+
+
+#: how many entities of a kind, the closest by difflib's quick upper bound, names.suggest ranks
+SHORTLIST = 60
+
+
+def containing(ws: Workspace, kind: str, wanted: str) -> list[URIRef]:
+    """The entities with a name holding every word typed (legal suffix aside): the only ones
+    names.resolve can match (its three tests imply it)."""
+    words = names.strip_legal_suffix(wanted).split()
+    return [iri for iri, labels in normalised(ws, kind).items()
+            if any(all(w in label for w in words) for label in labels)]
+
+
+def shortlist(ws: Workspace, kind: str, wanted: str, holding: list[URIRef]) -> dict[URIRef, list[tuple[str, bool]]]:
+    """The entities of a kind worth resolving and ranking for ``wanted``: those holding its words,
+    and the SHORTLIST whose names could be closest (SequenceMatcher.quick_ratio bounds ratio from
+    above). names.resolve and names.suggest then treat these as they treat all."""
+    known = entities(ws, kind)
+    if len(known) <= SHORTLIST:
+        return known
+    matcher = difflib.SequenceMatcher(None, "", wanted)
+    scored = []
+    for iri, labels in normalised(ws, kind).items():
+        bound = 0.0
+        for label in labels:
+            matcher.set_seq1(label)
+            bound = max(bound, matcher.quick_ratio())
+        scored.append((-bound, str(iri)))
+    scored.sort()
+    chosen = [URIRef(iri) for _, iri in scored[:SHORTLIST]] + holding
+    return {iri: known[iri] for iri in chosen}
+
+
 def display_name(ws: Workspace, kind: str, iri: str) -> str:
     """The display name of an entity of a kind (its IRI when it has no name)."""
     labels = entities(ws, kind).get(URIRef(iri))
@@ -72,9 +110,11 @@ def search(ws: Workspace, text: str, limit: int = 12, kinds: tuple[str, ...] = K
     near: list[Hit] = []
     for kind in kinds:
         known = entities(ws, kind)
-        by_name = {names.display_name(labels): iri for iri, labels in known.items()}
+        holding = containing(ws, kind, wanted)
+        some = shortlist(ws, kind, wanted, holding)
         try:
-            found = [ws.resolve(text, kind)]
+            found = [ws.resolve(text, kind) if text.startswith(("http://", "https://")) else
+                     names.resolve(ws.asserted, text, kind, some)]
         except AmbiguousNameError as err:
             found = [URIRef(c.rsplit("<", 1)[1].rstrip(">")) for c in err.suggestions if "<" in c]
         except NoMatchError:
@@ -82,12 +122,14 @@ def search(ws: Workspace, text: str, limit: int = 12, kinds: tuple[str, ...] = K
         for iri in found:
             if iri in known:
                 exact.append(Hit(kind, str(iri), names.display_name(known[iri]), 1.0, True))
-        words = names.strip_legal_suffix(wanted).split()
-        for iri, labels in known.items():  # every name holding the words typed, as resolve's last test
-            if iri not in found and any(all(w in names.normalise(lab) for w in words) for lab, _ in labels):
+        if text.startswith(("http://", "https://")):  # an IRI designates, or not: nothing is near it
+            continue
+        for iri in holding:  # every name holding the words typed
+            if iri not in found:
                 found.append(iri)
-                near.append(Hit(kind, str(iri), names.display_name(labels), 0.9, False))
-        for name in names.suggest(known, wanted, limit=limit):
+                near.append(Hit(kind, str(iri), names.display_name(known[iri]), 0.9, False))
+        by_name = {names.display_name(labels): iri for iri, labels in some.items()}
+        for name in names.suggest(some, wanted, limit=limit):
             iri = by_name.get(name)
             if iri is not None and iri not in found:
                 near.append(Hit(kind, str(iri), name, _score(wanted, known[iri]), False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import sys
 
+from .. import overview
 from ..workspace import Workspace
 from .app import LOOPBACK_HOSTS, create_app
 
@@ -28,13 +29,13 @@ def warning(host: str) -> str | None:
 
 
 def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Warm the workspace, then answer on host:port until interrupted."""
+    """Warm the workspace (overview.warm), then answer on host:port until interrupted."""
     import uvicorn
 
     note = warning(host)
     if note:
         print(note, file=sys.stderr)
-    ws.warm()
+    overview.warm(ws)
     app = create_app(ws, allowed_hosts=LOOPBACK_HOSTS if is_loopback(host) else None)
     shown = f"[{host}]" if ":" in host else host
     print(f"gdprgraph: serving the estate at http://{shown}:{port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
