@@ -44,6 +44,21 @@ def render(request: Request, template: str, status: int = 200, **values: object)
     return HTMLResponse(body, status_code=status)
 
 
+#: rows a long table shows unless ?all=1 asks for every one (a page stays quick at 1 000 services)
+PAGE_ROWS = 200
+
+
+def page_rows(request: Request) -> int | None:
+    """How many rows of a long table to show: PAGE_ROWS, or all with ?all=1."""
+    return None if request.query_params.get("all") == "1" else PAGE_ROWS
+
+
+def all_link(request: Request) -> str:
+    """This page with every row (?all=1), filters kept."""
+    params = dict(request.query_params) | {"all": "1"}
+    return f"{request.url.path}?{urlencode(params)}"
+
+
 def workspace(request: Request) -> Workspace:
     return request.app.state.ws
 
@@ -83,7 +98,7 @@ async def organisation(request: Request) -> Response:
     ws = workspace(request)
     page = overview.organisation(ws, name_param(request))
     return render(request, "organisation.html.j2", page=page, title=page.impact.name,
-                  quotes=sources.quotes_by_line(ws))
+                  quotes=sources.quotes_by_line(ws), limit=page_rows(request), all_link=all_link(request))
 
 
 async def category(request: Request) -> Response:
@@ -123,6 +138,7 @@ async def transfer_table(request: Request) -> Response:
              and (not chosen["basis"] or chosen["basis"] in t.kinds)
              and (not chosen["disclosure"] or t.disclosure == chosen["disclosure"])]
     return render(request, "transfers.html.j2", title="Transfers", rows=shown, total=len(hops), chosen=chosen,
+                  limit=page_rows(request), all_link=all_link(request),
                   options={"service": _choices([t.service_name for t in hops]),
                            "country": _choices([t.country_name for t in hops]),
                            "basis": list(transfers.BASIS_KINDS),
@@ -138,7 +154,8 @@ async def findings(request: Request) -> Response:
              and (not chosen["service"] or chosen["service"] in f.services or f.owner_label == chosen["service"])]
     articles = sorted({a for f in report.findings for a in _articles(f.article)}, key=_article_order)
     quotes = sources.quotes_by_line(workspace(request))
-    return render(request, "findings.html.j2", title="Findings", rows=shown, quotes=quotes, total=len(report.findings),
+    return render(request, "findings.html.j2", title="Findings", rows=shown, quotes=quotes,
+                  limit=page_rows(request), all_link=all_link(request), total=len(report.findings),
                   counts=report.counts(), conforms=report.conforms, chosen=chosen,
                   options={"severity": ["violation", "warning", "info"], "article": articles,
                            "service": _choices([s for f in report.findings for s in f.services])})
