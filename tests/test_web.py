@@ -161,6 +161,17 @@ def test_ask_and_construct(server):
     assert headers["Content-Type"].startswith("text/turtle")
 
 
+def test_construct_in_json_ld_and_n_triples(server):
+    construct = "CONSTRUCT { ?s a <https://w3id.org/dpv#Service> } WHERE { ?s a <https://w3id.org/dpv#Service> }"
+    status, headers, body = sparql(server, construct, accept="application/ld+json")
+    assert status == 200 and headers["Content-Type"].startswith("application/ld+json")
+    assert len(Graph().parse(data=body.decode(), format="json-ld")) == 3
+    status, headers, body = sparql(server, construct, accept="application/n-triples")
+    assert headers["Content-Type"].startswith("application/n-triples") and len(body.decode().splitlines()) == 3
+    status, _, _ = sparql(server, construct, accept="image/png")
+    assert status == 406
+
+
 @pytest.mark.parametrize("request_kind", ["query", "form", "update-param", "update-body"])
 def test_updates_are_refused_with_403(server, request_kind):
     update = "INSERT DATA { <urn:a> <urn:b> <urn:c> }"
@@ -234,6 +245,28 @@ def test_every_page_forbids_remote_loads(server):
         assert "http" not in policy, path
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert not re.search(rb"""(src|href)\s*=\s*["']?(https?:)?//""", body), path
+
+
+def test_category_and_country_pages(server):
+    status, _, body = server.get("/category?name=" + urllib.parse.quote("Données de localisation"))
+    page = body.decode()
+    assert status == 200 and "<h1>Location" in page
+    assert "Flexible Web Platform" in page and "flexible-web-platform.art28.en.txt" in page
+    status, _, body = server.get("/country?name=Etats-Unis")
+    page = body.decode()
+    assert status == 200 and "Acme Metrics Inc." in page and "NO BASIS" in page
+    status, _, body = server.get("/country?name=France")
+    assert status == 200 and b"Within the EU/EEA: no Chapter V transfer." in body
+
+
+def test_service_page_line_by_line_with_sources(server):
+    status, _, body = server.get("/service?name=flexible+contact+center")
+    page = body.decode()
+    assert status == 200 and "<h1>Flexible Contact Center" in page
+    for answer in (">Yes<", ">No<", ">not stated<"):
+        assert answer in page
+    assert "/evidence?document=flexible-contact-center.service-description.en.txt&amp;line=" in page
+    assert "Intra-group entities outside the EU/EEA (communicated separately)" in page  # its transfers
 
 
 def test_unknown_page_or_name_is_a_404_with_suggestions(server):
