@@ -1,9 +1,10 @@
 """gdprgraph serve: the web application in a real server process (uvicorn on a free loopback port).
 
-Protocol tests speak HTTP with urllib; browser tests drive Debian's chromium through Playwright
-with every request routed: only the server's own address is let through, anything else is recorded
-and refused. Screenshots go to docs/ (the README shows them). Without chromium or Playwright the
-browser tests are skipped, unless GDPRGRAPH_REQUIRE_BROWSER=1 (CI), where that is a failure.
+Protocol tests speak HTTP with urllib; browser tests drive Debian's chromium through Playwright,
+offline but for loopback (no host name resolves), with every request routed: only the server's own
+address is let through, anything else is recorded and refused (and asserted absent). Screenshots
+go to docs/ (the README shows them). Without chromium or Playwright the browser tests are skipped,
+unless GDPRGRAPH_REQUIRE_BROWSER=1 (CI), where that is a failure.
 """
 
 from __future__ import annotations
@@ -387,8 +388,11 @@ def browser():
     with sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=CHROMIUM, headless=True,
+            # offline but for loopback: Playwright's offline context would cut the server off too, so no
+            # host name resolves and every request that is not to the server is refused (Visit._route)
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"])
+                  "--disable-component-update", "--no-first-run", "--disable-sync",
+                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"])
         yield chromium
         chromium.close()
 
