@@ -16,7 +16,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import AmbiguousNameError, GdprGraphError, InputError, NoMatchError
+from ..errors import AmbiguousNameError, GdprGraphError, InputError, NoMatchError, StoreError
 from ..workspace import Workspace
 from . import downloads, pages, sparql
 
@@ -100,6 +100,9 @@ def create_app(ws: Workspace, allowed_hosts: list[str] | None = None) -> Starlet
     async def bad_input(request: Request, exc: Exception) -> Response:
         return error_page(request, 400, str(exc), [])
 
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        return error_page(request, 503, f"the store did not answer: {exc}", [])
+
     async def failure(request: Request, exc: Exception) -> Response:
         log.exception("error on %s", request.url.path, exc_info=exc)
         return error_page(request, 500, "the server could not answer this request (see its log)", [])
@@ -113,7 +116,7 @@ def create_app(ws: Workspace, allowed_hosts: list[str] | None = None) -> Starlet
 
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={
         HTTPException: not_found, 404: not_found, NoMatchError: no_match, InputError: bad_input,
-        GdprGraphError: bad_input, Exception: failure})
+        StoreError: unavailable, GdprGraphError: bad_input, Exception: failure})
     app.state.ws = ws
     app.state.env = env
     return app
