@@ -353,6 +353,7 @@ def test_two_servers_on_one_oxigraph_store(tmp_path):
 
 
 def test_server_on_a_sparql_store(oxigraph_server):
+    oxigraph_server.wipe()  # the server is shared by the session's tests: gdprgraph's graphs only
     store = f"sparql:{oxigraph_server.url}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-m", "gdprgraph.cli", "build", "--store", store], check=True, env=env,
@@ -368,6 +369,7 @@ def test_server_on_a_sparql_store(oxigraph_server):
         assert running.get("/transfers")[0] == 200
     finally:
         running.stop()
+        oxigraph_server.wipe()
 
 
 # -- in a browser -------------------------------------------------------------------------------------
