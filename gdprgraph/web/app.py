@@ -69,6 +69,13 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class Application(Starlette):
+    """Starlette with the security headers outside everything, error pages (500) included."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(ws: Workspace, allowed_hosts: list[str] | None = None) -> Starlette:
     """The application over a workspace. ``allowed_hosts``: the Host headers accepted (a server bound
     to loopback accepts only loopback names, so a page of another site cannot reach it by DNS
@@ -80,7 +87,7 @@ def create_app(ws: Workspace, allowed_hosts: list[str] | None = None) -> Starlet
         *downloads.routes(),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    middleware = [Middleware(SecurityHeaders)]
+    middleware = []
     if allowed_hosts:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
 
@@ -114,7 +121,7 @@ def create_app(ws: Workspace, allowed_hosts: list[str] | None = None) -> Starlet
                                                          suggestions=suggestions, query="")
         return HTMLResponse(body, status_code=status)
 
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={
+    app = Application(routes=routes, middleware=middleware, exception_handlers={
         HTTPException: not_found, 404: not_found, NoMatchError: no_match, InputError: bad_input,
         StoreError: unavailable, GdprGraphError: bad_input, Exception: failure})
     app.state.ws = ws
