@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import overview, search, sources, transfers, viz
+from .. import names, overview, search, sources, transfers, viz
 from ..errors import InputError, NoMatchError
 from ..report import render_report
 from ..workspace import Workspace
@@ -63,6 +63,12 @@ def workspace(request: Request) -> Workspace:
     return request.app.state.ws
 
 
+def service_names(ws: Workspace) -> list[tuple[str, str]]:
+    """(IRI, display name) of every service, by name."""
+    shown = [(str(iri), names.display_name(labels)) for iri, labels in search.entities(ws, "service").items()]
+    return sorted(shown, key=lambda item: (item[1].casefold(), item[0]))
+
+
 def name_param(request: Request) -> str:
     name = request.query_params.get("name", "").strip()
     if not name:
@@ -73,9 +79,8 @@ def name_param(request: Request) -> str:
 async def home(request: Request) -> Response:
     ws = workspace(request)
     report = overview.validation_report(ws)
-    services = sorted(search.entities(ws, "service").items(), key=lambda item: search.names.display_name(item[1]))
     hops = overview.transfers(ws)
-    return render(request, "home.html.j2", services=[(str(i), search.names.display_name(n)) for i, n in services],
+    return render(request, "home.html.j2", services=service_names(ws),
                   counts=report.counts(), conforms=report.conforms, transfers=len(hops),
                   missing=sum(1 for t in hops if t.missing_basis),
                   sources=sorted(p.name for p in ws.asserted.sources))
@@ -178,8 +183,7 @@ async def map_page(request: Request) -> Response:
     frame = "/map/transfer-map.html" + (f"?{urlencode({k: v for k, v in params.items() if v})}"
                                         if any(params.values()) else "")
     return render(request, "map.html.j2", title="Map", frame=frame, chosen=params,
-                  services=[n for _, n in sorted((search.names.display_name(v), k) for k, v in
-                                                 search.entities(ws, "service").items())],
+                  services=[name for _, name in service_names(ws)],
                   organisations=sorted({d.name for d in overview.dependencies(ws).values()}, key=str.casefold))
 
 
