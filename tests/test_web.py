@@ -454,12 +454,13 @@ def visit(browser, server):
 
 
 def test_search_a_misspelling_and_open_the_organisation(visit):
+    visit.open("/search?q=platfrom")  # the results page: the closest names first
+    assert visit.page.locator("ol.hits li a").first.inner_text() == "Platform.sh"
     visit.open("/")
-    visit.page.fill("#search-box", "platfrom")
-    visit.page.press("#search-box", "Enter")
-    visit.page.wait_for_url("**/search?q=platfrom")
-    first = visit.page.locator("ol.hits li a").first
-    assert first.inner_text() == "Platform.sh"
+    visit.page.locator("#search-box").press_sequentially("platfrom", delay=40)
+    first = visit.page.locator("#suggestions li a").first
+    first.wait_for()
+    assert first.inner_text().startswith("Platform.sh")
     visit.screenshot("web-search.png")
     first.click()
     visit.page.wait_for_url("**/organisation?name=*")
@@ -552,4 +553,8 @@ def test_hostile_labels_fire_no_dialog(browser, hostile_server):
         opened.page.wait_for_timeout(300)
     opened.open("/transfers")
     assert HOSTILE in opened.page.locator("#transfers").inner_text()  # shown as text
+    opened.page.locator("#search-box").press_sequentially("<img", delay=40)
+    opened.page.locator("#suggestions li a").first.wait_for()
+    assert HOSTILE in opened.page.locator("#suggestions").inner_text()  # a suggestion is text too
+    opened.page.wait_for_timeout(300)
     opened.close()

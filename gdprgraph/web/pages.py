@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import quote_plus, urlencode
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import names, overview, search, sources, transfers, viz
@@ -91,6 +91,14 @@ async def find(request: Request) -> Response:
     hits = search.search(workspace(request), text, limit=25, kinds=tuple(KIND_WORDS)) if text else []
     return render(request, "search.html.j2", text=text, kind_words=KIND_WORDS,
                   hits=[(h, link_of(h.kind, h.iri)) for h in hits])
+
+
+async def suggest(request: Request) -> Response:
+    """The search's first hits as JSON, for the search box's list as one types: name, kind, link."""
+    text = request.query_params.get("q", "").strip()
+    hits = search.search(workspace(request), text, limit=8, kinds=tuple(KIND_WORDS)) if len(text) >= 2 else []
+    return JSONResponse([{"name": h.name, "kind": KIND_WORDS.get(h.kind, h.kind), "href": link_of(h.kind, h.iri)}
+                         for h in hits])
 
 
 async def service(request: Request) -> Response:
@@ -213,7 +221,8 @@ async def favicon(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/", home), Route("/search", find), Route("/service", service), Route("/organisation", organisation),
+        Route("/", home), Route("/search", find), Route("/suggest", suggest), Route("/service", service),
+        Route("/organisation", organisation),
         Route("/category", category), Route("/country", country), Route("/evidence", evidence),
         Route("/transfers", transfer_table), Route("/findings", findings), Route("/map", map_page),
         Route("/map/transfer-map.html", map_frame), Route("/report", report), Route("/favicon.ico", favicon),

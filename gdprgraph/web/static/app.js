@@ -23,6 +23,52 @@
     });
     rows.forEach(function (r) { body.appendChild(r); });
   }
+  // the search box lists the closest names as one types (text only: names are data, never HTML)
+  function suggestions() {
+    const box = document.getElementById("search-box");
+    const list = document.getElementById("suggestions");
+    if (!box || !list) return;
+    let timer = null, asked = "";
+    function show(hits) {
+      list.replaceChildren();
+      hits.forEach(function (hit) {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = hit.href;
+        link.textContent = hit.name + " ";
+        const kind = document.createElement("span");
+        kind.className = "kind";
+        kind.textContent = hit.kind;
+        link.appendChild(kind);
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      list.hidden = hits.length === 0;
+    }
+    box.addEventListener("input", function () {
+      clearTimeout(timer);
+      const text = box.value.trim();
+      if (text.length < 2) { show([]); return; }
+      timer = setTimeout(function () {
+        asked = text;
+        fetch("/suggest?q=" + encodeURIComponent(text), { headers: { "Accept": "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (hits) { if (asked === box.value.trim()) show(hits); })
+          .catch(function () { show([]); });
+      }, 150);
+    });
+    box.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown" && !list.hidden) { e.preventDefault(); list.querySelector("a").focus(); }
+      if (e.key === "Escape") show([]);
+    });
+    list.addEventListener("keydown", function (e) {
+      const here = document.activeElement.closest("li");
+      if (e.key === "ArrowDown" && here && here.nextElementSibling) { e.preventDefault(); here.nextElementSibling.querySelector("a").focus(); }
+      if (e.key === "ArrowUp" && here) { e.preventDefault(); (here.previousElementSibling ? here.previousElementSibling.querySelector("a") : box).focus(); }
+      if (e.key === "Escape") { show([]); box.focus(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("table.sortable").forEach(function (table) {
       const head = table.tHead;
@@ -32,6 +78,7 @@
         th.addEventListener("click", function () { sortBy(table, th, index); });
       });
     });
+    suggestions();
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
