@@ -27,6 +27,7 @@ run: $(STAMP)
 	@echo "== Transfer map and audit report (open them in a browser; they work offline) =="
 	$(BIN)/gdprgraph viz
 	$(BIN)/gdprgraph report --map transfer-map.html
+	@echo "== Web application (read-only, local): $(BIN)/gdprgraph serve  then open http://127.0.0.1:8765/ =="
 
 test: $(STAMP)
 	$(BIN)/ruff check .

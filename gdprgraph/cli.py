@@ -479,6 +479,13 @@ def cmd_store(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web.serve import serve
+
+    serve(workspace(args), host=args.host, port=args.port)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="gdprgraph", description=__doc__.splitlines()[0])
     top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -686,6 +693,13 @@ def parser() -> argparse.ArgumentParser:
                              "and print what was removed and the size before and after")
     store_option(q)
     q.set_defaults(func=cmd_store)
+
+    p = sub.add_parser("serve", help="the estate as a local, read-only web application with a SPARQL endpoint")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine "
+                   "only; any other prints a warning)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    data_option(p)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("show", help="all the graph knows about a service or organisation")
     p.add_argument("name")

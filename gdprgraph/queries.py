@@ -249,3 +249,11 @@ def bind_literal(value: str) -> Literal:
 def as_iri(value: str) -> URIRef:
     """A user-supplied IRI parameter."""
     return URIRef(value)
+
+
+def from_text(text: str, where: str = "query") -> NamedQuery:
+    """A query given as text (a web form, a SPARQL protocol request), checked as from_file checks a
+    file: InputError for a SPARQL Update (refused), a SERVICE clause or a syntax error. Its header
+    comment block, if any, is read (parameters of name kinds, inference)."""
+    query = _with_header(Path(where), text, where)
+    return dataclasses.replace(query, form=sparql_form(text, where))
