@@ -4,6 +4,7 @@ undisclosed-subprocessors, impact, the RoPA, the transfer map, diff)."""
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 
@@ -109,3 +110,16 @@ def test_diff_reports_the_imported_engagements_as_added() -> None:
     changes = diffing.compare(Workspace().asserted, estate(FIXTURES / "vendor-subprocessors.csv")[1].asserted)
     text = diffing.as_text(changes)
     assert "Tickety" in text and "Flexible Web Platform" in text
+
+
+def test_an_imported_file_validated_alone_names_its_service_and_knows_countries(capsys) -> None:
+    from gdprgraph import cli
+    _, _, out = estate(FIXTURES / "vendor-subprocessors.csv")
+    code = cli.main(["validate", str(out), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1  # Acme Analytics and Tickety: no basis for the transfer
+    assert {(f["owner_label"], f["owner_kind"]) for f in report["findings"]} == {
+        ("Flexible Web Platform", "service")}
+    assert sorted(f["focus_label"] for f in report["findings"]) == [
+        "sub-processor Acme Analytics", "sub-processor Tickety"]
+    assert not any("country" in f["shape"].casefold() and "Country of" in f["shape"] for f in report["findings"])
