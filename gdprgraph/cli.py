@@ -256,7 +256,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             context.parse(path)
     else:
         context = ingest.default_context(exclude=[args.out] if args.out else [])
-    results = [ingest.ingest_file(path, key=args.key, service=args.service, context=context) for path in args.inputs]
+    results = [ingest.ingest_file(path, key=args.key, service=args.service, context=context, form=args.form)
+               for path in args.inputs]
     unrecognised = 0
     for result in results:
         if result.encoding_note:
@@ -526,8 +527,11 @@ def parser() -> argparse.ArgumentParser:
     data_option(p)
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("ingest", help="read Article 28 descriptions (text or PDF) into Turtle")
-    p.add_argument("inputs", nargs="+", metavar="FILE", help="the documents (.txt or .pdf)")
+    p = sub.add_parser("ingest", help="read descriptions of processing (Article 28 template, Annex I) into Turtle")
+    p.add_argument("inputs", nargs="+", metavar="FILE", help="the documents (.txt, .md, .html or .pdf)")
+    p.add_argument("--form", choices=("auto", "art28", "annex1"), default="auto",
+                   help="the template (art28), a generic description of the processing (annex1: Annex I of "
+                        "the SCCs, Element | Detail table or headed paragraphs), or either (auto, default)")
     p.add_argument("--service", metavar="NAME", help="the service: a known name or the local name of its IRI")
     p.add_argument("--out", help="write the Turtle here (e.g. data/NAME.ttl) instead of stdout; one FILE only")
     force_option(p)
