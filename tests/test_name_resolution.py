@@ -68,3 +68,15 @@ def test_show_ranks_suggestions_across_services_and_organisations(capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert err.split("did you mean: ")[1].startswith("Flexible Web Platform, ")
+
+
+def test_ingest_matches_an_organisation_by_its_name_without_brackets_and_legal_form():
+    from rdflib import SKOS, Graph, Literal
+
+    from gdprgraph.ingest.emit import Organisations
+    context = Graph()
+    for iri, labels in ENTITIES.items():
+        context.add((iri, SKOS.prefLabel, Literal(labels[0][0])))
+    orgs = Organisations.from_graph(context)
+    assert orgs.resolve("Amazon Web Services Inc")[0] == AWS
+    assert orgs.resolve("Amazon Web Services Australia Pty Ltd")[0] == AWS_AU
