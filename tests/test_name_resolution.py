@@ -80,3 +80,10 @@ def test_ingest_matches_an_organisation_by_its_name_without_brackets_and_legal_f
     orgs = Organisations.from_graph(context)
     assert orgs.resolve("Amazon Web Services Inc")[0] == AWS
     assert orgs.resolve("Amazon Web Services Australia Pty Ltd")[0] == AWS_AU
+
+
+def test_an_unknown_query_suggests_the_closest_names(capsys):
+    code = cli.main(["query", "servics-using", "--param", "org=x"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "did you mean: services-using, " in err
