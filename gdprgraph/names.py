@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ def strip_legal_suffix(normalised: str) -> str:
     return " ".join(words)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def core_name(name: str) -> str:
     """A name normalised, without bracketed parts nor legal suffixes:
     'Amazon Web Services, Inc. (AWS)' -> 'amazon web services'."""
@@ -107,18 +109,18 @@ def resolve(graph: KnowledgeGraph, name: str, kind: str,
         raise InputError(f"empty {KINDS.get(kind, (None, None, kind))[2]} name")
     entities = candidates(graph, kind) if entities is None else entities
     core = core_name(name) or wanted
-    forms = {iri: [(normalise(lab), core_name(lab)) for lab, _ in labels] for iri, labels in entities.items()}
     tests = (
-        lambda norm, _: norm == wanted,
-        lambda _, label_core: label_core == core,
-        lambda norm, _: all(word in norm.split() or word in norm for word in core.split()),
+        lambda label: _normalised(label) == wanted,
+        lambda label: core_name(label) == core,
+        lambda label: all(word in _normalised(label).split() or word in _normalised(label)
+                          for word in core.split()),
     )
     for test in tests:
-        found = sorted({iri for iri, names in forms.items() if any(test(*form) for form in names)})
+        found = sorted({iri for iri, labels in entities.items() if any(test(lab) for lab, _ in labels)})
         if len(found) > 1 and KINDS[kind][0] == "class-names":
             found = [broadest] if (broadest := _holding_all(graph, found)) else found
         if len(found) == 1 and kind in BRAND_KINDS:
-            found = sorted({*found, *_sharing_brand(forms, wanted)})
+            found = sorted({*found, *_sharing_brand(entities, wanted)})
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
@@ -126,13 +128,20 @@ def resolve(graph: KnowledgeGraph, name: str, kind: str,
     raise NoMatchError(f"no {KINDS[kind][2]} named '{name}'", suggest(entities, wanted))
 
 
-def _sharing_brand(forms: dict[URIRef, list[tuple[str, str]]], wanted: str) -> list[URIRef]:
+def _sharing_brand(entities: dict[URIRef, list[tuple[str, bool]]], wanted: str) -> list[URIRef]:
     """When one word was typed (no legal form): the entities with a longer name that has it as
     one of its words."""
     if len(wanted.split()) != 1:
         return []
-    return [iri for iri, names in forms.items()
-            if any(wanted in (words := label_core.split()) and len(words) > 1 for _, label_core in names)]
+    return [iri for iri, labels in entities.items()
+            if any(wanted in _normalised(lab).split() and len(core_name(lab).split()) > 1
+                   and wanted in core_name(lab).split() for lab, _ in labels)]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalised(label: str) -> str:
+    """normalise(), kept for the labels every resolution compares (a warm session asks many)."""
+    return normalise(label)
 
 
 def _known_iri(graph: KnowledgeGraph, iri: URIRef, kind: str) -> URIRef:
