@@ -31,7 +31,7 @@ LOC = Namespace("https://w3id.org/dpv/loc#")
 #: fixture -> (form read, the line left unrecognised)
 FORMS = {
     "helpdeskly-annex1.md": ("table", {19}),
-    "helpdeskly-dpa-annex.html": ("table", {19}),
+    "helpdeskly-dpa-annex.html": ("table", {22}),
     "mailcraft-annex1.txt": ("headings", {41}),
 }
 PDF_LINES = ["Annex I - Description of the processing",
@@ -140,7 +140,7 @@ def test_an_html_row_spanning_lines_cites_its_first_line() -> None:
     g = ingested("helpdeskly-dpa-annex.html").graph
     lines = {str(g.value(g.value(n, GG.answers), SKOS.prefLabel)): int(g.value(n, GG.sourceLine))
              for n in g.subjects(RDF.type, GG.TemplateLine) if g.value(n, GG.answers) is not None}
-    assert lines["Account identifier"] == 11 and lines["Customers"] == 15
+    assert lines["Account identifier"] == 12 and lines["Customers"] == 16
     assert (None, GG.purpose, DPV.CustomerCare) in g
 
 
@@ -193,3 +193,17 @@ def test_ingested_descriptions_validate_and_answer_the_questions(tmp_path: Path,
     assert ws.resolve("Helpdeskly", "organisation") == GGO["helpdeskly"]
     assert URIRef(GGS["mailcraft-campaigns"]) in {r["service"] for r in
                                                   ws.run("services-processing", {"category": "Name"}).rows}
+
+
+def test_subprocessors_named_with_their_countries_are_engagements_every_question_sees(tmp_path: Path) -> None:
+    result = ingested("helpdeskly-dpa-annex.html")
+    out = tmp_path / "helpdeskly-dpa-annex.ttl"
+    out.write_text(result.turtle(), encoding="utf-8")
+    ws = Workspace([*resources.default_data_files(), out])
+    using = ws.run("services-using", {"org": "CloudNest"}).rows
+    assert [(str(r["serviceName"]), int(r["line"])) for r in using] == [("Helpdeskly Support Desk", 19)]
+    rows = ws.run("subprocessors-of", {"service": "Helpdeskly Support Desk"}).rows
+    assert {(str(r["organisationName"]), str(r["country"]), str(r["zone"])) for r in rows} == {
+        ("CloudNest", "Ireland", "within the EU/EEA"), ("MailRelay", "United States", "outside the EU/EEA")}
+    statement = result.graph.value(predicate=GG.descriptionElement, object=GG.SubProcessorsElement)
+    assert "a support partner to be named" in str(result.graph.value(statement, GG.description))

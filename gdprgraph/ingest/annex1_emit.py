@@ -42,6 +42,8 @@ STATEMENTS = {"frequency": GG.FrequencyElement, "retention": GG.RetentionElement
               "transfers": GG.TransfersElement}
 #: the classes a kind of names is read under: DPV 2.1 places Customer, Employee... under HumanSubject
 ROOTS = {"data-subject": (DPV.DataSubject, DPV.HumanSubject)}
+#: a sub-processor named with its countries, and what it does: "CloudNest Ltd (Ireland) - hosting"
+SUBPROCESSOR = re.compile(r"(?P<name>[^();:]+?)\s*\((?P<countries>[^()]+)\)\s*(?:[-\u2013\u2014:,]\s*(?P<what>.+))?")
 #: a duration that ends with the agreement, the contract or the subscription
 END_OF_AGREEMENT = re.compile(r"\b(?:term|duration|end|expiry|termination) of the (?:agreement|contract|subscription"
                               r"|services? agreement|main agreement)\b|dur[ée]e du contrat|fin du contrat", re.I)
@@ -117,6 +119,8 @@ class AnnexEmitter:
         for prefix, ns in PREFIXES.items():
             self.g.bind(prefix, ns)
         self.sections: dict[int, URIRef] = {}
+        #: the processor that engages the sub-processors: the vendor named, else the service's own
+        self.vendor: URIRef | None = None
 
     def text(self, value: str) -> Literal:
         return Literal(value, lang=self.lang)
@@ -176,6 +180,7 @@ class AnnexEmitter:
         processor = self.desc.first("processor")
         if processor is not None and not processor.states_nothing:
             org = self.processor(processor)
+            self.vendor = org
             self.add(doc, DCTERMS.publisher, org)
             if self.context.value(self.service, DPV.hasDataProcessor) is None:
                 self.add(self.service, DPV.hasDataProcessor, org)
@@ -275,6 +280,39 @@ class AnnexEmitter:
         self.add(node, GG.descriptionElement, STATEMENTS[element.kind])
         self.add(node, GG.description, self.text(element.text or "-"))
         self.cite(node, element, element.first, element.last, " ".join(element.source) or element.text)
+        if element.kind == "sub-processors":
+            self.engagements(element)
+
+    def engagements(self, element: Element) -> None:
+        """Each sub-processor the element names with its countries ("CloudNest Ltd (Ireland) -
+        hosting"): an engagement of the service by its processor, like a row of a published list."""
+        engager = self.vendor or self.context.value(self.service, DPV.hasDataProcessor)
+        if engager is None:
+            return
+        for part in element.parts:
+            for piece in part.text.split(";"):
+                found = SUBPROCESSOR.fullmatch(piece.strip(" ."))
+                countries = [country_iri(c.strip()) for c in re.split(r"[/,]| and ", found["countries"])] \
+                    if found else []
+                if not countries or None in countries:
+                    continue
+                org, label = self.orgs.resolve(found["name"])
+                if (org, None, None) not in self.context:
+                    self.add(org, RDF.type, GG.Supplier)
+                    self.add(org, SKOS.prefLabel, Literal(label))
+                    if label != found["name"]:
+                        self.add(org, SKOS.altLabel, Literal(found["name"]))
+                    self.add(org, DPV.hasCountry, countries[0])
+                eng = GGD[f"{self.key}-eng-{str(org).rsplit('/', 1)[-1]}"]
+                self.add(eng, RDF.type, GG.SubProcessingEngagement)
+                self.add(eng, GG.about, self.service)
+                self.add(eng, GG.engagedBy, engager)
+                self.add(eng, GG.subProcessor, org)
+                for country in countries:
+                    self.add(eng, GG.processingCountry, country)
+                if found["what"]:
+                    self.add(eng, GG.description, self.text(found["what"]))
+                self.cite(eng, element, part.line, part.line, piece.strip())
 
     def duration(self, element: Element, subject_line: URIRef | None) -> None:
         """The duration as worded, of the kind the Article 28 reader would give it; "for the term of
