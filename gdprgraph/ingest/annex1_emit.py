@@ -15,6 +15,7 @@ import re
 from functools import cache
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import DCTERMS
 
 from .. import names, queries, resources
@@ -59,16 +60,27 @@ def _ontology() -> Graph:
     return graph
 
 
+#: the last vocabulary built, with its context (kept alive so that its id stays its own)
+_LAST: dict[str, object] = {}
+
+
 class Vocabulary:
     """The DPV terms and the graph's own categories, by normalised name, for one kind of names."""
 
     def __init__(self, context: Graph | None) -> None:
-        graph = Graph()
-        graph += _ontology()
-        if context is not None:
-            graph += context
-        self.graph = MemoryGraph(graph)
+        # read through both graphs at once, without copying them
+        self.graph = MemoryGraph(ReadOnlyGraphAggregate([_ontology(), context]) if context is not None
+                                 else _ontology())
         self._names: dict[str, dict[str, set[URIRef]]] = {}
+
+    @classmethod
+    def of(cls, context: Graph | None) -> Vocabulary:
+        """The vocabulary of a context, kept while the same context (unchanged) is asked again:
+        ingesting several files reads the names once."""
+        key = (id(context), len(context) if context is not None else 0)
+        if _LAST.get("key") != key:
+            _LAST.update(key=key, vocabulary=cls(context), context=context)
+        return _LAST["vocabulary"]
 
     def names_of(self, kind: str) -> dict[str, set[URIRef]]:
         """Normalised name -> the terms of a kind (``names.KINDS``) that bear it."""
@@ -112,7 +124,7 @@ class AnnexEmitter:
                  context: Graph | None) -> None:
         self.desc, self.key, self.source_file, self.service = desc, key, source_file, service
         self.context = context if context is not None else Graph()
-        self.vocabulary = Vocabulary(context)
+        self.vocabulary = Vocabulary.of(context)
         self.orgs = Organisations.from_graph(context)
         self.lang = desc.language
         self.g = Graph()
