@@ -38,7 +38,7 @@ PDF_LINES = ["Annex I - Description of the processing",
              "Subject matter   Hosting of the Helpdeskly support desk",
              "Duration   For the term of the Agreement",
              "Categories of personal data   Name, Email address",
-             "Categories of data subjects   Customers",
+             "Categories of data subjects Customers",
              "Purpose   Customer care",
              "Retention   90 days after closure of the ticket"]
 
@@ -151,6 +151,7 @@ def test_a_pdf_table_reads_the_same(tmp_path: Path) -> None:
     assert result.form == "annex1" and not result.unrecognised
     g = result.graph
     assert {t for _, t in g.subject_objects(GG.aboutDataCategory)} == {PD.Name, PD.EmailAddress}
+    assert {t for _, t in g.subject_objects(GG.aboutDataSubject)} == {DPV.Customer}  # one space apart
     assert (None, GG.purpose, DPV.CustomerCare) in g
 
 

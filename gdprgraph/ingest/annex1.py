@@ -36,7 +36,7 @@ ELEMENTS: tuple[tuple[str, str], ...] = (
     ("sensitive", r"sensitive data(?: transferred| processed)?|special categor(?:y|ies) of (?:personal )?data"
                   r"|donn[ée]es sensibles"),
     ("data-categories", r"(?:categories|types) of personal data(?: transferred| processed)?"
-                        r"|personal data(?: categories| types)?"
+                        r"|personal data (?:categories|types)"
                         r"|cat[ée]gories de donn[ée]es(?: personnelles| [àa] caract[èe]re personnel)?"
                         r"|types de donn[ée]es(?: personnelles)?"),
     ("data-subjects", r"categories of data subjects(?: whose personal data (?:is|are) (?:transferred|processed))?"
@@ -139,6 +139,12 @@ def _opening(text: str) -> tuple[str, str, str] | None:
     stripped = re.sub(r"^[\s#>*_]*(?:(?:\d+(?:\.\d+)*|[A-Za-z])[.)]\s+)?", "", text)
     for kind, pattern in _ELEMENT_RE:
         found = re.match(rf"(?P<h>{pattern.pattern})[*_]*(?:{_SEPARATOR})(?P<rest>\S.*)$", stripped, re.I)
+        if found is None:
+            # a PDF table row often keeps one space between the cells: a heading of several words
+            # followed by a capitalised detail ("Subject matter Provision of ...")
+            found = re.match(rf"(?P<h>(?i:{pattern.pattern})) (?P<rest>[A-Z\u00c0-\u00de].*)$", stripped)
+            if found is not None and len(found.group("h").split()) < 2:
+                found = None
         if found:
             return kind, found.group("h"), found.group("rest").strip(" *_")
     return None
