@@ -47,8 +47,7 @@ def main() -> None:
     print(f"{'organisations':>13}  {'first (ms)':>10}  {'warm (ms)':>9}  {'no legal form (ms)':>18}  "
           f"{'brand (ms)':>10}")
     for size in args.sizes:
-        names.core_name.cache_clear()
-        names._normalised.cache_clear()
+        names.clear_caches()
         known = entities(size)
         label = list(known.values())[size // 2][0][0]
         first = timed(graph, label, known)

@@ -63,6 +63,12 @@ def core_name(name: str) -> str:
     return strip_legal_suffix(normalise(re.sub(r"\([^)]*\)", " ", name)))
 
 
+def clear_caches() -> None:
+    """Forget the normalised and core forms kept of the labels met (benchmarks, long sessions)."""
+    core_name.cache_clear()
+    _normalised.cache_clear()
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One entity a name may designate, with its display name."""
