@@ -250,9 +250,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.out and len(args.inputs) > 1:
         raise InputError("--out takes one input FILE; ingest several files one at a time")
     out = out_target(args, inputs=args.inputs, graph_inputs=False)  # --out leaves the context
-    if args.files:
+    if args.files:  # given files are read with the reference data and templates, as every command does
         context = Graph()
-        for path in args.files:
+        for path in [*resources.reference_files(), *args.files]:
             context.parse(path)
     else:
         context = ingest.default_context(exclude=[args.out] if args.out else [])
