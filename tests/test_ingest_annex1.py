@@ -208,3 +208,18 @@ def test_subprocessors_named_with_their_countries_are_engagements_every_question
         ("CloudNest", "Ireland", "within the EU/EEA"), ("MailRelay", "United States", "outside the EU/EEA")}
     statement = result.graph.value(predicate=GG.descriptionElement, object=GG.SubProcessorsElement)
     assert "a support partner to be named" in str(result.graph.value(statement, GG.description))
+
+
+def test_ingest_with_data_files_reads_them_with_the_templates(tmp_path: Path, capsys) -> None:
+    annex = tmp_path / "fwp-annex.txt"
+    annex.write_text("Service: Flexible Web Platform\nSubject matter: hosting\n"
+                     "Categories of personal data: Identification data; Location data\n", encoding="utf-8")
+    out = tmp_path / "fwp-annex.ttl"
+    data = resources.data_dir() / "flexible-web-platform.ttl"
+    assert cli.main(["ingest", str(annex), "--data", str(data), "--out", str(out)]) == 0
+    capsys.readouterr()
+    g = Graph().parse(out)
+    # the template's own wording names its category; the service is the one of the data file
+    assert {t for _, t in g.subject_objects(GG.aboutDataCategory)} == {GGT.IdentificationData, PD.Location}
+    assert (GGS["flexible-web-platform"], RDF.type, DPV.Service) not in g
+    assert (None, GG.about, GGS["flexible-web-platform"]) in g
