@@ -213,7 +213,8 @@ def test_subprocessors_named_with_their_countries_are_engagements_every_question
 def test_ingest_with_data_files_reads_them_with_the_templates(tmp_path: Path, capsys) -> None:
     annex = tmp_path / "fwp-annex.txt"
     annex.write_text("Service: Flexible Web Platform\nSubject matter: hosting\n"
-                     "Categories of personal data: Identification data; Location data\n", encoding="utf-8")
+                     "Categories of personal data: Identification data; Location data\n"
+                     "Categories of data subjects: Customers\n", encoding="utf-8")
     out = tmp_path / "fwp-annex.ttl"
     data = resources.data_dir() / "flexible-web-platform.ttl"
     assert cli.main(["ingest", str(annex), "--data", str(data), "--out", str(out)]) == 0
