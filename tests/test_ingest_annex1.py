@@ -224,3 +224,14 @@ def test_ingest_with_data_files_reads_them_with_the_templates(tmp_path: Path, ca
     assert {t for _, t in g.subject_objects(GG.aboutDataCategory)} == {GGT.IdentificationData, PD.Location}
     assert (GGS["flexible-web-platform"], RDF.type, DPV.Service) not in g
     assert (None, GG.about, GGS["flexible-web-platform"]) in g
+
+
+def test_an_element_given_twice_is_two_statements(tmp_path: Path) -> None:
+    annex = tmp_path / "twice.txt"
+    annex.write_text("Service: Mailcraft Campaigns\nSubject matter: e-mail campaigns\n"
+                     "Categories of personal data: Name\nRetention: contact data 60 days\n"
+                     "Retention: bounce logs 12 months\n", encoding="utf-8")
+    g = ingest_file(annex, context=context()).graph
+    kept = {(int(g.value(n, GG.sourceLine)), str(g.value(n, GG.description)))
+            for n in g.subjects(GG.descriptionElement, GG.RetentionElement)}
+    assert kept == {(4, "contact data 60 days"), (5, "bounce logs 12 months")}

@@ -131,11 +131,18 @@ class AnnexEmitter:
         for prefix, ns in PREFIXES.items():
             self.g.bind(prefix, ns)
         self.sections: dict[int, URIRef] = {}
+        self.minted: dict[str, int] = {}
         #: the processor that engages the sub-processors: the vendor named, else the service's own
         self.vendor: URIRef | None = None
 
     def text(self, value: str) -> Literal:
         return Literal(value, lang=self.lang)
+
+    def mint(self, local: str) -> URIRef:
+        """``ggd:KEY-local``, numbered from the second element that would get the same IRI."""
+        self.minted[local] = self.minted.get(local, 0) + 1
+        count = self.minted[local]
+        return GGD[f"{self.key}-{local}" if count == 1 else f"{self.key}-{local}-{count}"]
 
     def add(self, subject: URIRef, prop: URIRef, value: URIRef | Literal) -> None:
         self.g.add((subject, prop, value))
@@ -219,7 +226,7 @@ class AnnexEmitter:
             if country is not None:
                 self.add(iri, DPV.hasCountry, country)
         if address:
-            contact = GGD[f"{self.key}-processor-contact"]
+            contact = self.mint("processor-contact")
             self.add(contact, RDF.type, GG.ContactPoint)
             self.add(contact, GG.about, iri)
             self.add(contact, GG.postalAddress, Literal(address))
@@ -236,7 +243,7 @@ class AnnexEmitter:
         self.add(item, RDF.type, GG.TemplateItem)
         self.add(item, GG.templateSection, section)
         self.add(item, SKOS.prefLabel, Literal(label, lang="en"))
-        node = GGD[f"{self.key}-{kind}"]
+        node = self.mint(kind)
         self.add(node, RDF.type, GG.TemplateLine)
         self.add(node, GG.about, self.service)
         self.add(node, GG.answers, item)
@@ -248,7 +255,7 @@ class AnnexEmitter:
     def purpose(self, element: Element) -> None:
         if element.states_nothing:
             return
-        node = GGD[f"{self.key}-purpose"]
+        node = self.mint("purpose")
         term = self.vocabulary.term("purpose", element.text) or self.own_class(
             f"annex1-purpose-{slug(element.text)[:60].strip('-')}", element.text, DPV.Purpose, None)
         self.add(node, RDF.type, GG.PurposeStatement)
@@ -268,7 +275,7 @@ class AnnexEmitter:
             self.add(item, GG.templateSection, section)
             self.add(item, SKOS.prefLabel, self.text(part.text))
             self.add(item, about, term)
-            node = GGD[f"{self.key}-{prefix.removeprefix('annex1-')}-{local}"]
+            node = self.mint(f"{prefix.removeprefix('annex1-')}-{local}")
             self.add(node, RDF.type, GG.TemplateLine)
             self.add(node, GG.about, self.service)
             self.add(node, GG.answers, item)
@@ -286,7 +293,7 @@ class AnnexEmitter:
         return node
 
     def statement(self, element: Element) -> None:
-        node = GGD[f"{self.key}-{element.kind}"]
+        node = self.mint(element.kind)
         self.add(node, RDF.type, GG.DescriptionStatement)
         self.add(node, GG.about, self.service)
         self.add(node, GG.descriptionElement, STATEMENTS[element.kind])
@@ -315,7 +322,7 @@ class AnnexEmitter:
                     if label != found["name"]:
                         self.add(org, SKOS.altLabel, Literal(found["name"]))
                     self.add(org, DPV.hasCountry, countries[0])
-                eng = GGD[f"{self.key}-eng-{str(org).rsplit('/', 1)[-1]}"]
+                eng = self.mint(f"eng-{str(org).rsplit('/', 1)[-1]}")
                 self.add(eng, RDF.type, GG.SubProcessingEngagement)
                 self.add(eng, GG.about, self.service)
                 self.add(eng, GG.engagedBy, engager)
@@ -329,7 +336,7 @@ class AnnexEmitter:
     def duration(self, element: Element, subject_line: URIRef | None) -> None:
         """The duration as worded, of the kind the Article 28 reader would give it; "for the term of
         the agreement" (or subscription, contract) ends at the end of the agreement."""
-        node = GGD[f"{self.key}-duration"]
+        node = self.mint("duration")
         found = classify_duration(element.text)
         event = GGT[found.event] if found.event else None
         if found.kind == "stated" and END_OF_AGREEMENT.search(element.text):
