@@ -273,9 +273,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.out and len(args.inputs) > 1:
         raise InputError("--out takes one input FILE; ingest several files one at a time")
     out = out_target(args, inputs=args.inputs, graph_inputs=False)  # --out leaves the context
-    if args.files:
+    if args.files:  # given files are read with the reference data and templates, as every command does
         context = Graph()
-        for path in args.files:
+        for path in [*resources.reference_files(), *args.files]:
             context.parse(path)
     else:
         context = ingest.default_context(exclude=[args.out] if args.out else [])
@@ -283,7 +283,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.vendor:  # the vendor and its service, created when new (said on stderr), in context and output
         vendor = _vendor(args, context)
         service = str(vendor.service).rsplit("/", 1)[-1]
-    results = [ingest.ingest_file(path, key=args.key, service=service, context=context) for path in args.inputs]
+    results = [ingest.ingest_file(path, key=args.key, service=service, context=context, form=args.form)
+               for path in args.inputs]
     for result in results if vendor is not None else []:
         for triple in vendor.triples:
             result.graph.add(triple)
@@ -594,8 +595,11 @@ def parser() -> argparse.ArgumentParser:
     data_option(p)
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("ingest", help="read Article 28 descriptions (text or PDF) into Turtle")
-    p.add_argument("inputs", nargs="+", metavar="FILE", help="the documents (.txt or .pdf)")
+    p = sub.add_parser("ingest", help="read descriptions of processing (Article 28 template, Annex I) into Turtle")
+    p.add_argument("inputs", nargs="+", metavar="FILE", help="the documents (.txt, .md, .html or .pdf)")
+    p.add_argument("--form", choices=("auto", "art28", "annex1"), default="auto",
+                   help="the template (art28), a generic description of the processing (annex1: Annex I of "
+                        "the SCCs, Element | Detail table or headed paragraphs), or either (auto, default)")
     p.add_argument("--service", metavar="NAME", help="the service: a known name or the local name of its IRI")
     p.add_argument("--out", help="write the Turtle here (e.g. data/NAME.ttl) instead of stdout; one FILE only")
     force_option(p)

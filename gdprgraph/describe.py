@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
-from . import queries
+from . import names, queries
 from .errors import AmbiguousNameError, NoMatchError
 from .render import cell
 from .workspace import Workspace
@@ -43,7 +43,7 @@ def find(ws: Workspace, name: str) -> tuple[URIRef, str]:
         return found[0]
     if len(found) > 1:
         raise AmbiguousNameError(name, [f"{kind} <{iri}>" for iri, kind in found])
-    suggestions = sorted({s for miss in misses for s in miss.suggestions})
+    suggestions = names.ranked(name, [(names.closeness(name, s), s) for miss in misses for s in miss.suggestions])
     raise NoMatchError(f"no service or organisation named '{name}'", suggestions)
 
 

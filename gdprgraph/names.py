@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -31,7 +32,11 @@ KINDS: dict[str, tuple[str, str, str]] = {
 LEGAL_SUFFIXES = {
     "sa", "sas", "sasu", "sarl", "eurl", "sca", "snc", "ltd", "limited", "inc", "llc", "plc",
     "gmbh", "ag", "bv", "nv", "spa", "srl", "corp", "corporation", "co", "company", "se",
+    "pty", "pte", "llp", "incorporated",
 }
+
+#: kinds whose short names are brands shared by a group (``Orange``): see resolve
+BRAND_KINDS = {"organisation"}
 
 
 def normalise(name: str) -> str:
@@ -49,6 +54,19 @@ def strip_legal_suffix(normalised: str) -> str:
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def core_name(name: str) -> str:
+    """A name normalised, without bracketed parts nor legal suffixes:
+    'Amazon Web Services, Inc. (AWS)' -> 'amazon web services'."""
+    return strip_legal_suffix(normalise(re.sub(r"\([^)]*\)", " ", name)))
+
+
+def clear_caches() -> None:
+    """Forget the normalised and core forms kept of the labels met (benchmarks, long sessions)."""
+    core_name.cache_clear()
+    _normalised.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -81,10 +99,14 @@ def resolve(graph: KnowledgeGraph, name: str, kind: str,
             entities: dict[URIRef, list[tuple[str, bool]]] | None = None) -> URIRef:
     """The one entity of ``kind`` that ``name`` designates.
 
-    Tried in order: an exact match of a normalised name, the same without legal suffixes, then
-    names containing every word typed. Several matches raise AmbiguousNameError (listing them);
-    none raises NoMatchError with the closest names as suggestions. ``entities`` are the
-    candidates(graph, kind), if already read.
+    Tried in order, the first test that any name passes deciding: an exact match of a normalised
+    name; the same without bracketed parts and legal suffixes ("Amazon Web Services Inc" is
+    "Amazon Web Services, Inc. (AWS)", not also "Amazon Web Services Australia Pty Ltd"); then
+    names containing every word typed. Several matches raise AmbiguousNameError (listing them), and
+    so does a one-word organisation name that is also a word of other organisations' names (the
+    brand "Orange" matches "Orange SA" and "Orange Business Services"); none raises NoMatchError
+    with the closest names as suggestions. ``entities`` are the candidates(graph, kind), if
+    already read.
     """
     if name.startswith(("http://", "https://")):
         return _known_iri(graph, URIRef(name.strip()), kind)
@@ -92,23 +114,40 @@ def resolve(graph: KnowledgeGraph, name: str, kind: str,
     if not wanted:
         raise InputError(f"empty {KINDS.get(kind, (None, None, kind))[2]} name")
     entities = candidates(graph, kind) if entities is None else entities
+    core = core_name(name) or wanted
     tests = (
-        lambda label: label == wanted,
-        lambda label: strip_legal_suffix(label) == strip_legal_suffix(wanted),
-        lambda label: all(word in label.split() or word in label for word in
-                          strip_legal_suffix(wanted).split()),
+        lambda label: _normalised(label) == wanted,
+        lambda label: core_name(label) == core,
+        lambda label: all(word in _normalised(label).split() or word in _normalised(label)
+                          for word in core.split()),
     )
     for test in tests:
-        found = sorted(
-            {iri for iri, labels in entities.items() if any(test(normalise(lab)) for lab, _ in labels)}
-        )
+        found = sorted({iri for iri, labels in entities.items() if any(test(lab) for lab, _ in labels)})
         if len(found) > 1 and KINDS[kind][0] == "class-names":
             found = [broadest] if (broadest := _holding_all(graph, found)) else found
+        if len(found) == 1 and kind in BRAND_KINDS:
+            found = sorted({*found, *_sharing_brand(entities, wanted)})
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
             raise AmbiguousNameError(name, [f"{display_name(entities[i])} <{i}>" for i in found])
     raise NoMatchError(f"no {KINDS[kind][2]} named '{name}'", suggest(entities, wanted))
+
+
+def _sharing_brand(entities: dict[URIRef, list[tuple[str, bool]]], wanted: str) -> list[URIRef]:
+    """When one word was typed (no legal form): the entities with a longer name that has it as
+    one of its words."""
+    if len(wanted.split()) != 1:
+        return []
+    return [iri for iri, labels in entities.items()
+            if any(wanted in _normalised(lab).split() and len(core_name(lab).split()) > 1
+                   and wanted in core_name(lab).split() for lab, _ in labels)]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalised(label: str) -> str:
+    """normalise(), kept for the labels every resolution compares (a warm session asks many)."""
+    return normalise(label)
 
 
 def _known_iri(graph: KnowledgeGraph, iri: URIRef, kind: str) -> URIRef:
@@ -136,11 +175,22 @@ def _holding_all(graph: KnowledgeGraph, classes: list[URIRef]) -> URIRef | None:
     return holding[0] if len(holding) == 1 else None
 
 
+def closeness(wanted: str, name: str) -> float:
+    """How close a typed name is to a name, from 0 to 1 (difflib's ratio of the normalised names)."""
+    return difflib.SequenceMatcher(None, normalise(wanted), normalise(name)).ratio()
+
+
+def ranked(wanted: str, scored: list[tuple[float, str]], limit: int = 3) -> list[str]:
+    """The names of (score, name) pairs, closest first (ties alphabetical), above a floor."""
+    best: dict[str, float] = {}
+    for score, display in scored:
+        best[display] = max(score, best.get(display, 0.0))
+    order = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+    return [display for display, score in order[:limit] if score > 0.2]
+
+
 def suggest(entities: dict[URIRef, list[tuple[str, bool]]], wanted: str, limit: int = 3) -> list[str]:
-    """The display names closest to what was typed."""
-    scored = []
-    for labels in entities.values():
-        best = max(difflib.SequenceMatcher(None, wanted, normalise(lab)).ratio() for lab, _ in labels)
-        scored.append((best, display_name(labels)))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return [name for score, name in scored[:limit] if score > 0.2]
+    """The display names closest to what was typed, closest first."""
+    scored = [(max(closeness(wanted, lab) for lab, _ in labels), display_name(labels))
+              for labels in entities.values()]
+    return ranked(wanted, scored, limit)

@@ -234,10 +234,13 @@ def internal(name: str) -> NamedQuery:
 
 
 def get(name: str) -> NamedQuery:
-    """A public named query; an unknown name lists the known ones."""
+    """A public named query; an unknown name suggests the closest ones (`query --list` shows all)."""
+    from . import names  # names reads its own queries through this module
+
     queries = catalog()
     if name not in queries:
-        raise NoMatchError(f"no query named '{name}'", sorted(queries))
+        raise NoMatchError(f"no query named '{name}' (gdprgraph query --list)",
+                           names.ranked(name, [(names.closeness(name, known), known) for known in queries]))
     return queries[name]
 
 

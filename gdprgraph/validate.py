@@ -192,7 +192,7 @@ def report_from(data: KnowledgeGraph, shapes: rdflib.Graph,
                 report: rdflib.Graph | shacl_sparql.RunResults) -> ValidationReport:
     """Findings (labelled, sourced, sorted) from a SHACL validation report graph, or from the
     results of a compiled run (whose report graph is then built on demand)."""
-    reads = _MemoisedReads(data)  # findings share services, items, organisations and their labels
+    reads = _MemoisedReads(data, _context_names(data))  # findings share services, items, organisations
     shape_reads = _MemoisedReads(shapes)  # type: ignore[arg-type]
     if isinstance(report, rdflib.Graph):
         results = [dict(report.predicate_objects(r)) for r in report.objects(None, SH.result)]
@@ -203,11 +203,35 @@ def report_from(data: KnowledgeGraph, shapes: rdflib.Graph,
     return ValidationReport(sorted_findings(findings), source)
 
 
-class _MemoisedReads:
-    """The reads findings make of a graph (value, objects, triples, membership), each asked once."""
+def _context_names(data: KnowledgeGraph) -> KnowledgeGraph | None:
+    """The embedded data/, when the validated files are others: a file imported against data/ (a
+    vendor's list for one of its services) points to services and organisations it does not
+    describe; findings name them, and know their kind, from data/ (see _MemoisedReads)."""
+    given = {Path(p).resolve() for p in data.sources}
+    context = {p.resolve() for p in [*resources.ontology_files(), *resources.default_data_files()]}
+    return _embedded_graph() if given - context else None
 
-    def __init__(self, graph: KnowledgeGraph) -> None:
+
+@functools.cache
+def _embedded_graph() -> KnowledgeGraph:
+    graph = MemoryGraph()
+    graph.load_files(resources.ontology_files() + resources.default_data_files())
+    return graph
+
+
+#: what a finding may read from the context when the validated data do not say it
+_NAMING = (SKOS.prefLabel, RDFS.label, RDF.type)
+
+
+class _MemoisedReads:
+    """The reads findings make of a graph (value, objects, triples, membership), each asked once.
+
+    With ``names``: a node's labels (or types) are read from it when the graph holds none.
+    """
+
+    def __init__(self, graph: KnowledgeGraph, names: KnowledgeGraph | None = None) -> None:
         self.graph = graph
+        self.names = names
         self.namespace_manager = graph.namespace_manager
         self._answers: dict[tuple, object] = {}
 
@@ -220,13 +244,20 @@ class _MemoisedReads:
         return self._once(("value", subject, predicate), lambda: self.graph.value(subject, predicate))
 
     def objects(self, subject: Node, predicate: Node) -> list[Node]:
-        return self._once(("objects", subject, predicate), lambda: list(self.graph.objects(subject, predicate)))
+        return self._once(("objects", subject, predicate), lambda: self._objects(subject, predicate))
+
+    def _objects(self, subject: Node, predicate: Node) -> list[Node]:
+        found = list(self.graph.objects(subject, predicate))
+        if not found and self.names is not None and predicate in _NAMING:
+            found = list(self.names.objects(subject, predicate))
+        return found
 
     def triples(self, pattern: tuple) -> list[tuple[Node, Node, Node]]:
         return self._once(("triples", pattern), lambda: list(self.graph.triples(pattern)))
 
     def __contains__(self, triple: tuple) -> bool:
-        return self._once(("has", triple), lambda: triple in self.graph)
+        return self._once(("has", triple), lambda: triple in self.graph or (
+            self.names is not None and triple[1] == RDF.type and triple[2] in self.objects(triple[0], RDF.type)))
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:

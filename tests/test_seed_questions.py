@@ -31,7 +31,7 @@ CASES = [
     ("rights", None, {}),
     ("rights", "access", {"right": "access"}),
     ("indirect-sources", None, {}),
-    ("indirect-sources", "orange", {"org": "Orange"}),
+    ("indirect-sources", "orange", {"org": "Orange SA"}),
     ("service-features", None, {}),
     ("service-features", "flexible-contact-center", {"service": "Flexible Contact Center"}),
     ("contact-points", None, {}),
@@ -131,7 +131,7 @@ def test_cli_rights_of_access_lists_both_controllers_documents(capsys):
 
 
 def test_cli_indirect_sources_of_orange(capsys):
-    code, out = run_cli(capsys, "query", "indirect-sources", "--param", "org=Orange", "--format", "csv")
+    code, out = run_cli(capsys, "query", "indirect-sources", "--param", "org=Orange SA", "--format", "csv")
     assert code == 0
     found = list(csv.DictReader(io.StringIO(out)))
     assert [r["source"] for r in found] == [

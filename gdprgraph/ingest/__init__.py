@@ -15,10 +15,14 @@ from pathlib import Path
 from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 
 from .. import resources
+from ..errors import InputError
 from ..names import normalise
-from . import art28, emit, text
+from . import annex1, annex1_emit, art28, emit, text
 
-__all__ = ["IngestResult", "default_context", "ingest_file"]
+__all__ = ["FORMS", "IngestResult", "default_context", "ingest_file"]
+
+#: the forms of description ingest reads ("auto": the Article 28 template, else an Annex I description)
+FORMS = ("auto", "art28", "annex1")
 
 #: a run of unrecognised lines longer than this is summarised in one line
 LONG_RUN = 10
@@ -39,6 +43,8 @@ class IngestResult:
     encoding: str = "utf-8"
     #: one line for the user when the encoding was guessed (no UTF-8, no byte-order mark), else ""
     encoding_note: str = ""
+    #: the form read: "art28" (Orange's template) or "annex1" (a generic description of the processing)
+    form: str = "art28"
 
     def turtle(self) -> str:
         """The graph as Turtle, with a header naming the source."""
@@ -103,25 +109,53 @@ def service_iri(name: str | None, wanted: str | None, context: Graph | None) -> 
 
 
 def ingest_file(path: Path | str, key: str | None = None, service: str | None = None,
-                context: Graph | None = None) -> IngestResult:
-    """Read one Article 28 description (text or PDF) into a graph.
+                context: Graph | None = None, form: str = "auto") -> IngestResult:
+    """Read one description of processing (text, Markdown, HTML or PDF) into a graph.
 
-    ``key`` prefixes the statement IRIs (default: the file name before its first dot, slugged);
-    ``service`` names or gives the local name of the service IRI (default: the document's service
-    name, matched against ``context``); ``context`` (for instance ``default_context()``) lets
-    organisations and services resolve to the IRIs already in use. Text is decoded by its
-    byte-order mark, else as UTF-8, else as cp1252 or Latin-1 (``encoding_note`` then says so).
-    Raises InputError on input that is empty, binary, or not a description.
+    ``form``: "art28" (Orange's Article 28 template), "annex1" (a vendor's generic description of
+    the processing: Annex I of the SCCs, an Element | Detail table or headed paragraphs), or "auto"
+    (the template if the text is one, else Annex I). ``key`` prefixes the statement IRIs (default:
+    the file name before its first dot, slugged); ``service`` names or gives the local name of the
+    service IRI (default: the document's service name, matched against ``context``); ``context``
+    (for instance ``default_context()``) lets organisations and services resolve to the IRIs
+    already in use. Text is decoded by its byte-order mark, else as UTF-8, else as cp1252 or
+    Latin-1 (``encoding_note`` then says so). Raises InputError on input that is empty, binary, or
+    not a description.
     """
+    if form not in FORMS:
+        raise InputError(f"unknown form '{form}' ({', '.join(FORMS)})")
     path = Path(path)
     decoded = text.read_text(path)
     lines = decoded.lines
-    desc = art28.parse(lines, str(path))
     key = key or default_key(path)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key):
         key = emit.slug(key)
+    if form == "annex1":
+        return _ingest_annex1(path, decoded, key, service, context)
+    try:
+        desc = art28.parse(lines, str(path))
+    except InputError:
+        if form == "auto" and annex1.looks_like(lines):
+            return _ingest_annex1(path, decoded, key, service, context)
+        raise
     iri = service_iri(desc.service_name, service, context)
     orgs = emit.Organisations.from_graph(context)
     graph = emit.Emitter(desc, key, path.name, iri, orgs).build()
     return IngestResult(path, key, graph, set(desc.accounted) & desc.nonblank, desc.unrecognised,
                         desc.outside, lines, decoded.encoding, decoded.note)
+
+
+def _ingest_annex1(path: Path, decoded: text.Decoded, key: str, service: str | None,
+                   context: Graph | None) -> IngestResult:
+    """A generic description of the processing (see annex1 and annex1_emit)."""
+    desc = annex1.parse(decoded.lines, str(path))
+    named = desc.first("service")
+    name = named.text if named is not None and not named.states_nothing else None
+    if name is None and service is None:
+        raise InputError("the description names no service: give --service NAME", str(path))
+    iri = service_iri(name, service, context)
+    if name is None and context is not None:
+        name = str(context.value(iri, SKOS.prefLabel) or "") or None
+    graph = annex1_emit.AnnexEmitter(desc, key, path.name, iri, context).build(name or service)
+    return IngestResult(path, key, graph, desc.accounted, desc.unrecognised, set(), decoded.lines,
+                        decoded.encoding, decoded.note, form="annex1")

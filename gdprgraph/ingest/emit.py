@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
-from ..names import normalise, strip_legal_suffix
+from ..names import core_name, normalise, strip_legal_suffix
 from . import template
 from .art28 import Answer, Description, Row, Section
 from .countries import country_iri
@@ -75,10 +75,17 @@ class Organisations:
                     by_stripped.setdefault(strip_legal_suffix(normalise(str(label))), subject)
         return cls(by_name, by_stripped, preferred)
 
+    def by_core(self, written: str) -> URIRef | None:
+        """The one organisation whose name is the same without brackets and legal form
+        ("Amazon Web Services Inc" is "Amazon Web Services, Inc. (AWS)"), if exactly one."""
+        core = core_name(written)
+        found = {iri for iri, label in self.preferred.items() if core and core_name(label) == core}
+        return found.pop() if len(found) == 1 else None
+
     def resolve(self, written: str) -> tuple[URIRef, str]:
         """The IRI and preferred label for a name as written: a known organisation, else a new one."""
         wanted = normalise(written)
-        iri = self.by_name.get(wanted) or self.by_stripped.get(strip_legal_suffix(wanted))
+        iri = self.by_name.get(wanted) or self.by_stripped.get(strip_legal_suffix(wanted)) or self.by_core(written)
         if iri is not None and iri in self.preferred:
             return iri, self.preferred[iri]
         bare = without_legal_suffix(written)
