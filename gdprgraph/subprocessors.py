@@ -371,7 +371,8 @@ class _Builder:
     def organisation(self, written: str, country: URIRef | None) -> URIRef:
         """The organisation a name designates: known under any spelling, else a new supplier."""
         wanted = names.normalise(written)
-        iri = self.orgs.by_name.get(wanted) or self.orgs.by_stripped.get(names.strip_legal_suffix(wanted))
+        iri = (self.orgs.by_name.get(wanted) or self.orgs.by_stripped.get(names.strip_legal_suffix(wanted))
+               or self.orgs.by_core(written))  # "Amazon Web Services Inc" is "Amazon Web Services, Inc. (AWS)"
         if iri is not None:
             if iri in self.known:
                 if iri in self.orgs.preferred:

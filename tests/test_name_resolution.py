@@ -87,3 +87,23 @@ def test_an_unknown_query_suggests_the_closest_names(capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert "did you mean: services-using, " in err
+
+
+def test_import_subprocessors_reuses_an_organisation_by_its_name_without_brackets_and_legal_form(tmp_path):
+    from rdflib import RDF, SKOS, Graph, Literal, Namespace
+
+    from gdprgraph.subprocessors import import_subprocessors
+    gg = Namespace("https://w3id.org/gdprgraph/ontology#")
+    context = Graph()
+    service = URIRef("https://w3id.org/gdprgraph/service/helpdesk")
+    context.add((service, RDF.type, URIRef("https://w3id.org/dpv#Service")))
+    context.add((service, SKOS.prefLabel, Literal("Helpdesk")))
+    context.add((service, URIRef("https://w3id.org/dpv#hasDataProcessor"), URIRef(GGO + "acme")))
+    for iri, labels in ENTITIES.items():
+        context.add((iri, SKOS.prefLabel, Literal(labels[0][0])))
+    listed = tmp_path / "list.csv"
+    listed.write_text("Sub-processor,Location,Purpose\nAmazon Web Services Inc,Ireland,Hosting\n"
+                      "Amazon Web Services Australia Pty Ltd,Australia,Backups\n", encoding="utf-8")
+    graph = import_subprocessors(listed, service, context=context)
+    engaged = {graph.value(eng, gg.subProcessor) for eng in graph.subjects(RDF.type, gg.SubProcessingEngagement)}
+    assert engaged == {AWS, AWS_AU}

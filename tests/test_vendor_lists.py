@@ -74,7 +74,7 @@ EXPECTED: dict[str, dict[str, tuple[set[str], set[str], set[str], bool]]] = {
     "ledgerly-dpa-annex3.pdf": {
         "Amazon Web Services EMEA": ({"FR"}, set(), set(), False),
         "Salesforce": ({"US"}, set(), {"BindingCorporateRules"}, True),
-        "Atlassian Pty": ({"AU", "US"}, set(), {"StandardContractualClauses"}, False),
+        "Atlassian": ({"AU", "US"}, set(), {"StandardContractualClauses"}, False),
         "Datadog": ({"DE"}, {"EU"}, set(), False),
         "Nairobi Contact": ({"KE"}, set(), {"StandardContractualClauses"}, False),
     },

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
@@ -58,6 +58,7 @@ class Organisations:
     by_name: dict[str, URIRef]
     by_stripped: dict[str, URIRef]
     preferred: dict[URIRef, str]
+    _by_core: dict[str, set[URIRef]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_graph(cls, graph: Graph | None) -> Organisations:
@@ -79,8 +80,12 @@ class Organisations:
         """The one organisation whose name is the same without brackets and legal form
         ("Amazon Web Services Inc" is "Amazon Web Services, Inc. (AWS)"), if exactly one."""
         core = core_name(written)
-        found = {iri for iri, label in self.preferred.items() if core and core_name(label) == core}
-        return found.pop() if len(found) == 1 else None
+        if self._by_core is None:  # built at the first call, then kept: an import asks once per row
+            self._by_core = {}
+            for iri, label in self.preferred.items():
+                self._by_core.setdefault(core_name(label), set()).add(iri)
+        found = self._by_core.get(core, set()) if core else set()
+        return next(iter(found)) if len(found) == 1 else None
 
     def resolve(self, written: str) -> tuple[URIRef, str]:
         """The IRI and preferred label for a name as written: a known organisation, else a new one."""
