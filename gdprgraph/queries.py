@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from . import resources
@@ -239,11 +239,6 @@ def get(name: str) -> NamedQuery:
     if name not in queries:
         raise NoMatchError(f"no query named '{name}'", sorted(queries))
     return queries[name]
-
-
-def bind_literal(value: str) -> Literal:
-    """A user-supplied string parameter, as a literal (never pasted into query text)."""
-    return Literal(value)
 
 
 def as_iri(value: str) -> URIRef:
