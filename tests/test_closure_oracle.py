@@ -175,3 +175,17 @@ def test_a_generated_estate_closure_is_owlrl_closure(small_estate):
     full, restricted = _compare_workspaces(Workspace(small_estate, store="memory"),
                                            Workspace(small_estate, store="oxigraph"))
     assert full > restricted
+
+
+def test_later_rounds_give_owlrl_closure():
+    """tests/fixtures/inference/three-rounds.ttl: an inverse feeds a property chain, whose result has
+    a super-property, transitive, with a domain; the semi-naive rounds reach owlrl's fixpoint."""
+    fixture = [Path(__file__).resolve().parent / "fixtures" / "inference" / "three-rounds.ttl"]
+    ex = "http://example.org/rounds#"
+    expected = {(rdflib.URIRef(ex + s), rdflib.URIRef(ex + p) if p != "a" else RDF.type, rdflib.URIRef(ex + o))
+                for s, p, o in (("processor", "reaches", "dataCentre"), ("processor", "dependsOn", "dataCentre"),
+                                ("processor", "dependsOn", "powerGrid"), ("processor", "a", "Party"))}
+    reference, asserted = owlrl_closure(fixture)
+    in_store = in_store_closure(fixture)
+    assert expected <= set(in_store)
+    assert_same_closure(reference, asserted, in_store)

@@ -221,6 +221,7 @@ def estate_files(generator, estate_inputs, tmp_path_factory) -> list[Path]:
     return [*estate_inputs(out), *resources.ontology_files()]
 
 
+@pytest.mark.slow  # every rule has its fixtures, the seed runs by default
 def test_generated_estate_gives_pyshacl_results(estate_files):
     memory = MemoryGraph()
     memory.load_files(estate_files)
