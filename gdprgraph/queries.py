@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from . import resources
@@ -242,11 +242,6 @@ def get(name: str) -> NamedQuery:
         raise NoMatchError(f"no query named '{name}' (gdprgraph query --list)",
                            names.ranked(name, [(names.closeness(name, known), known) for known in queries]))
     return queries[name]
-
-
-def bind_literal(value: str) -> Literal:
-    """A user-supplied string parameter, as a literal (never pasted into query text)."""
-    return Literal(value)
 
 
 def as_iri(value: str) -> URIRef:

@@ -20,6 +20,21 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def slow_tests_run() -> bool:
+    """Whether the tests marked ``slow`` run: GDPRGRAPH_SLOW=1 (CI: .ci/run sets it)."""
+    return os.environ.get("GDPRGRAPH_SLOW") == "1"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Skip the tests marked ``slow`` unless GDPRGRAPH_SLOW=1."""
+    if slow_tests_run():
+        return
+    skip = pytest.mark.skip(reason="slow: set GDPRGRAPH_SLOW=1 to run it (CI does)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def seed() -> Workspace:
     """The embedded default graph: ontology + data/."""

@@ -72,6 +72,7 @@ def test_every_catalog_query_answers_alike_on_the_seed(seed, seed_memory):
     assert compared >= 2 * len(queries.catalog())
 
 
+@pytest.mark.slow  # the seed's answers, and the estate's closure (tests/test_closure_oracle.py), run by default
 def test_every_catalog_query_answers_alike_on_a_generated_estate(small_estate):
     reference = Workspace(small_estate, store="memory")
     fast = Workspace(small_estate, store="oxigraph")
@@ -99,6 +100,7 @@ def test_an_axiom_the_rules_do_not_implement_is_refused(small_estate):
     assert isinstance(err.value, GdprGraphError)
 
 
+@pytest.mark.slow  # the fixture alone, without the ontology: tests/test_closure_oracle.py, by default
 def test_later_rounds_find_what_the_first_made_possible():
     """Round 1 derives processor receivesFrom controller (an inverse); round 2 joins it with the
     chain (processor reaches dataCentre); round 3 lifts that to dependsOn, then transitivity and the

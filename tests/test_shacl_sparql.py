@@ -7,6 +7,7 @@ blank-node property shapes are the same terms). Each pyshacl reference is comput
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pyshacl
@@ -220,6 +221,7 @@ def estate_files(generator, estate_inputs, tmp_path_factory) -> list[Path]:
     return [*estate_inputs(out), *resources.ontology_files()]
 
 
+@pytest.mark.slow  # every rule has its fixtures, the seed runs by default
 def test_generated_estate_gives_pyshacl_results(estate_files):
     memory = MemoryGraph()
     memory.load_files(estate_files)
@@ -334,3 +336,76 @@ def test_an_unsupported_feature_is_refused_by_name(feature):
     with pytest.raises(UnsupportedShapeError, match="NewShape") as raised:
         compile_shapes(shapes)
     assert feature in str(raised.value)
+
+
+# -- randomised edits of the seed (slow: pyshacl validates the whole seed once per edit) -------------------
+
+EDIT_SEEDS = range(50)
+
+
+def _read_by_shapes(predicate: rdflib.URIRef) -> bool:
+    """Whether a shape reads the predicate: a path, or a name in a SPARQL constraint or target (rdf:type: targets)."""
+    if predicate == rdflib.RDF.type or (None, SH.path, predicate) in SHAPES:
+        return True
+    names = [f"{prefix}:{predicate[len(ns):]}" for prefix, ns in SHAPES.namespaces() if predicate.startswith(ns)]
+    return any(name in str(text) for name in names for text in SHAPES.objects(None, SH.select))
+
+
+@pytest.fixture(scope="module")
+def editable_statements(seed_memory) -> list[tuple]:
+    """The seed's statements outside the ontology (reference data, templates, documents) whose
+    predicate a shape reads (most of the others are labels and provenance, which no finding
+    depends on), in a stable order."""
+    ontology = set()
+    for path in resources.ontology_files():
+        ontology |= set(rdflib.Graph().parse(path, format="turtle"))
+    return sorted((t for t in seed_memory.graph if t not in ontology and _read_by_shapes(t[1])),
+                  key=lambda t: tuple(map(str, t)))
+
+
+def _literal_variants(value: rdflib.Literal) -> list[rdflib.Literal]:
+    """Other literals a careless edit could leave: another text of the same type, the bare text,
+    an empty one (a typed literal's variants may be ill-typed: a datatype constraint's business)."""
+    text = str(value)
+    variants = [rdflib.Literal(text + " (edited)", lang=value.language, datatype=value.datatype),
+                rdflib.Literal(text), rdflib.Literal("", lang=value.language, datatype=value.datatype)]
+    return [v for v in variants if v != value]
+
+
+def random_edit(graph: rdflib.Graph, statements: list[tuple], seed: int) -> tuple[str, set, set]:
+    """One edit chosen by ``seed``: delete a statement, or change its object to another object of the
+    same predicate found elsewhere in the graph, or to a variant of its literal. Returns a
+    description, the triples removed and those added."""
+    rng = random.Random(seed)
+    s, p, o = statements[rng.randrange(len(statements))]
+    if rng.random() < 0.5:
+        return f"delete {s.n3()} {p.n3()} {o.n3()}", {(s, p, o)}, set()
+    others = sorted({x for x in graph.objects(None, p) if x != o}, key=str)
+    choices = [*others, *(_literal_variants(o) if isinstance(o, rdflib.Literal) else [])]
+    if not choices:
+        return f"delete {s.n3()} {p.n3()} {o.n3()} (nothing to change it to)", {(s, p, o)}, set()
+    new = choices[rng.randrange(len(choices))]
+    return f"change {s.n3()} {p.n3()} {o.n3()} to {new.n3()}", {(s, p, o)}, {(s, p, new)}
+
+
+def test_random_edits_are_reproducible_and_of_both_kinds(seed_memory, editable_statements):
+    edits = [random_edit(seed_memory.graph, editable_statements, seed) for seed in EDIT_SEEDS]
+    assert edits == [random_edit(seed_memory.graph, editable_statements, seed) for seed in EDIT_SEEDS]
+    kinds = {text.split()[0] for text, _, _ in edits}
+    assert kinds == {"delete", "change"}
+    assert all(removed <= set(seed_memory.graph) for _, removed, _ in edits)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edit", EDIT_SEEDS)
+def test_a_random_edit_of_the_seed_gives_pyshacl_results(seed_memory, editable_statements, edit):
+    graph = seed_memory.copy().graph
+    what, removed, added = random_edit(graph, editable_statements, edit)
+    for triple in removed:
+        graph.remove(triple)
+    for triple in added:
+        graph.add(triple)
+    expected = _results(_pyshacl(graph))
+    for kg in (_ParsedOnce(graph), _oxigraph(graph=graph)):
+        actual = _results(run(kg, COMPILED))
+        assert actual == expected, f"edit {edit}: {what} ({type(kg).__name__})\n{_show(expected, actual)}"

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from .lease import Lease
 
 CONTROL_GRAPH = "urn:gdprgraph:control"
-STORE = "urn:gdprgraph:store#"
 
 
 class Dataset(ABC):
