@@ -27,7 +27,7 @@ from .errors import InputError
 from .store import KnowledgeGraph
 from .store.memory import parse_file
 
-DEPTH = 3
+DEPTH = 4
 HUB_DEGREE = 100
 
 Triple = tuple[Node, Node, Node]

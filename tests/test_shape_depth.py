@@ -252,8 +252,8 @@ def test_the_reach_counts_the_links_from_the_focus(synthetic, name, reach):
     assert shape_reach(synthetic, URIRef(EX + name), _one) == reach
 
 
-def test_a_shape_that_reads_farther_than_depth_is_named(synthetic):
-    assert incremental.DEPTH == 3
+def test_a_shape_that_reads_farther_than_depth_is_named(synthetic, monkeypatch):
+    monkeypatch.setattr(incremental, "DEPTH", 3)
     assert too_far(synthetic, _one) == {"DeepSparqlShape": 4, "DeepPathShape": 4}
 
 
