@@ -169,7 +169,8 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
             undisclosed_names[hidden] = f"{_text(row.rowName)} (communicated separately)"
             safeguards = [f"{s} (in place)" for s in _text(row.rowSafeguards).split("; ") if s]
             graph.add_edge(str(row.processor), hidden, service=service, relation="engages (not disclosed)",
-                           basis="; ".join(safeguards) or "NO BASIS", missing=not safeguards)
+                           basis="; ".join(safeguards) or "NO BASIS", missing=not safeguards, hop=hidden,
+                           covered=False)
             graph.add_node(UNDISCLOSED_COUNTRY, kind="country")
             graph.add_edge(hidden, UNDISCLOSED_COUNTRY, service=service, relation="located in",
                            basis="", missing=False)
@@ -183,7 +184,8 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
         basis, missing = _basis(row, country, (importer, _text(row.country)) in certified)
         graph.add_edge(exporter, importer, service=service, relation="engages", basis=basis,
                        missing=missing, country=_text(row.country), document=_text(row.document),
-                       line=int(row.line) if row.line is not None else None)
+                       line=int(row.line) if row.line is not None else None, hop=str(row.engagement),
+                       covered=_covered(country, (importer, _text(row.country)) in certified))
         if country is not None:
             graph.add_node(country.iri, kind="country")
             graph.add_edge(importer, country.iri, service=service, relation="located in", basis="",
@@ -202,6 +204,14 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
     labels[UNDISCLOSED_COUNTRY] = "third country (not disclosed)"
     labels.update({c.iri: c.name for c in countries.values() if c.iri in graph})
     return TransferGraph(graph, labels, countries)
+
+
+def _covered(country: Country | None, certified: bool) -> bool:
+    """Whether the hop needs no Art. 46 tool: within the EU/EEA, or under an adequacy decision (for a
+    decision that covers certified organisations only, the importer is certified)."""
+    if country is None:
+        return False
+    return country.eea or country.adequacy or (country.certification_only and certified)
 
 
 def _basis(row, country: Country | None, certified: bool) -> tuple[str, bool]:
