@@ -134,7 +134,8 @@ def index(hops: Sequence[TiaHop], statuses: Sequence[HopStatus], no_entities: Se
         if found is not None and found.review_date:
             state += f" (review {found.review_date})"
         lines.append(f"| {md(hop.service_name)} | {md(hop.exporter_name)} | {md(hop.importer_name)} | "
-                     f"{md(hop.country_name)} | {md(hop.tool_names)} | {state} | [{file_name(hop)}]({file_name(hop)}) |")
+                     f"{md(hop.country_name)} | {md(hop.tool_names)} | {state} | "
+                     f"[{file_name(hop)}]({file_name(hop)}) |")
     if no_entities:
         lines += ["", "Rows outside the EU/EEA that declare no entity (NA): no data goes through them, no TIA "
                   "is pre-filled (the safeguards they name apply if an entity is added):", ""]
