@@ -208,8 +208,10 @@ _SECTIONS = {GG + "DataCategoriesSection": "data categories", GG + "DataSubjects
 
 def recorded(kg: KnowledgeGraph) -> list[Recorded]:
     """Every TIA the graph holds."""
-    out = []
+    out: list[Recorded] = []
     for r in kg.query(queries.internal("tia-records").text):
+        if out and out[-1].tia == str(r.tia):  # several tools: one record
+            continue
         out.append(Recorded(str(r.tia), str(r.hop), bool(r.hopExists.toPython()), str(r.country or ""),
                             str(r.equivalenceName or ""), str(r.outcomeName or ""), str(r.assessor or ""),
                             str(r.assessedOn or ""), str(r.reviewDate or ""), int(r.measures)))

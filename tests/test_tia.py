@@ -1,0 +1,133 @@
+"""Transfer impact assessments and DPIA screening on the seed and on fixtures (issue 20).
+
+Golden files: tests/golden/tia/ (the pre-filled Markdown on the seed) and tests/golden/dpia-*.txt;
+GDPRGRAPH_REGENERATE_GOLDEN=1 rewrites them on purpose.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from gdprgraph import resources, tia
+from gdprgraph.cli import main
+from gdprgraph.workspace import Workspace
+
+GOLDEN = Path(__file__).parent / "golden"
+FIXTURE = Path(__file__).parent / "fixtures" / "assessments" / "employee-location.ttl"
+REGENERATE = os.environ.get("GDPRGRAPH_REGENERATE_GOLDEN") == "1"
+FCC_ROWS = ["https://w3id.org/gdprgraph/data/fcc-sd-sp-group-non-eea",
+            "https://w3id.org/gdprgraph/data/fcc-sd-sp-supplier-non-eea"]
+
+
+def _golden(path: Path, text: str) -> None:
+    if REGENERATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), path.name
+
+
+def test_the_seed_hops_that_need_a_tia_are_the_undisclosed_non_eea_rows(seed):
+    hops = tia.hops_needing_tia(seed)
+    assert [h.hop for h in hops] == FCC_ROWS
+    group, supplier = hops
+    assert [(t.name, t.status) for t in group.tools] == [("Binding corporate rules", "approval requested"),
+                                                         ("Standard contractual clauses", "in place")]
+    assert (supplier.source.document, supplier.source.line) == ("flexible-contact-center.service-description.en.txt", 719)
+    assert {f.kind for f in group.facts} >= {"data categories", "data subjects", "subject-matter and retention"}
+    assert all(f.source is not None and f.source.line for f in group.facts)
+    assert group.chains == ["Flexible Contact Center -> Orange Business Services -> Intra-group entities outside "
+                            "the EU/EEA (communicated separately) -> third country (not disclosed)"]
+    assert [s.status for s in tia.hop_statuses(seed)] == ["missing", "missing"]
+
+
+def test_prefilled_markdown_matches_the_golden_files(tmp_path, capsys):
+    assert main(["tia", "--out", str(tmp_path / "tia")]) == 0
+    written = sorted(p.name for p in (tmp_path / "tia").iterdir())
+    assert written == ["index.md", "tia-fcc-sd-sp-group-non-eea.md", "tia-fcc-sd-sp-supplier-non-eea.md"]
+    for name in written:
+        _golden(GOLDEN / "tia" / name, (tmp_path / "tia" / name).read_text(encoding="utf-8"))
+    assert main(["tia", "--out", str(tmp_path / "tia")]) == 2  # never clobbers without --force
+    assert "exists; add --force" in capsys.readouterr().err
+
+
+def test_filters_service_and_country(capsys):
+    assert main(["tia", "--service", "Flexible Web Platform"]) == 1
+    assert main(["tia", "--to", "undisclosed"]) == 0
+    assert main(["tia", "--to", "France"]) == 1
+
+
+def _completed_sheet(tmp_path: Path, review: str) -> Path:
+    sheet = tmp_path / "tia.xlsx"
+    assert main(["tia", "--format", "xlsx", "--out", str(sheet)]) == 0
+    book = load_workbook(sheet)
+    rows = book["TIA"]
+    header = [c.value for c in rows[1]]
+    values = {"conclusion": "not essentially equivalent", "technical measures": "Encryption, keys held in the EU",
+              "outcome": "proceed with measures", "assessor": "DPO office", "assessed on": "2026-06-01",
+              "review date": review, "law and practice": "Public authorities' access reviewed.",
+              "sources consulted": "EDPB country report; national law"}
+    for column, value in values.items():
+        rows.cell(row=2, column=header.index(column) + 1, value=value)
+    book.save(sheet)
+    return sheet
+
+
+def test_a_completed_xlsx_sheet_imported_back_clears_missing(tmp_path, capsys):
+    sheet = _completed_sheet(tmp_path, "2027-06-01")
+    out = tmp_path / "tia.ttl"
+    assert main(["import", "tia", str(sheet), "--out", str(out)]) == 0
+    assert "row(s) 3 not completed" in capsys.readouterr().err
+    ws = Workspace([*resources.default_data_files(), out])
+    statuses = tia.hop_statuses(ws, as_of=datetime.date(2026, 12, 4))
+    assert [(s.hop, s.status) for s in statuses] == [(FCC_ROWS[0], "ok"), (FCC_ROWS[1], "missing")]
+    overdue = tia.hop_statuses(ws, as_of=datetime.date(2027, 7, 1))
+    assert overdue[0].status == "overdue"
+    assert [r.hop for r in tia.tias_of(ws, "https://w3id.org/gdprgraph/org/orange-business-services")] == FCC_ROWS[:1]
+
+
+def test_validate_as_of_makes_the_imported_tia_overdue(tmp_path, capsys):
+    sheet = _completed_sheet(tmp_path, "2027-06-01")
+    out = tmp_path / "tia.ttl"
+    assert main(["import", "tia", str(sheet), "--out", str(out)]) == 0
+    files = [str(p) for p in [*resources.default_data_files(), out]]
+    capsys.readouterr()
+    main(["validate", *files, "--severity", "warning", "--as-of", "2026-12-04"])
+    text = capsys.readouterr().out
+    assert text.count("no transfer impact assessment is recorded") == 1
+    assert "due for review" not in text
+    main(["validate", *files, "--severity", "warning", "--as-of", "2027-07-01"])
+    assert "due for review on 2027-06-01" in capsys.readouterr().out
+    assert main(["validate", "--as-of", "tomorrow"]) == 2
+
+
+def test_import_refuses_a_bad_conclusion_naming_file_and_row(tmp_path, capsys):
+    sheet = tmp_path / "tia.csv"
+    sheet.write_text(f"hop,conclusion,outcome,assessor\n{FCC_ROWS[0]},maybe,proceed,DPO\n", encoding="utf-8")
+    assert main(["import", "tia", str(sheet)]) == 2
+    err = capsys.readouterr().err
+    assert str(sheet) in err and ":2" in err and "conclusion 'maybe'" in err
+    sheet.write_text("hop,conclusion,outcome,assessor\nhttps://example.org/nope,essentially equivalent,proceed,DPO\n",
+                     encoding="utf-8")
+    assert main(["import", "tia", str(sheet)]) == 2
+    assert "is not a sub-processing engagement or row" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("name", "args"), [("dpia-seed.txt", []), ("dpia-employee-location.txt",
+                                                                     ["--data", str(FIXTURE)])])
+def test_dpia_screening_golden(name, args, capsys):
+    assert main(["dpia-screen", *args]) == 0
+    _golden(GOLDEN / name, capsys.readouterr().out)
+
+
+def test_dpia_fixture_profiling_employees_location_is_required_and_a_recorded_dpia_clears_it(capsys):
+    main(["dpia-screen", "--data", str(FIXTURE)])
+    out = capsys.readouterr().out
+    assert "Fleet Tracker: DPIA required (3 WP248 criteria met)" in out
+    assert "Fleet Tracker (assessed): DPIA required; recorded (2026-03-01" in out
+    assert "Staff Directory: no DPIA required" in out
+    assert "Vehicle location [fleet-tracking.en.txt §1, line 3]" in out
