@@ -151,9 +151,9 @@ def _source(row, section: object) -> Source | None:
 
 def hops_needing_tia(ws: Workspace, service: str | None = None, country: str | None = None,
                      facts: bool = True) -> list[TiaHop]:
-    """Every hop that needs a TIA, in service, exporter, importer order; ``service`` (IRI) and
-    ``country`` (IRI, or paths.UNDISCLOSED_COUNTRY) keep some. ``facts``: read the tools, the
-    service's declarations and the onward chains too (False: only who, where and the basis)."""
+    """Every hop that needs a TIA, in service, exporter, importer order, with its tools; ``service``
+    (IRI) and ``country`` (IRI, or paths.UNDISCLOSED_COUNTRY) keep some. ``facts``: read the hop's
+    source, the service's declarations and the chains through the hop too."""
     tg = ws.transfer_graph()
     found: dict[tuple[str, str], TiaHop] = {}
     for exporter, importer, data in tg.graph.edges(data=True):
@@ -171,22 +171,24 @@ def hops_needing_tia(ws: Workspace, service: str | None = None, country: str | N
                      tg.label(where) if where else "unknown", data["basis"])
         found.setdefault((hop.hop, hop.country), hop)
     hops = sorted(found.values(), key=lambda h: (h.service_name, h.exporter_name, h.importer_name, h.country_name))
+    tools_query = queries.internal("tia-hop-tools").text
+    for hop in hops:
+        hop.tools = [Tool(str(r.instrument), str(r.instrumentName), str(r.statusName), _source(r, r.section))
+                     for r in ws.asserted.query(tools_query, {"hop": URIRef(hop.hop)})]
+    hops = [h for h in hops if h.tools or "NO BASIS" in h.basis]  # an Art. 49 derogation alone: no TIA
     if facts:
         _add_facts(ws, tg, hops)
-    hops = [h for h in hops if not facts or h.tools or "NO BASIS" in h.basis]  # derogation alone: no TIA
     return hops
 
 
 def _add_facts(ws: Workspace, tg: paths.TransferGraph, hops: list[TiaHop]) -> None:
+    """The hop's own source, its service's declarations and the chains through it."""
     kg = ws.asserted
-    tools_query = queries.internal("tia-hop-tools").text
     facts_query = queries.internal("tia-service-facts").text
     by_service: dict[str, list[Fact]] = {}
     chains: dict[str, list[paths.TransferPath]] = {}
     for hop in hops:
         hop.source = source_of(kg, URIRef(hop.hop))
-        hop.tools = [Tool(str(r.instrument), str(r.instrumentName), str(r.statusName), _source(r, r.section))
-                     for r in kg.query(tools_query, {"hop": URIRef(hop.hop)})]
         if hop.service not in by_service:
             by_service[hop.service] = [
                 Fact(_SECTIONS.get(str(r.section), str(r.section)), str(r.name), str(r.duration), _source(r, r.part))

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from .tia import Fact, HopStatus, NoEntityRow, Source, TiaHop
 from .untrusted import escape_markdown as md
-from .untrusted import spreadsheet_cell
+from .untrusted import markdown_code, spreadsheet_cell
 
 #: the sheet's columns: the facts first, then what the assessor completes (read back by import tia)
 FACT_COLUMNS = ("hop", "service", "exporter", "importer", "country", "transfer tool", "data categories",
@@ -36,7 +36,8 @@ def _facts(facts: Sequence[Fact], kind: str) -> list[str]:
     for fact in facts:
         if fact.kind == kind:
             duration = f": {md(fact.duration)}" if fact.duration else ""
-            lines.append(f"- {md(fact.name)}{duration}{_cite(fact.source)}")
+            words = f" (\"{md(fact.source.text)}\")" if kind == "purposes" and fact.source and fact.source.text else ""
+            lines.append(f"- {md(fact.name)}{duration}{words}{_cite(fact.source)}")
     return lines or ["- not stated in the graph"]
 
 
@@ -53,7 +54,7 @@ def markdown(hop: TiaHop) -> str:
         "",
         "## 1. The transfer (step 1: know your transfers)",
         "",
-        f"- **Hop**: `{hop.hop}`",
+        f"- **Hop**: {markdown_code(hop.hop)}",
         f"- **Service**: {md(hop.service_name)}",
         f"- **Exporter**: {md(hop.exporter_name)}",
         f"- **Importer**: {md(hop.importer_name)}{_cite(hop.source)}",

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from gdprgraph import impact as impacts
 from gdprgraph import resources, tia
 from gdprgraph.cli import main
+from gdprgraph.validate import validate
 from gdprgraph.workspace import Workspace
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -37,7 +39,9 @@ def test_the_seed_hops_that_need_a_tia_are_the_undisclosed_non_eea_rows(seed):
     group, supplier = hops
     assert [(t.name, t.status) for t in group.tools] == [("Binding corporate rules", "approval requested"),
                                                          ("Standard contractual clauses", "in place")]
-    assert (supplier.source.document, supplier.source.line) == ("flexible-contact-center.service-description.en.txt", 719)
+    assert supplier.source is not None
+    assert (supplier.source.document, supplier.source.line) == (
+        "flexible-contact-center.service-description.en.txt", 719)
     assert {f.kind for f in group.facts} >= {"data categories", "data subjects", "subject-matter and retention"}
     assert all(f.source is not None and f.source.line for f in group.facts)
     assert group.chains == ["Flexible Contact Center -> Orange Business Services -> Intra-group entities outside "
@@ -131,3 +135,43 @@ def test_dpia_fixture_profiling_employees_location_is_required_and_a_recorded_dp
     assert "Fleet Tracker (assessed): DPIA required; recorded (2026-03-01" in out
     assert "Staff Directory: no DPIA required" in out
     assert "Vehicle location [fleet-tracking.en.txt §1, line 3]" in out
+
+
+ONWARD = [Path(__file__).parent / "fixtures" / "shapes" / "base.ttl",
+          Path(__file__).parent / "fixtures" / "assessments" / "onward.ttl"]
+
+
+@pytest.fixture(scope="module")
+def onward() -> Workspace:
+    return Workspace(ONWARD)
+
+
+def test_onward_hops_need_a_tia_unless_adequacy_certification_or_a_derogation_covers_them(onward):
+    hops = tia.hops_needing_tia(onward)
+    assert [(h.exporter_name, h.importer_name, h.country_name) for h in hops] == [
+        ("Fixture Processor SAS", "Fixture Support Services Pvt Ltd", "India"),
+        ("Fixture Support Services Pvt Ltd", "Fixture Analytics LLC", "United States"),
+        ("Fixture Support Services Pvt Ltd", "Fixture Support Services Bangalore", "India"),
+    ]
+    assert hops[2].tool_names == "Binding corporate rules (approval requested)"
+    assert hops[1].chains == ["Fixture Hosting Service -> Fixture Processor SAS -> Fixture Support Services Pvt Ltd "
+                              "-> Fixture Analytics LLC -> United States"]
+    assert len(hops[0].chains) == 6  # every chain through the first hop, onward ones included
+
+
+def test_the_map_status_and_the_missing_shape_agree(onward):
+    statuses = tia.hop_statuses(onward, as_of=datetime.date(2026, 12, 4))
+    assert [(s.hop.rsplit("/", 1)[-1], s.status) for s in statuses] == [
+        ("eng-non-eea-supplier", "ok"), ("eng-onward-analytics", "missing"), ("eng-onward-in", "missing")]
+    findings = validate(onward.asserted).findings
+    flagged = {f.focus for f in findings if f.shape == "Transfer impact assessment missing"}
+    assert flagged == {s.hop for s in statuses if s.status == "missing"}
+
+
+def test_impact_lists_the_tias_of_an_organisation(onward, capsys):
+    result = impacts.impact(onward, "Fixture Support Services Pvt Ltd")
+    assert [t["hop"] for t in result.tias] == ["http://example.org/fixture/eng-non-eea-supplier"]
+    text = impacts.as_text(result)
+    assert "Transfer impact assessments (1):" in text
+    assert "essentially equivalent, proceed (Fixture DPO, 2026-01-15, review 2099-12-31)" in text
+    assert impacts.impact(onward, "Fixture Analytics LLC").tias == []
