@@ -19,6 +19,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from .errors import InputError
 from .store import KnowledgeGraph
 from .tia_render import ASSESSOR_COLUMNS, SHEET_TITLE
+from .untrusted import FORMULA_STARTS
 
 GG = Namespace("https://w3id.org/gdprgraph/ontology#")
 DPV = Namespace("https://w3id.org/dpv#")
@@ -70,8 +71,16 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     header = [h.strip().lower() for h in table[0]]
     if "hop" not in header:
         raise InputError("no 'hop' column: use the sheet written by gdprgraph tia --format xlsx", str(path), 1)
-    return [(number, {h: (row[i].strip().lstrip("'") if i < len(row) else "") for i, h in enumerate(header)})
+    return [(number, {h: (_unescaped(row[i]) if i < len(row) else "") for i, h in enumerate(header)})
             for number, row in enumerate(table[1:], start=2) if any(cell.strip() for cell in row)]
+
+
+def _unescaped(cell: str) -> str:
+    """A cell without the apostrophe ``spreadsheet_cell`` puts before what would start a formula."""
+    text = cell.strip()
+    if text.startswith("'") and text[1:2] in FORMULA_STARTS:
+        return text[1:]
+    return text
 
 
 def _date(value: str, path: Path, line: int, column: str) -> Literal:

@@ -175,3 +175,25 @@ def test_impact_lists_the_tias_of_an_organisation(onward, capsys):
     assert "Transfer impact assessments (1):" in text
     assert "essentially equivalent, proceed (Fixture DPO, 2026-01-15, review 2099-12-31)" in text
     assert impacts.impact(onward, "Fixture Analytics LLC").tias == []
+
+
+def test_xlsx_needs_an_out_file_and_markdown_out_is_checked_before_writing(tmp_path, capsys):
+    assert main(["tia", "--format", "xlsx"]) == 2
+    assert "--format xlsx needs --out" in capsys.readouterr().err
+    blocker = tmp_path / "tia"
+    blocker.write_text("a file where the folder should be", encoding="utf-8")
+    assert main(["tia", "--out", str(blocker)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert blocker.read_text(encoding="utf-8") == "a file where the folder should be"
+
+
+def test_a_completed_csv_sheet_imports_like_the_xlsx_one(tmp_path, capsys):
+    sheet = tmp_path / "tia.csv"
+    sheet.write_text(
+        "hop,transfer tool,conclusion,contractual measures,outcome,assessor,assessed on,review date\n"
+        f"{FCC_ROWS[1]},Standard contractual clauses (in place),essentially equivalent,"
+        "'=transparency clause,proceed,DPO office,2026-06-01,2027-06-01\n", encoding="utf-8")
+    assert main(["import", "tia", str(sheet)]) == 0
+    turtle = capsys.readouterr().out
+    assert "gg:assessesTransfer <https://w3id.org/gdprgraph/data/fcc-sd-sp-supplier-non-eea>" in turtle
+    assert "eu-gdpr:StandardContractualClauses" in turtle and '"=transparency clause"@en' in turtle
