@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,14 @@ def test_a_completed_csv_sheet_imports_like_the_xlsx_one(tmp_path, capsys):
     turtle = capsys.readouterr().out
     assert "gg:assessesTransfer <https://w3id.org/gdprgraph/data/fcc-sd-sp-supplier-non-eea>" in turtle
     assert "eu-gdpr:StandardContractualClauses" in turtle and '"=transparency clause"@en' in turtle
+
+
+def test_labels_from_documents_are_escaped_in_the_markdown(tmp_path, capsys):
+    hostile = tmp_path / "hostile.ttl"
+    text = ONWARD[1].read_text(encoding="utf-8").replace(
+        '"Fixture Analytics LLC"', '"<img src=x onerror=alert(1)> [click](javascript:alert(1))"')
+    hostile.write_text(text, encoding="utf-8")
+    assert main(["tia", "--data", str(ONWARD[0]), str(hostile)]) == 0
+    out = capsys.readouterr().out
+    assert "<img" not in out and not re.search(r"(?<!\\)\]\(javascript", out)  # no raw tag, no live link
+    assert "&lt;img src=x onerror=alert(1)> \\[click\\](javascript:alert(1))" in out
