@@ -187,6 +187,8 @@ def as_rows(result: Impact) -> tuple[list[str], list[list[object]]]:
     rows += [["country", c, ""] for c in result.countries]
     rows += [["path", describe_path(p), p["zone"] + ("; MISSING BASIS" if p["missing_basis"] else "")]
              for p in result.paths]
+    rows += [["transfer impact assessment", t["hop"], f"{t['equivalence']}; {t['outcome']}; review {t['review_date']}"]
+             for t in result.tias]
     return ["aspect", "value", "detail"], rows
 
 

@@ -53,6 +53,8 @@ class Hop:
     missing_basis: bool = False
     document: str = ""
     line: int | None = None
+    #: the engagement or sub-processor row the hop is (its IRI), for a transfer hop
+    hop: str = ""
 
 
 @dataclass
@@ -316,7 +318,7 @@ def _path(tg: TransferGraph, hops: dict[str, dict[str, list[dict]]], service: st
     for a, b in pairwise(nodes):
         data = _hop_edge(hops[a][b], nodes[-1])
         steps.append(Hop(tg.label(a), tg.label(b), data["relation"], data["basis"], data["missing"],
-                         data.get("document", ""), data.get("line")))
+                         data.get("document", ""), data.get("line"), data.get("hop", "")))
     country = nodes[-1]
     zone = "third country" if country == UNDISCLOSED_COUNTRY else tg.countries[country].zone
     return TransferPath(nodes, [tg.label(n) for n in nodes], steps, service, country,

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from gdprgraph import impact as impacts
-from gdprgraph import resources, tia
+from gdprgraph import paths, resources, tia
 from gdprgraph.cli import main
 from gdprgraph.validate import validate
 from gdprgraph.workspace import Workspace
@@ -209,3 +209,11 @@ def test_labels_from_documents_are_escaped_in_the_markdown(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "<img" not in out and not re.search(r"(?<!\\)\]\(javascript", out)  # no raw tag, no live link
     assert "&lt;img src=x onerror=alert(1)> \\[click\\](javascript:alert(1))" in out
+
+
+def test_path_hops_carry_the_hop_the_map_marks_with_its_tia_status(seed):
+    status = {s.hop: s.status for s in tia.hop_statuses(seed)}
+    marked = {(hop.target, status[hop.hop]) for path in paths.transfer_paths(seed.transfer_graph())
+              for hop in path.hops if hop.hop in status}
+    assert marked == {("Intra-group entities outside the EU/EEA (communicated separately)", "missing"),
+                      ("Suppliers outside the EU/EEA (communicated separately)", "missing")}
