@@ -164,7 +164,12 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from . import tia
+
+    as_of = tia.parse_date(args.as_of, "--as-of") if args.as_of else None
     ws = workspace(args)
+    if as_of is not None:
+        tia.set_validation_date(ws.asserted, as_of)
     with Steps().step("validating"):
         report = validation.validate(ws, inference=args.inference, engine=args.engine)
     minimum = validation.Severity.parse(args.severity)
@@ -469,6 +474,71 @@ def cmd_export_fides(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_tia(args: argparse.Namespace) -> int:
+    from . import tia, tia_render
+
+    if args.format == "xlsx" and not args.out:
+        raise InputError("--format xlsx needs --out FILE.xlsx")
+    ws = workspace(args)
+    service = str(ws.resolve(args.service, "service")) if args.service else None
+    country = None
+    if args.to:
+        country = (transfer_paths.UNDISCLOSED_COUNTRY if args.to.strip().lower() in ("undisclosed", "not disclosed")
+                   else str(ws.resolve(args.to, "country")))
+    hops = tia.hops_needing_tia(ws, service=service, country=country)
+    if args.format == "xlsx":
+        out = out_target(args)
+        assert out is not None
+        print(f"wrote {write_atomic_bytes(out, tia_render.xlsx(hops))}", file=sys.stderr)
+    else:
+        documents = {"index.md": tia_render.index(hops, tia.hop_statuses(ws, hops=hops),
+                                                  [] if country else tia.rows_without_entities(ws, service))}
+        documents.update({tia_render.file_name(h): tia_render.markdown(h) for h in hops})
+        if args.out:
+            read = [*(args.files or []), *input_files(args.files or None)]
+            targets = {name: check_target(Path(args.out) / name, inputs=read, force=args.force)
+                       for name in documents}  # every target checked before any is written
+            for name, text in documents.items():
+                write_atomic(targets[name], text)
+            print(f"wrote {len(documents)} file(s) to {args.out}", file=sys.stderr)
+        else:
+            print("\n\n".join(documents.values()))
+    print(f"{len(hops)} hop(s) need a transfer impact assessment", file=sys.stderr)
+    return EXIT_OK if hops else EXIT_NO_MATCH
+
+
+def cmd_import_tia(args: argparse.Namespace) -> int:
+    from . import tia_import
+
+    out = out_target(args, inputs=[args.input], graph_inputs=False)
+    ws = workspace(args)
+    result = tia_import.import_sheet(args.input, ws.asserted)
+    text = result.turtle()
+    if result.skipped:
+        print(f"{args.input}: row(s) {', '.join(map(str, result.skipped))} not completed (conclusion, outcome "
+              "and assessor needed): skipped", file=sys.stderr)
+    print(f"{args.input}: {result.imported} transfer impact assessment(s)", file=sys.stderr)
+    if out is not None:
+        print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_dpia_screen(args: argparse.Namespace) -> int:
+    from . import dpia
+
+    ws = workspace(args)
+    service = str(ws.resolve(args.service, "service")) if args.service else None
+    screens = dpia.screen(ws, service=service)
+    if args.format == "json":
+        print(json.dumps({"services": [asdict(s) | {"verdict": s.verdict} for s in screens]},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(dpia.as_text(screens))
+    return EXIT_OK if screens else EXIT_NO_MATCH
+
+
 def cmd_store(args: argparse.Namespace) -> int:
     from .store import admin
 
@@ -550,6 +620,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=validation.ENGINES, default=None,
                    help="sparql: shapes compiled to SPARQL, run in the store (default, except with "
                    "--store memory); pyshacl: the reference engine")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="the date review dates (of transfer impact assessments) are checked against (default: today)")
     store_option(p)
     p.set_defaults(func=cmd_validate)
 
@@ -658,6 +730,14 @@ def parser() -> argparse.ArgumentParser:
     force_option(q)
     data_option(q)
     q.set_defaults(func=cmd_import_fides)
+    # import tia: a completed TIA sheet (from gdprgraph tia --format xlsx), see cmd_import_tia
+    q = import_sub.add_parser("tia", help="a completed transfer impact assessment sheet (XLSX or CSV) into "
+                              "Turtle, each row attached to its hop")
+    q.add_argument("input", metavar="SHEET", help="the sheet: .xlsx (sheet TIA) or .csv")
+    q.add_argument("--out", help="write the Turtle here instead of stdout")
+    force_option(q)
+    data_option(q)
+    q.set_defaults(func=cmd_import_tia)
 
     p = sub.add_parser("export", help="records of processing (Article 30) as CSV/XLSX, or the graph as RDF")
     export_sub = p.add_subparsers(dest="what", required=True)
@@ -685,6 +765,24 @@ def parser() -> argparse.ArgumentParser:
     force_option(q)
     data_option(q)
     q.set_defaults(func=cmd_export_fides)
+
+    p = sub.add_parser("tia", help="pre-fill a transfer impact assessment for every third-country hop that needs one")
+    p.add_argument("--service", metavar="NAME", help="only the hops of this service")
+    p.add_argument("--to", metavar="COUNTRY", help="only the hops to this country ('undisclosed': not disclosed)")
+    p.add_argument("--format", choices=("markdown", "xlsx"), default="markdown",
+                   help="markdown: one document per hop and index.md; xlsx: one sheet, a row per hop, "
+                   "to complete and read back with import tia")
+    p.add_argument("--out", metavar="DIR|FILE", help="markdown: the folder to write into (default: stdout); "
+                   "xlsx: the workbook (needed)")
+    force_option(p)
+    data_option(p)
+    p.set_defaults(func=cmd_tia)
+
+    p = sub.add_parser("dpia-screen", help="DPIA screening (Art. 35, WP248 criteria) per service from the graph")
+    p.add_argument("--service", metavar="NAME", help="only this service")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    data_option(p)
+    p.set_defaults(func=cmd_dpia_screen)
 
     p = sub.add_parser("store", help="the generations an on-disk or server store holds, who is writing it; "
                        "remove the leftovers of failed builds")

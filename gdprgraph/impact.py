@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from rdflib import URIRef
 from rdflib.term import Node
@@ -25,6 +25,8 @@ class Impact:
     data_subjects: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
     paths: list[dict[str, object]] = field(default_factory=list)
+    #: the transfer impact assessments of hops the organisation exports or imports on (tia.Recorded)
+    tias: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def service_names(self) -> list[str]:
@@ -141,6 +143,9 @@ def impact(ws: Workspace, name: str) -> Impact:
     result.countries = sorted(countries)
     result.paths = [path_record(p) for p in through]
     result.services.sort(key=lambda s: str(s["name"]))
+    from . import tia  # tia builds on paths and the workspace, as impact does
+
+    result.tias = [asdict(r) for r in tia.tias_of(ws, str(org))]
     return result
 
 
@@ -182,6 +187,8 @@ def as_rows(result: Impact) -> tuple[list[str], list[list[object]]]:
     rows += [["country", c, ""] for c in result.countries]
     rows += [["path", describe_path(p), p["zone"] + ("; MISSING BASIS" if p["missing_basis"] else "")]
              for p in result.paths]
+    rows += [["transfer impact assessment", t["hop"], f"{t['equivalence']}; {t['outcome']}; review {t['review_date']}"]
+             for t in result.tias]
     return ["aspect", "value", "detail"], rows
 
 
@@ -201,4 +208,11 @@ def as_text(result: Impact) -> str:
     for p in result.paths:
         flag = "  MISSING BASIS" if p["missing_basis"] else ""
         lines.append(f"  - {describe_path(p)}  ({p['zone']}){flag}")
+    if result.tias:
+        lines.append(f"Transfer impact assessments ({len(result.tias)}):")
+        for t in result.tias:
+            review = f", review {t['review_date']}" if t["review_date"] else ""
+            stale = "" if t["hop_exists"] else "  STALE (the hop is no longer in the graph)"
+            lines.append(f"  - {t['hop']}: {t['equivalence'] or 'no conclusion'}, {t['outcome'] or 'no outcome'}"
+                         f" ({t['assessor'] or 'assessor not named'}, {t['assessed_on'] or 'undated'}{review}){stale}")
     return "\n".join(lines)

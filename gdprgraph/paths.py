@@ -53,6 +53,8 @@ class Hop:
     missing_basis: bool = False
     document: str = ""
     line: int | None = None
+    #: the engagement or sub-processor row the hop is (its IRI), for a transfer hop
+    hop: str = ""
 
 
 @dataclass
@@ -179,7 +181,8 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
             grounds = {"adequacy": False, "dpf": False, "in_place": in_place, "derogation": "",
                        "requested": [s for s in _text(row.rowRequested).split("; ") if s]}
             graph.add_edge(str(row.processor), hidden, service=service, relation="engages (not disclosed)",
-                           basis="; ".join(safeguards) or "NO BASIS", missing=not safeguards, grounds=grounds)
+                           basis="; ".join(safeguards) or "NO BASIS", missing=not safeguards, grounds=grounds,
+                           hop=hidden, covered=False)
             graph.add_node(UNDISCLOSED_COUNTRY, kind="country")
             graph.add_edge(hidden, UNDISCLOSED_COUNTRY, service=service, relation="located in",
                            basis="", missing=False)
@@ -194,7 +197,8 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
         graph.add_edge(exporter, importer, service=service, relation="engages", basis=basis,
                        missing=missing, country=_text(row.country), document=_text(row.document),
                        grounds=_grounds(row, country, (importer, _text(row.country)) in certified),
-                       line=int(row.line) if row.line is not None else None)
+                       line=int(row.line) if row.line is not None else None, hop=str(row.engagement),
+                       covered=_covered(country, (importer, _text(row.country)) in certified))
         if country is not None:
             graph.add_node(country.iri, kind="country")
             graph.add_edge(importer, country.iri, service=service, relation="located in", basis="",
@@ -233,6 +237,14 @@ def _unstated_subjects(kg: KnowledgeGraph, graph: nx.MultiDiGraph) -> None:
         graph.add_edge(UNSTATED_SUBJECTS, service, service=service, relation="data of", basis="", missing=False)
         graph.add_edge(service, str(processor), service=service, relation="processor",
                        basis="processor of the service", missing=False)
+
+
+def _covered(country: Country | None, certified: bool) -> bool:
+    """Whether the hop needs no Art. 46 tool: within the EU/EEA, or under an adequacy decision (for a
+    decision that covers certified organisations only, the importer is certified)."""
+    if country is None:
+        return False
+    return country.eea or country.adequacy or (country.certification_only and certified)
 
 
 def _basis(row, country: Country | None, certified: bool) -> tuple[str, bool]:
@@ -349,7 +361,7 @@ def _path(tg: TransferGraph, hops: dict[str, dict[str, list[dict]]], service: st
     for a, b in pairwise(nodes):
         data = _hop_edge(hops[a][b], nodes[-1])
         steps.append(Hop(tg.label(a), tg.label(b), data["relation"], data["basis"], data["missing"],
-                         data.get("document", ""), data.get("line")))
+                         data.get("document", ""), data.get("line"), data.get("hop", "")))
     country = nodes[-1]
     zone = "third country" if country == UNDISCLOSED_COUNTRY else tg.countries[country].zone
     transfer = dict(_hop_edge(hops[nodes[-3]][nodes[-2]], country)) if len(nodes) >= 3 else {}

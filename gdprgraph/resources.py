@@ -21,7 +21,7 @@ def root() -> Path:
 def ontology_files() -> list[Path]:
     """The ontology and the DPV alignment, in load order."""
     base = root() / "ontology"
-    return [base / "gdprgraph.ttl", base / "dpv-alignment.ttl"]
+    return [base / "gdprgraph.ttl", base / "dpv-alignment.ttl", base / "assessments.ttl"]
 
 
 def rule_files() -> list[Path]:
