@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 
 import rdflib
-from rdflib import RDF, BNode, Literal
+from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
@@ -29,6 +29,10 @@ from .store.memory import parse_file
 
 DEPTH = 4
 HUB_DEGREE = 100
+#: predicates of settings and of the vocabulary's own criteria, which shapes read from anywhere (the
+#: validation date, the DPIA criteria and what triggers them): a change to one re-validates everything
+GLOBAL_PREDICATES = frozenset(URIRef("https://w3id.org/gdprgraph/ontology#" + name)
+                              for name in ("validationDate", "triggeredBy", "countsTowardsDPIA"))
 
 Triple = tuple[Node, Node, Node]
 
@@ -65,6 +69,8 @@ def affected_focus(graph: KnowledgeGraph, change: Change) -> set[Node] | None:
     """The nodes whose findings may differ after the change; None when that is every node."""
     subjects = {s for s, _, _ in change.removed | change.added}
     if any(_degree(graph, s) > HUB_DEGREE for s in subjects):
+        return None
+    if any(p in GLOBAL_PREDICATES for _, p, _ in change.removed | change.added):
         return None
     reached = set(change.nodes())
     frontier = {term for s, p, o in change.removed | change.added for term in (s, o)

@@ -125,3 +125,14 @@ def test_an_on_disk_store_is_built_then_reopened_in_one_process(tmp_path):
     reopened = Workspace(store=spec)
     assert not reopened.graphs.rebuilt
     assert len(reopened.run("services-using", {"org": "Platform.sh"}).rows) == 2
+
+
+@pytest.mark.parametrize("predicate", sorted(incremental.GLOBAL_PREDICATES))
+def test_a_change_to_a_setting_or_criterion_revalidates_everything(seed, predicate):
+    """Shapes read these from any focus node (the as-of date, the DPIA criteria): no walk can bound them."""
+    node = URIRef("urn:test:setting")
+    change = Change(added={(node, predicate, Literal("2026-12-04"))})
+    assert incremental.affected_focus(seed.asserted, change) is None
+    # the same change on another predicate is walked from its node
+    other = Change(added={(node, URIRef("urn:test:p"), Literal("2026-12-04"))})
+    assert incremental.affected_focus(seed.asserted, other) == {node}

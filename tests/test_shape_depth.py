@@ -15,7 +15,8 @@ the nearer end of a triple it reads, over the triples of:
 
 Steps from an instance to its class (rdf:type, rdfs:subClassOf, rdfs:subClassOf*) are not counted,
 and their class end is not joined to the rest: incremental.py does not walk from an instance to its
-class either. Literals are values, never walked through. A repeated path (p*, p+) over another
+class either. Nor are the steps of incremental.GLOBAL_PREDICATES (the validation date, the DPIA
+criteria), a change to which re-validates everything. Literals are values, never walked through. A repeated path (p*, p+) over another
 property has no bound of its own: it counts as the longest chain of p in the seed graph, which the
 test states; a triple pattern that no chain from $this reaches has an unbounded reach.
 """
@@ -104,6 +105,8 @@ class Chains:
 
 
 def _class_step(path: Node | Path) -> bool:
+    if path in incremental.GLOBAL_PREDICATES:
+        return True
     if isinstance(path, MulPath):
         return path.path == RDFS.subClassOf
     if isinstance(path, SequencePath):
