@@ -18,7 +18,8 @@ and their class end is not joined to the rest: incremental.py does not walk from
 class either. Nor are the steps of incremental.GLOBAL_PREDICATES (the validation date, the DPIA
 criteria), a change to which re-validates everything. Literals are values, never walked through.
 A repeated path (p*, p+) over another property has no bound of its own: it counts as the longest
-chain of p in the seed graph, which the test states; a triple pattern that no chain from $this reaches has an unbounded reach.
+chain of p in the seed graph, which the test states; a triple pattern that no chain from $this
+reaches has an unbounded reach.
 """
 
 from __future__ import annotations
