@@ -21,7 +21,7 @@ import jinja2
 import pyvis
 from rdflib import RDF, URIRef
 
-from . import impact, paths, resources
+from . import impact, paths, resources, tia
 from .workspace import Workspace
 
 DPV = "https://w3id.org/dpv#"
@@ -73,7 +73,11 @@ MARKS: dict[str, Mark] = {
     "requested-bcr": Mark("binding corporate rules only requested (not a basis yet)", "BCRs requested"),
     "requested": Mark("safeguard only requested (not a basis yet)", "requested"),
     "undisclosed": Mark("recipients not disclosed (communicated separately)", "not disclosed", [2, 6]),
+    "tia-missing": Mark("transfer impact assessment missing (gdprgraph tia)", "no TIA"),
+    "tia-overdue": Mark("transfer impact assessment past its review date", "TIA overdue"),
 }
+#: the TIA status of a hop (tia.hop_statuses) to the mark it gets; "ok" gets none
+TIA_MARKS = {"missing": "tia-missing", "overdue": "tia-overdue"}
 #: instrument names (English labels of the safeguards) to the basis kind they give when in place
 INSTRUMENTS = {"Standard contractual clauses": "scc", "Binding corporate rules": "bcr"}
 
@@ -115,9 +119,10 @@ class MapSelection:
     notes: list[str] = field(default_factory=list)
 
 
-def transfer_style(zone: str, transfer: dict) -> tuple[str, list[str]]:
+def transfer_style(zone: str, transfer: dict, tia_status: dict[str, str] | None = None) -> tuple[str, list[str]]:
     """The basis kind (a key of BASES) and the marks (keys of MARKS) of the hop into a country of ``zone``,
-    from the edge data of the hop into its recipient (``TransferPath.transfer``)."""
+    from the edge data of the hop into its recipient (``TransferPath.transfer``); ``tia_status`` (hop IRI
+    to missing / overdue / ok, from tia.hop_statuses) marks a hop whose TIA is missing or overdue."""
     if zone == "EU/EEA":
         return "eea", []
     grounds = transfer.get("grounds")
@@ -131,6 +136,9 @@ def transfer_style(zone: str, transfer: dict) -> tuple[str, list[str]]:
     marks = ["requested-bcr" if INSTRUMENTS.get(name) == "bcr" else "requested" for name in grounds["requested"]]
     if transfer.get("relation") == "engages (not disclosed)":
         marks.append("undisclosed")
+    tia_mark = TIA_MARKS.get((tia_status or {}).get(str(transfer.get("hop", ""))) or "")
+    if tia_mark:
+        marks.append(tia_mark)
     return kind, sorted(set(marks))
 
 
@@ -197,6 +205,7 @@ def map_model(ws: Workspace, selection: MapSelection) -> dict[str, object]:
     processor_of = {s: b for s, b, d in tg.graph.edges(data=True) if d["relation"] == "processor"}
     home = {a: b for a, b, d in tg.graph.edges(data=True) if d["relation"] == "located in"}
     categories = _categories(ws, {p.service for p in chosen})
+    tia_status = {s.hop: s.status for s in tia.hop_statuses(ws)}
 
     built = _Builder()
     for n in ids:
@@ -212,7 +221,7 @@ def map_model(ws: Workspace, selection: MapSelection) -> dict[str, object]:
         for i, (hop, (a, b)) in enumerate(zip(p.hops, pairwise(chain), strict=True)):
             where = f"{hop.document}, line {hop.line}" if hop.document and hop.line else hop.document
             if i == len(p.hops) - 1:  # the hop into the country: the transfer
-                style, marks = transfer_style(p.zone, p.transfer)
+                style, marks = transfer_style(p.zone, p.transfer, tia_status)
                 source, line = p.transfer.get("document"), p.transfer.get("line")
                 title = (f"{hop.source} -> {hop.target}\ntransfer: {p.transfer.get('basis') or BASES[style].legend}"
                          + (f"\n{'; '.join(MARKS[m].legend for m in marks)}" if marks else "")
@@ -223,7 +232,7 @@ def map_model(ws: Workspace, selection: MapSelection) -> dict[str, object]:
             title = f"{hop.source} -> {hop.target}\n{hop.relation}" + (f"\n{hop.basis}" if link == "engages" else "") \
                 + (f"\nsource: {where}" if where else "")
             hop_edges.append(built.edge(a, b, link, [], "", title))
-        style, marks = transfer_style(p.zone, p.transfer)
+        style, marks = transfer_style(p.zone, p.transfer, tia_status)
         line = p.transfer.get("line")
         rows.append({  # service, data subjects, country and path: from the nodes, in the page
             "nodes": chain, "edges": hop_edges, "zone": p.zone, "kind": style, "marks": marks,

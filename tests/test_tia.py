@@ -217,3 +217,23 @@ def test_path_hops_carry_the_hop_the_map_marks_with_its_tia_status(seed):
               for hop in path.hops if hop.hop in status}
     assert marked == {("Intra-group entities outside the EU/EEA (communicated separately)", "missing"),
                       ("Suppliers outside the EU/EEA (communicated separately)", "missing")}
+
+
+@pytest.mark.parametrize(("review", "mark"), [("2099-06-01", None), ("2020-06-01", "tia-overdue")])
+def test_the_map_marks_hops_whose_tia_is_missing_or_overdue(tmp_path, capsys, review, mark):
+    from gdprgraph import viz
+
+    sheet = _completed_sheet(tmp_path, review)  # completes the first hop's TIA only
+    out = tmp_path / "tia.ttl"
+    assert main(["import", "tia", str(sheet), "--out", str(out)]) == 0
+    ws = Workspace([*resources.default_data_files(), out])
+    model = viz.map_model(ws, viz.MapSelection())
+    seen = {}
+    for row in model["rows"]:
+        target = model["nodes"][row["nodes"][-2]]["label"]
+        seen.setdefault(target, set()).update(m for m in row["marks"] if m.startswith("tia-"))
+    first, second = (label for label in sorted(seen) if "outside the EU/EEA" in label)
+    assert seen[first] == ({mark} if mark else set()) and seen[second] == {"tia-missing"}
+    assert all(not marks for label, marks in seen.items() if label not in (first, second))
+    legend = {model["styles"]["marks"][m]["label"] for marks in seen.values() for m in marks}
+    assert "no TIA" in legend
