@@ -243,7 +243,7 @@ def test_seed_map_is_legible_honest_and_searchable(browser, estate_maps):
     assert visit.page.evaluate("network.getSelectedNodes()") == matched
     # the undisclosed rows show their safeguards, and the BCRs only requested
     labels = visit.page.evaluate("model.edges.filter(e => e.label).map(e => e.label)")
-    assert "SCCs + BCRs requested + not disclosed" in labels
+    assert "SCCs + BCRs requested + no TIA + not disclosed" in labels
 
 
 def test_map_of_100_services_is_legible(browser, estate_maps):

@@ -125,6 +125,9 @@ def test_an_imported_file_validated_alone_names_its_service_and_knows_countries(
     assert code == 1  # Acme Analytics and Tickety: no basis for the transfer
     assert {(f["owner_label"], f["owner_kind"]) for f in report["findings"]} == {
         ("Flexible Web Platform", "service")}
-    assert sorted(f["focus_label"] for f in report["findings"]) == [
+    assert sorted(f["focus_label"] for f in report["findings"] if f["severity"] == "violation") == [
         "sub-processor Acme Analytics", "sub-processor Tickety"]
+    # GlobalCorp and Supportly are under SCCs outside the EU/EEA: each hop wants its TIA (a warning)
+    assert sorted(f["focus_label"] for f in report["findings"] if f["severity"] == "warning") == [
+        "sub-processor GlobalCorp", "sub-processor Supportly"]
     assert not any("country" in f["shape"].casefold() and "Country of" in f["shape"] for f in report["findings"])

@@ -166,9 +166,12 @@ def test_validation_names_the_unsafeguarded_third_country_vendors(seed: Workspac
     for finding in findings:
         assert finding.severity == "violation"
         assert finding.document == path.name and finding.line is not None
-    messages = " ".join(f.message for f in report.findings)
+    violations = " ".join(f.message for f in report.findings if f.severity == "violation")
     for safe in ("CloudMail", "Supportly", "GlobalCorp", "Observe", "Datastore"):
-        assert safe not in messages
+        assert safe not in violations
+    # the vendors in third countries under SCCs are safeguarded, but each hop wants its TIA (issue 20)
+    wanting = {f.focus_label for f in report.findings if f.shape == "Transfer impact assessment missing"}
+    assert {"Supportly", "GlobalCorp"} <= {label.rsplit(" ", 1)[-1] for label in wanting}
 
 
 def test_transfer_paths_cover_the_new_entities(seed: Workspace) -> None:
