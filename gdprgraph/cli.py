@@ -61,6 +61,13 @@ def out_target(args: argparse.Namespace, inputs: Sequence[Path | str] = (), defa
         read += [*input_files(getattr(args, "files", None) or None), *resources.shape_files()]
     return check_target(given or default, inputs=read, force=getattr(args, "force", False), default=not given)
 
+def emit_text(out: Path | None, text: str) -> None:
+    """Write ``text`` atomically to ``out`` (saying so on stderr), or to stdout without one."""
+    if out is not None:
+        print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
 
 def workspace(args: argparse.Namespace) -> Workspace:
     """The graph a command works on: its data files (or data/) in the chosen store."""
@@ -398,10 +405,7 @@ def cmd_import_ropa(args: argparse.Namespace) -> int:
     for line in result.messages(str(args.input)):
         print(line, file=sys.stderr)
     text = result.turtle()
-    if out is not None:
-        print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    emit_text(out, text)
     return EXIT_OK
 
 
@@ -417,10 +421,7 @@ def cmd_import_fides(args: argparse.Namespace) -> int:
     print(f"{', '.join(args.inputs)}: {result.services} system(s), {result.activities} privacy declaration(s), "
           f"{result.engagements} engagement(s), {len(result.graph)} triples", file=sys.stderr)
     text = result.turtle()
-    if out is not None:
-        print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    emit_text(out, text)
     return EXIT_OK
 
 
@@ -454,10 +455,7 @@ def cmd_export_graph(args: argparse.Namespace) -> int:
     ws = workspace(args)
     graph = ws.inferred if args.inferred else ws.asserted
     text = export.export_graph(graph, args.format, args.profile)
-    if out is not None:
-        print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    emit_text(out, text)
     return EXIT_OK
 
 
@@ -467,10 +465,7 @@ def cmd_export_fides(args: argparse.Namespace) -> int:
     out = out_target(args)
     ws = workspace(args)
     text = fides_export.export_fides(ws)
-    if out is not None:
-        print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    emit_text(out, text)
     return EXIT_OK
 
 
@@ -518,10 +513,7 @@ def cmd_import_tia(args: argparse.Namespace) -> int:
         print(f"{args.input}: row(s) {', '.join(map(str, result.skipped))} not completed (conclusion, outcome "
               "and assessor needed): skipped", file=sys.stderr)
     print(f"{args.input}: {result.imported} transfer impact assessment(s)", file=sys.stderr)
-    if out is not None:
-        print(f"wrote {write_atomic(out, text)}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    emit_text(out, text)
     return EXIT_OK
 
 
