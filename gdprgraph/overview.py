@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from . import impact as impacts
-from . import paths, queries, sources
+from . import paths, queries, sources, viz
 from . import validate as validation
 from .describe import STATEMENT_KEYS, describe
 from .render import cell
@@ -59,15 +59,24 @@ def statements_by_service(ws: Workspace) -> dict[str, list[dict[str, str]]]:
     return ws.kept("overview: statements by service", read)
 
 
+def transfer_map(ws: Workspace, selection: viz.MapSelection) -> str:
+    """The transfer map's page (viz.render_map); that of the whole estate, unfiltered, is kept."""
+    if selection != viz.MapSelection():
+        return viz.render_map(ws, selection)
+    return ws.kept("overview: transfer map", lambda: viz.render_map(ws, viz.MapSelection()))
+
+
 def warm(ws: Workspace) -> None:
     """Derive now what the pages share (impact.warm's, then the validation report, the transfers,
-    the dependencies, the statements of each service, the quotes by line): a server does this once."""
+    the dependencies, the statements of each service, the quotes by line, the unfiltered transfer
+    map): a server does this once."""
     ws.warm()
     validation_report(ws)
     transfers(ws)
     dependencies(ws)
     statements_by_service(ws)
     sources.quotes_by_line(ws)
+    transfer_map(ws, viz.MapSelection())
 
 
 def rows(ws: Workspace, query: str, params: dict[str, str] | None = None) -> list[dict[str, str]]:

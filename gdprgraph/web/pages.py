@@ -203,7 +203,7 @@ async def map_frame(request: Request) -> Response:
         service=str(ws.resolve(svc, "service")) if svc else None,
         third_countries_only=request.query_params.get("third") == "1",
         show_data=request.query_params.get("data") == "1")
-    return inline_html(viz.render_map(ws, selection))
+    return inline_html(overview.transfer_map(ws, selection))
 
 
 async def report(request: Request) -> Response:
