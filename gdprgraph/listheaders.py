@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 
 __all__ = ["ALIASES", "ROLE_ORDER", "columns", "header_like", "plain", "role_of"]
 
@@ -115,7 +116,14 @@ def columns(header: list[str]) -> tuple[dict[str, int], str]:
     A header equal to a known name wins over one that only contains it; among headers that only
     contain a known name, the more specific role wins (corporate location before location).
     """
-    found: dict[str, tuple[int, int]] = {}  # role -> (rank, column); lower rank wins
+    return assign_columns(header, role_of)
+
+
+def assign_columns(header: list[str], role_of: Callable[[str], tuple[int, str, str] | None]
+                   ) -> tuple[dict[str, int], str]:
+    """The column of each role named by ``role_of`` (rank, role, language of a cell; lower rank wins,
+    the first column on a tie) and the language most headers are in (French only with more votes)."""
+    found: dict[str, tuple[int, int]] = {}  # role -> (rank, column)
     votes: Counter[str] = Counter()
     for index, cell in enumerate(header):
         match = role_of(cell)

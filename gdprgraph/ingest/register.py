@@ -45,6 +45,7 @@ from rdflib.namespace import DCTERMS, PROV
 
 from .. import queries, resources, ropa
 from ..errors import InputError
+from ..listheaders import assign_columns
 from ..load import input_files
 from ..names import normalise
 from ..subprocessors import NOTHING, plain, sniff_delimiter
@@ -318,32 +319,24 @@ def register_columns(header: list[str]) -> tuple[dict[int, str], str]:
     ...                   "transferred to", "Article 9 basis", "Link to contract with processor"])[0]
     {0: 'transfers', 1: 'art9', 2: 'contract'}
     """
-    found: dict[str, tuple[int, int]] = {}  # field -> (rank, column); lower rank wins
-    votes: Counter[str] = Counter()
-    for index, cell in enumerate(header):
-        key = _squash(cell)
-        if not key:
-            continue
-        match = None
-        for role in ROLE_ORDER:
-            hit = next((lang for alias, lang in ALIASES[role] if key == _squash(alias)), None)
-            if hit:
-                match = (0, role, hit)
-                break
-        if match is None:
-            for position, role in enumerate(ROLE_ORDER):
-                hits = [(alias, lang) for alias, lang in ALIASES[role] if _squash(alias) in key]
-                if hits:
-                    match = (1 + position, role, max(hits, key=lambda hit: len(hit[0]))[1])
-                    break
-        if match is None:
-            continue
-        rank, role, lang = match
-        votes[lang] += 1
-        if role not in found or rank < found[role][0]:
-            found[role] = (rank, index)
-    language = "fr" if votes["fr"] > votes["en"] else "en"
-    return {index: role for role, (_, index) in found.items()}, language
+    by_role, language = assign_columns(header, _register_role)
+    return {index: role for role, index in by_role.items()}, language
+
+
+def _register_role(cell: str) -> tuple[int, str, str] | None:
+    """(rank, field, language) of one header cell: rank 0 for a known name, 1+ for one containing it."""
+    key = _squash(cell)
+    if not key:
+        return None
+    for role in ROLE_ORDER:
+        hit = next((lang for alias, lang in ALIASES[role] if key == _squash(alias)), None)
+        if hit:
+            return 0, role, hit
+    for position, role in enumerate(ROLE_ORDER):
+        hits = [(alias, lang) for alias, lang in ALIASES[role] if _squash(alias) in key]
+        if hits:
+            return 1 + position, role, max(hits, key=lambda hit: len(hit[0]))[1]
+    return None
 
 
 def layout(sheet: Sheet) -> Layout | None:
