@@ -60,6 +60,13 @@ _FOCUS_NODES = """\
   }} GROUP BY ?this HAVING (BOUND(?this))
 }}"""
 
+# A SPARQL target with GROUP BY ?this [HAVING (...)]: its own sub-select inside the focus nodes.
+_GROUPED_TARGET = """\
+{{ SELECT ?this WHERE {{{slot}
+{pattern}
+  }} GROUP BY ?this{having}
+}}"""
+
 # One compiled query: the focus nodes, then the constraint, in one group.
 _QUERY = """\
 {comments}
@@ -463,7 +470,7 @@ class _FocusNodes:
             compiler._check(target, "SPARQL target", shape)
             if SH.SPARQLTarget not in set(g.objects(target, RDF.type)) and g.value(target, SH.select) is None:
                 raise UnsupportedShapeError(label, "an sh:target that is not an sh:SPARQLTarget")
-            query = _SelectQuery.parse(compiler._select_text(target, shape), label)
+            query = _SelectQuery.parse(compiler._select_text(target, shape), label, grouping=True)
             prefixes = _merge_prefixes(compiler._declared(target, shape), query.prologue, label)
             query.check_prefixes(prefixes, label)
             if query.projected != {"this"} or query.has_expressions:
@@ -471,7 +478,12 @@ class _FocusNodes:
             self.prefixes = _merge_prefixes(self.prefixes, prefixes, label)
             where = query.where
             wraps = _union_wraps(where, focus_slots=True)
-            patterns.append(_dedent(query.rewritten(where.open + 1, where.close, wraps)))
+            pattern = _dedent(query.rewritten(where.open + 1, where.close, wraps))
+            if query.grouped:
+                # counted per node in its own sub-select; restricted to the focus nodes inside it
+                pattern = _GROUPED_TARGET.format(slot=_BRANCH_FOCUS_SLOT, pattern=_indent(pattern, 4),
+                                                 having=f" HAVING {query.having}" if query.having else "")
+            patterns.append(pattern)
             described.append("sh:target (SPARQL target)")
         self.description = "; ".join(described)
         if len(patterns) == 1:

@@ -84,9 +84,14 @@ class _SelectQuery:
     projected: set[str]
     has_expressions: bool
     where: _Group
+    #: a target's ``GROUP BY ?this HAVING (...)``: the HAVING expression's text ("" without one)
+    having: str = ""
+    grouped: bool = False
 
     @classmethod
-    def parse(cls, text: str, label: str) -> _SelectQuery:
+    def parse(cls, text: str, label: str, grouping: bool = False) -> _SelectQuery:
+        """Parse a SELECT; ``grouping`` accepts ``GROUP BY ?this [HAVING (...)]`` after the WHERE group
+        (SPARQL targets: e.g. the nodes meeting two criteria, counted once per node)."""
         tokens = _tokens(text)
         parser = _GroupParser(text, tokens, label)
         prologue: dict[str, str] = {}
@@ -131,9 +136,27 @@ class _SelectQuery:
         if i >= len(tokens) or tokens[i].text != "{":
             raise UnsupportedShapeError(label, "a SELECT without a WHERE group")
         where, i = parser.group(i)
+        having, grouped = "", False
+        if grouping and i + 2 < len(tokens) and tokens[i].keyword == "GROUP" and tokens[i + 1].keyword == "BY":
+            if tokens[i + 2].text not in ("?this", "$this"):
+                raise UnsupportedShapeError(label, "a SPARQL target grouped by something other than ?this")
+            grouped, i = True, i + 3
+            if i < len(tokens) and tokens[i].keyword == "HAVING":
+                opening = i + 1
+                if opening >= len(tokens) or tokens[opening].text != "(":
+                    raise UnsupportedShapeError(label, "a HAVING without a bracketed condition")
+                i, depth = opening, 0
+                while i < len(tokens):
+                    depth += {"(": 1, ")": -1}.get(tokens[i].text, 0)
+                    i += 1
+                    if depth == 0:
+                        break
+                if depth != 0:
+                    raise UnsupportedShapeError(label, "an unbalanced HAVING condition")
+                having = text[tokens[opening].start:tokens[i - 1].end].replace("$this", "?this")
         if i < len(tokens):
             raise UnsupportedShapeError(label, f"'{tokens[i].text}' after the WHERE group (solution modifiers)")
-        return cls(text, tokens, prologue, (start, end), projected, expressions, where)
+        return cls(text, tokens, prologue, (start, end), projected, expressions, where, having, grouped)
 
     def projection_text(self) -> str:
         start, end = self.projection
