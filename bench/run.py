@@ -7,7 +7,7 @@ For each estate size the script generates a seeded estate (bench/generate.py), t
   paths, the map; the *main job* is load + inference + validation + every query + paths.
 - **warm**: a persistent store (``oxigraph:PATH``) built once, then reopened: the median of 21
   ``query`` calls; a first ``impact`` (what a one-off command pays), the session's warm-up
-  (``Workspace.warm``), then one ``impact`` for each of the 21 most shared organisations, by name (median
+  (``impact.warm``), then one ``impact`` for each of the 21 most shared organisations, by name (median
   and slowest); and an incremental re-validation after one service changes.
 - **plain**: the same steps on the plain stack (rdflib in memory, owlrl, pyshacl), each in its own
   process cut at ``--limit`` seconds (reported as "> limit"); for the sizes in ``--baseline``.
@@ -125,7 +125,7 @@ def step_warm(estate: Path, store_dir: Path) -> dict[str, object]:
     query_times = [_timed(lambda: ws.run("services-using", {"org": params["organisation"]}))[0] for _ in range(21)]
     out["query_median"] = statistics.median(query_times)
     out["impact_first"], _ = _timed(lambda: impacts.impact(ws, params["organisation"]))
-    out["warm_up"], _ = _timed(ws.warm)
+    out["warm_up"], _ = _timed(lambda: impacts.warm(ws))
     shared = ws.asserted.query(
         "SELECT ?org (COUNT(DISTINCT ?service) AS ?n) WHERE { ?e ?sub ?org ; ?about ?service } "
         "GROUP BY ?org ORDER BY DESC(?n) ?org LIMIT 21",

@@ -2,65 +2,21 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from rdflib import URIRef
 
 from . import queries
 from .errors import AmbiguousNameError, InputError, NoMatchError
+from .namekinds import KINDS
+from .spelling import LEGAL_SUFFIXES as LEGAL_SUFFIXES
+from .spelling import closeness, core_name, normalise, ranked
+from .spelling import strip_legal_suffix as strip_legal_suffix
 from .store import AnyOf, KnowledgeGraph
-
-DPV = "https://w3id.org/dpv#"
-GG = "https://w3id.org/gdprgraph/ontology#"
-
-#: parameter kind -> (internal query, root class, words for messages)
-KINDS: dict[str, tuple[str, str, str]] = {
-    "organisation": ("instance-names", DPV + "Organisation", "organisation"),
-    "service": ("instance-names", DPV + "Service", "service"),
-    "activity": ("instance-names", GG + "ProcessingActivity", "processing activity"),
-    "data-category": ("class-names", DPV + "PersonalData", "category of personal data"),
-    "data-subject": ("class-names", DPV + "DataSubject", "category of data subjects"),
-    "purpose": ("class-names", DPV + "Purpose", "purpose"),
-    "country": ("instance-names", DPV + "Country", "country"),
-    "right": ("class-names", DPV + "DataSubjectRight", "data-subject right"),
-}
-
-LEGAL_SUFFIXES = {
-    "sa", "sas", "sasu", "sarl", "eurl", "sca", "snc", "ltd", "limited", "inc", "llc", "plc",
-    "gmbh", "ag", "bv", "nv", "spa", "srl", "corp", "corporation", "co", "company", "se",
-    "pty", "pte", "llp", "incorporated",
-}
 
 #: kinds whose short names are brands shared by a group (``Orange``): see resolve
 BRAND_KINDS = {"organisation"}
-
-
-def normalise(name: str) -> str:
-    """Lower-case, accents removed, punctuation (but dots inside words) turned into spaces."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = re.sub(r"[^\w.]+", " ", text)
-    text = re.sub(r"\.(?=\s|$)", " ", text)
-    return " ".join(text.split())
-
-
-def strip_legal_suffix(normalised: str) -> str:
-    """Drop trailing legal-form words: 'platform.sh sas' -> 'platform.sh'."""
-    words = normalised.split()
-    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
-        words.pop()
-    return " ".join(words)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def core_name(name: str) -> str:
-    """A name normalised, without bracketed parts nor legal suffixes:
-    'Amazon Web Services, Inc. (AWS)' -> 'amazon web services'."""
-    return strip_legal_suffix(normalise(re.sub(r"\([^)]*\)", " ", name)))
 
 
 def clear_caches() -> None:
@@ -173,20 +129,6 @@ def _holding_all(graph: KnowledgeGraph, classes: list[URIRef]) -> URIRef | None:
         below[row.broader].add(row.narrower)
     holding = [c for c in classes if below[c] >= set(classes) - {c}]
     return holding[0] if len(holding) == 1 else None
-
-
-def closeness(wanted: str, name: str) -> float:
-    """How close a typed name is to a name, from 0 to 1 (difflib's ratio of the normalised names)."""
-    return difflib.SequenceMatcher(None, normalise(wanted), normalise(name)).ratio()
-
-
-def ranked(wanted: str, scored: list[tuple[float, str]], limit: int = 3) -> list[str]:
-    """The names of (score, name) pairs, closest first (ties alphabetical), above a floor."""
-    best: dict[str, float] = {}
-    for score, display in scored:
-        best[display] = max(score, best.get(display, 0.0))
-    order = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-    return [display for display, score in order[:limit] if score > 0.2]
 
 
 def suggest(entities: dict[URIRef, list[tuple[str, bool]]], wanted: str, limit: int = 3) -> list[str]:

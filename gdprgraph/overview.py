@@ -70,7 +70,7 @@ def warm(ws: Workspace) -> None:
     """Derive now what the pages share (impact.warm's, then the validation report, the transfers,
     the dependencies, the statements of each service, the quotes by line, the unfiltered transfer
     map): a server does this once."""
-    ws.warm()
+    impacts.warm(ws)
     validation_report(ws)
     transfers(ws)
     dependencies(ws)

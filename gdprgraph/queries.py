@@ -11,7 +11,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from . import resources
+from . import namekinds, resources, spelling
 from .errors import InputError, NoMatchError
 
 _HEADER = re.compile(r"^#\s*([\w-]+):\s*(.*)$")
@@ -128,7 +128,7 @@ def _with_header(path: Path, text: str, query_name: str) -> NamedQuery:
 
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-#: parameter kinds beside the kinds of names (names.KINDS): an IRI as given, a plain string
+#: parameter kinds beside the kinds of names (namekinds.KINDS): an IRI as given, a plain string
 VALUE_KINDS = ("iri", "string")
 INFERENCE = ("none", "owlrl")
 UPDATES_REFUSED = "updates are refused: gdprgraph query runs SELECT, ASK, CONSTRUCT and DESCRIBE queries"
@@ -145,8 +145,6 @@ def from_file(path: Path | str) -> NamedQuery:
     error (with its line); a SPARQL Update (refused). The form is read by rdflib's SPARQL parser,
     so a keyword inside a string or a comment does not count.
     """
-    from . import names  # names reads the catalog's internal queries
-
     where = str(path)
     path = Path(path)
     try:
@@ -164,7 +162,7 @@ def from_file(path: Path | str) -> NamedQuery:
     except UnicodeDecodeError as err:
         raise InputError(f"not UTF-8 text ({err.reason})", where, data[:err.start].count(b"\n") + 1) from None
     query = _with_header(path, text, where)
-    kinds = (*names.KINDS, *VALUE_KINDS)
+    kinds = (*namekinds.KINDS, *VALUE_KINDS)
     for param in query.parameters:
         if not _VARNAME.fullmatch(param.name):
             raise InputError(f"'# param:' {param.name!r} is not a SPARQL variable name", where)
@@ -235,12 +233,10 @@ def internal(name: str) -> NamedQuery:
 
 def get(name: str) -> NamedQuery:
     """A public named query; an unknown name suggests the closest ones (`query --list` shows all)."""
-    from . import names  # names reads its own queries through this module
-
     queries = catalog()
     if name not in queries:
         raise NoMatchError(f"no query named '{name}' (gdprgraph query --list)",
-                           names.ranked(name, [(names.closeness(name, known), known) for known in queries]))
+                           spelling.ranked(name, [(spelling.closeness(name, known), known) for known in queries]))
     return queries[name]
 
 

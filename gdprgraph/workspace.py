@@ -55,13 +55,6 @@ class Workspace:
         entry = self._kept.get(name)
         return entry[1] if entry is not None and entry[0] == self.asserted.revision else None
 
-    def warm(self) -> None:
-        """Derive now what many answers share (the estate's transfer graph, what impact reads: see
-        impact.warm), for a session that asks many questions. One-off commands do without."""
-        from . import impact  # impact builds on the workspace
-
-        impact.warm(self)
-
     def transfer_graph(self) -> paths.TransferGraph:
         """The estate's transfer graph (paths.build), kept while the asserted graph is unchanged."""
         return self.kept("transfer-graph", lambda: paths.build(self.asserted))

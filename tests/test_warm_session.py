@@ -1,4 +1,4 @@
-"""A warm session (Workspace.warm) answers impact exactly as one-off commands do, and derives again
+"""A warm session (impact.warm) answers impact exactly as one-off commands do, and derives again
 what it keeps once the graph changes."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def estate(generator, estate_inputs, tmp_path_factory) -> list:
 
 def test_warm_impact_is_the_one_off_impact_for_every_organisation(estate):
     one_off, warm = Workspace(estate), Workspace(estate)
-    warm.warm()
+    impacts.warm(warm)
     organisations = [str(row[0]) for row in one_off.asserted.query(ORGANISATIONS)]
     assert len(organisations) > 40
     hows = set()
@@ -40,7 +40,7 @@ def test_warm_impact_is_the_one_off_impact_for_every_organisation(estate):
 
 def test_impact_categories_are_those_of_data_exposed_to(estate):
     ws = Workspace(estate)
-    ws.warm()
+    impacts.warm(ws)
     for org in [str(row[0]) for row in ws.asserted.query(ORGANISATIONS)][:12]:
         rows = ws.run("data-exposed-to", {"org": org}).rows
         result = impacts.impact(ws, org)
@@ -51,7 +51,7 @@ def test_impact_categories_are_those_of_data_exposed_to(estate):
 
 def test_what_a_session_keeps_is_derived_again_after_a_change():
     ws = Workspace()
-    ws.warm()
+    impacts.warm(ws)
     platform = str(ws.resolve("Platform.sh", "organisation"))
     before = ws.transfer_graph()
     assert ws.transfer_graph() is before  # kept
