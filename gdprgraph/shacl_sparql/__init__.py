@@ -13,7 +13,7 @@ constraint in ONE group, so that every filter of the constraint sees ``?this`` b
 
 - a SPARQL constraint keeps its own WHERE body, ``$this`` renamed ``?this`` (SHACL pre-binds it);
   where a nested group (a UNION branch) uses ``$this`` in a FILTER or BIND, the group is given its
-  own binding of ``?this`` first, since a nested group is evaluated on its own (see ``_Rewriter``);
+  own binding of ``?this`` first, since a nested group is evaluated on its own (see ``Rewriter``);
 - a core constraint component (sh:minCount, sh:class, sh:in, sh:node, ...) becomes a FILTER over
   the value nodes; shapes nested through sh:node, sh:or and sh:not become (NOT) EXISTS conditions.
 

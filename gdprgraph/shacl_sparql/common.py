@@ -30,31 +30,31 @@ STANDARD_PREFIXES = {"rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD)}
 _INSTANCE_OF = "{node} rdf:type/rdfs:subClassOf* {cls} ."
 
 # The slot of a query template where ``run`` puts the focus restriction (``VALUES ?this { ... }``).
-_FOCUS_SLOT = "\x00focus\x00"
-_FOCUS_LINE = re.compile(r"^([ ]*)\x00focus\x00\n", re.MULTILINE)
-# The same, inside a line: right after the opening brace of a UNION branch (see _union_wraps).
-_BRANCH_FOCUS_SLOT = "\x00branch-focus\x00"
+FOCUS_SLOT = "\x00focus\x00"
+FOCUS_LINE = re.compile(r"^([ ]*)\x00focus\x00\n", re.MULTILINE)
+# The same, inside a line: right after the opening brace of a UNION branch (see union_wraps).
+BRANCH_FOCUS_SLOT = "\x00branch-focus\x00"
 
 
 # -- text helpers ------------------------------------------------------------------------------------------
 
 
-def _indent(text: str, spaces: int) -> str:
+def indent_text(text: str, spaces: int) -> str:
     pad = " " * spaces
     return "\n".join(pad + line if line.strip() else line for line in text.split("\n"))
 
 
-def _dedent(text: str) -> str:
+def dedent_group(text: str) -> str:
     """A group's inside, dedented (a first line written on the brace's line keeps the rest under it)."""
     inline = not text.lstrip(" \t").startswith("\n")
     lines = textwrap.dedent(text.strip("\n")).rstrip().split("\n")
     if inline and len(lines) > 1:
-        rest = _indent(textwrap.dedent("\n".join(lines[1:])), 2)
+        rest = indent_text(textwrap.dedent("\n".join(lines[1:])), 2)
         lines = [lines[0].strip(), *rest.split("\n")]
     return "\n".join(line.rstrip() for line in lines).strip()
 
 
-class _Names:
+class Names:
     """Compact names for IRIs in the generated SPARQL, remembering the prefixes they need."""
 
     _LOCAL = re.compile(r"^[A-Za-z_][\w-]*$")

@@ -13,8 +13,8 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from ..store.binding import term_text
-from .common import _BRANCH_FOCUS_SLOT, _FOCUS_LINE, _FOCUS_SLOT, UnsupportedShapeError, _dedent, _indent, _Names
-from .sparql_text import _merge_prefixes, _Rewriter, _SelectQuery, _union_wraps
+from .common import BRANCH_FOCUS_SLOT, FOCUS_LINE, FOCUS_SLOT, Names, UnsupportedShapeError, dedent_group, indent_text
+from .sparql_text import Rewriter, SelectQuery, merge_prefixes, union_wraps
 
 # -- what is supported ----------------------------------------------------------------------------
 
@@ -137,18 +137,18 @@ class CompiledConstraint:
         if focus is None:
             return self.sparql
         values = "VALUES ?this {\n" + "".join(f"  {term_text(node)}\n" for node in focus) + "}\n"
-        text = _FOCUS_LINE.sub(lambda m: _indent(values, len(m.group(1))), self.template)
-        text = text.replace(_BRANCH_FOCUS_SLOT, " VALUES ?this { " + " ".join(term_text(n) for n in focus) + " }")
+        text = FOCUS_LINE.sub(lambda m: indent_text(values, len(m.group(1))), self.template)
+        text = text.replace(BRANCH_FOCUS_SLOT, " VALUES ?this { " + " ".join(term_text(n) for n in focus) + " }")
         # Also open the outer group with them: Oxigraph then starts from the few focus nodes and
         # looks the constraint's patterns up from ?this, instead of evaluating them for the whole
         # estate and joining the focus nodes last (the same solutions: ?this is restricted anyway).
         outer = _OUTER_WHERE.search(text)
         assert outer is not None, "every compiled query opens with SELECT ... WHERE {"
-        return text[:outer.end()] + _indent(values, 2) + text[outer.end():]
+        return text[:outer.end()] + indent_text(values, 2) + text[outer.end():]
 
     def describe(self) -> str:
         """Node shape, property path and component, in short."""
-        names = _Names(self.shapes)
+        names = Names(self.shapes)
         parts = [names.short(self.node_shape)]
         if self.path is not None:
             parts.append(names.short(self.path))
@@ -171,7 +171,7 @@ def compile_shapes(shapes: rdflib.Graph) -> list[CompiledConstraint]:
 class _Compiler:
     def __init__(self, shapes: rdflib.Graph) -> None:
         self.shapes = shapes
-        self.names = _Names(shapes)
+        self.names = Names(shapes)
 
     # -- shapes ------------------------------------------------------------------------------------
     def compile(self) -> list[CompiledConstraint]:
@@ -291,7 +291,7 @@ class _Compiler:
                   template: str, **extra) -> CompiledConstraint:
         return CompiledConstraint(node_shape=shape, source_shape=source, component=component, severity=severity,
                                   path=path, template=template,
-                                  sparql=_FOCUS_LINE.sub("", template).replace(_BRANCH_FOCUS_SLOT, ""),
+                                  sparql=FOCUS_LINE.sub("", template).replace(BRANCH_FOCUS_SLOT, ""),
                                   shapes=self.shapes, **extra)
 
     # -- value conditions (core components, nested shapes) -----------------------------------------
@@ -379,7 +379,7 @@ class _Compiler:
                                         f"(only {', '.join(self.names.short(d) for d in DATATYPES)})")
         lexical = _DATATYPE_TESTS[datatype].replace("{v}", var)
         return _Atom(_NOT_OF_DATATYPE.format(v=var, datatype=self.names.term(datatype),
-                                             lexical=_indent(lexical, 4).lstrip()))
+                                             lexical=indent_text(lexical, 4).lstrip()))
 
     # -- SPARQL constraints ------------------------------------------------------------------------
     def _sparql_constraint(self, shape: Node, constraint: Node, focus: _FocusNodes,
@@ -388,15 +388,15 @@ class _Compiler:
         label = self.names.short(shape)
         select = self._select_text(constraint, shape)
         prefixes = self._declared(constraint, shape)
-        query = _SelectQuery.parse(select, label)
-        prefixes = _merge_prefixes(prefixes, query.prologue, label)
+        query = SelectQuery.parse(select, label)
+        prefixes = merge_prefixes(prefixes, query.prologue, label)
         query.check_prefixes(prefixes, label)
         projection = query.projection_text()
         if "this" not in query.projected and query.projected != {"*"}:
             raise UnsupportedShapeError(label, "a SPARQL constraint that does not select $this")
         if "failure" in query.projected:
             raise UnsupportedShapeError(label, "?failure in a SPARQL constraint")
-        body = _Rewriter(query, focus, label).body()
+        body = Rewriter(query, focus, label).body()
         text = self._assemble(focus, projection, body,
                               "the SPARQL constraint (sh:select, $this pre-bound as ?this)", prefixes)
         return self._compiled(shape, shape, SH.SPARQLConstraintComponent, severity, None, text,
@@ -443,7 +443,7 @@ class _Compiler:
         return _QUERY.format(
             comments=f"# {self.names.short(focus.shape)}: {constraint}",
             prefixes=lines, projection=projection, targets=focus.description,
-            focus=_indent(focus.pattern(), 2), constraint=constraint, body=_indent(body, 2))
+            focus=indent_text(focus.pattern(), 2), constraint=constraint, body=indent_text(body, 2))
 
 
 class _FocusNodes:
@@ -470,18 +470,18 @@ class _FocusNodes:
             compiler._check(target, "SPARQL target", shape)
             if SH.SPARQLTarget not in set(g.objects(target, RDF.type)) and g.value(target, SH.select) is None:
                 raise UnsupportedShapeError(label, "an sh:target that is not an sh:SPARQLTarget")
-            query = _SelectQuery.parse(compiler._select_text(target, shape), label, grouping=True)
-            prefixes = _merge_prefixes(compiler._declared(target, shape), query.prologue, label)
+            query = SelectQuery.parse(compiler._select_text(target, shape), label, grouping=True)
+            prefixes = merge_prefixes(compiler._declared(target, shape), query.prologue, label)
             query.check_prefixes(prefixes, label)
             if query.projected != {"this"} or query.has_expressions:
                 raise UnsupportedShapeError(label, "a SPARQL target that selects more than ?this")
-            self.prefixes = _merge_prefixes(self.prefixes, prefixes, label)
+            self.prefixes = merge_prefixes(self.prefixes, prefixes, label)
             where = query.where
-            wraps = _union_wraps(where, focus_slots=True)
-            pattern = _dedent(query.rewritten(where.open + 1, where.close, wraps))
+            wraps = union_wraps(where, focus_slots=True)
+            pattern = dedent_group(query.rewritten(where.open + 1, where.close, wraps))
             if query.grouped:
                 # counted per node in its own sub-select; restricted to the focus nodes inside it
-                pattern = _GROUPED_TARGET.format(slot=_BRANCH_FOCUS_SLOT, pattern=_indent(pattern, 4),
+                pattern = _GROUPED_TARGET.format(slot=BRANCH_FOCUS_SLOT, pattern=indent_text(pattern, 4),
                                                  having=f" HAVING {query.having}" if query.having else "")
             patterns.append(pattern)
             described.append("sh:target (SPARQL target)")
@@ -489,11 +489,11 @@ class _FocusNodes:
         if len(patterns) == 1:
             self.inner = patterns[0]
         else:
-            self.inner = "\nUNION\n".join("{\n" + _indent(p, 2) + "\n}" for p in patterns)
+            self.inner = "\nUNION\n".join("{\n" + indent_text(p, 2) + "\n}" for p in patterns)
 
     def pattern(self) -> str:
         """The sub-select of the focus nodes, with the focus slot."""
-        return _FOCUS_NODES.format(slot="    " + _FOCUS_SLOT + "\n", pattern=_indent(self.inner, 4))
+        return _FOCUS_NODES.format(slot="    " + FOCUS_SLOT + "\n", pattern=indent_text(self.inner, 4))
 
 
 # -- condition expressions ----------------------------------------------------------------------------
@@ -521,7 +521,7 @@ class _Exists(_Expr):
         keyword = "NOT EXISTS" if self.negated else "EXISTS"
         if len(self.lines) == 1 and "\n" not in self.lines[0]:
             return f"{keyword} {{ {self.lines[0]} }}"
-        return f"{keyword} {{\n" + _indent("\n".join(self.lines), 2) + "\n}"
+        return f"{keyword} {{\n" + indent_text("\n".join(self.lines), 2) + "\n}"
 
 
 @dataclass
@@ -534,7 +534,7 @@ class _Not(_Expr):
             return _Exists(inner.lines, not inner.negated).render()
         if isinstance(inner, _Not):
             return inner.item.render()
-        return "!(" + _indent(self.item.render(), 2).lstrip() + ")"
+        return "!(" + indent_text(self.item.render(), 2).lstrip() + ")"
 
 
 @dataclass
@@ -584,7 +584,7 @@ def _join(items: list[_Expr], operator: str) -> str:
                 item = item.items[0]
         text = item.render()
         if isinstance(_unwrap(item), (_Or, _And)) or (isinstance(_unwrap(item), _Atom) and " " in text):
-            text = "(\n" + _indent(text, 2) + "\n)"
+            text = "(\n" + indent_text(text, 2) + "\n)"
         lines += comments
         lines.append(text if index == 0 else f"{operator} {text}")
     return "\n".join(lines)
@@ -602,7 +602,7 @@ def _render_filter(expr: _Expr) -> str:
     rendered = expr.render()
     if "\n" not in rendered:
         return f"({rendered})"
-    return "(\n" + _indent(rendered, 2) + "\n)"
+    return "(\n" + indent_text(rendered, 2) + "\n)"
 
 
 def _distinct_values(subject: str, path: str, value: str, count: int) -> list[str]:

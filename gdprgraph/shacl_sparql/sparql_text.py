@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from .common import _BRANCH_FOCUS_SLOT, _FOCUS_SLOT, UnsupportedShapeError, _dedent, _indent
+from .common import BRANCH_FOCUS_SLOT, FOCUS_SLOT, UnsupportedShapeError, dedent_group, indent_text
 
-if TYPE_CHECKING:
-    from .compiler import _FocusNodes
+
+class FocusNodes(Protocol):
+    """What the rewriter reads of a shape's targets (compiler's focus nodes): their sub-select."""
+
+    def pattern(self) -> str:
+        """The sub-select of the focus nodes, with the focus slot."""
 
 _AGGREGATES = {"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
 _PREBOUND = {"value", "PATH", "currentShape", "shapesGraph"}
@@ -74,7 +78,7 @@ def _tokens(text: str) -> list[_Token]:
 
 
 @dataclass
-class _SelectQuery:
+class SelectQuery:
     """A SELECT of a shape (constraint or target), parsed enough to embed and rewrite it."""
 
     text: str
@@ -89,7 +93,7 @@ class _SelectQuery:
     grouped: bool = False
 
     @classmethod
-    def parse(cls, text: str, label: str, grouping: bool = False) -> _SelectQuery:
+    def parse(cls, text: str, label: str, grouping: bool = False) -> SelectQuery:
         """Parse a SELECT; ``grouping`` accepts ``GROUP BY ?this [HAVING (...)]`` after the WHERE group
         (SPARQL targets: e.g. the nodes meeting two criteria, counted once per node)."""
         tokens = _tokens(text)
@@ -290,7 +294,7 @@ class _GroupParser:
                 return i, groups
 
 
-class _Rewriter:
+class Rewriter:
     """The WHERE body of a SPARQL constraint, ready to follow the focus nodes in one group.
 
     SHACL pre-binds ``$this``: every occurrence, at any depth, is the focus node. Joining the focus
@@ -303,7 +307,7 @@ class _Rewriter:
     focus-node sub-select itself. Deeper or other uses of ``?this`` raise UnsupportedShapeError.
     """
 
-    def __init__(self, query: _SelectQuery, focus: _FocusNodes, label: str) -> None:
+    def __init__(self, query: SelectQuery, focus: FocusNodes, label: str) -> None:
         self.query, self.focus, self.label = query, focus, label
         self.edits: list[tuple[int, int, str]] = []
         self.bound_branches: set[int] = set()
@@ -325,8 +329,8 @@ class _Rewriter:
                     if not self._only_in_triples(branch):
                         self._bind_branch(branch, binders)
         self._set_based_exists(top)
-        self.edits += _union_wraps(top, {opening: {"this"} for opening in self.bound_branches})
-        body = _dedent(self.query.rewritten(top.open + 1, top.close, self.edits))
+        self.edits += union_wraps(top, {opening: {"this"} for opening in self.bound_branches})
+        body = dedent_group(self.query.rewritten(top.open + 1, top.close, self.edits))
         return "\n".join(line for line in body.split("\n") if line.strip())
 
     # -- FILTER (NOT) EXISTS as set operations -------------------------------------------------
@@ -355,16 +359,16 @@ class _Rewriter:
                 continue
             pattern = element.groups[0]
             shared = pattern.variables & bindable
-            text = _dedent(self.query.rewritten(pattern.open + 1, pattern.close, _union_wraps(pattern)))
+            text = dedent_group(self.query.rewritten(pattern.open + 1, pattern.close, union_wraps(pattern)))
             if "this" in shared:  # P is evaluated on its own: a run on some focus nodes restricts it too
-                text = _FOCUS_SLOT + "\n" + text
+                text = FOCUS_SLOT + "\n" + text
             if element.exists == "NOT EXISTS" and certain & _certain(pattern) & shared:
                 appended.append("# the constraint's FILTER NOT EXISTS { P }, as MINUS { P }: the same rows\n"
-                                f"MINUS {{\n{_indent(text, 2)}\n}}")
+                                f"MINUS {{\n{indent_text(text, 2)}\n}}")
             elif element.exists == "EXISTS" and shared and shared <= certain:
                 variables = " ".join(f"?{v}" for v in sorted(shared))
                 appended.append("# the constraint's FILTER EXISTS { P }, as a join with the distinct matches of P\n"
-                                f"{{\n  SELECT DISTINCT {variables} WHERE {{\n{_indent(text, 4)}\n  }}\n}}")
+                                f"{{\n  SELECT DISTINCT {variables} WHERE {{\n{indent_text(text, 4)}\n  }}\n}}")
             else:
                 continue
             self.edits.append((element.start, element.end, ""))
@@ -373,7 +377,7 @@ class _Rewriter:
             first = top.elements[0].start
             line = text[text.rfind("\n", 0, first) + 1:first]
             indent = len(line) if not line.strip() else 0
-            self.edits.append((top.close, top.close, "\n" + _indent("\n".join(appended), indent) + "\n"))
+            self.edits.append((top.close, top.close, "\n" + indent_text("\n".join(appended), indent) + "\n"))
 
     def _plain(self, group: _Group) -> bool:
         """Only triple patterns and UNIONs of them; no path closure (P is evaluated on its own)."""
@@ -437,7 +441,7 @@ class _Rewriter:
         at = branch.elements[0].start if branch.elements else branch.close
         line_start = text.rfind("\n", 0, branch.open) + 1
         indent = len(text[line_start:branch.open]) - len(text[line_start:branch.open].lstrip(" ")) + 4
-        self.edits.append((at, at, "\n" + _indent(f"{note}\n{binding}", indent) + "\n" + " " * indent))
+        self.edits.append((at, at, "\n" + indent_text(f"{note}\n{binding}", indent) + "\n" + " " * indent))
         self.bound_branches.add(branch.open)
 
 
@@ -454,7 +458,7 @@ def _certain(group: _Group) -> set[str]:
     return certain
 
 
-def _union_wraps(group: _Group, also_bound: dict[int, set[str]] | None = None,
+def union_wraps(group: _Group, also_bound: dict[int, set[str]] | None = None,
                  focus_slots: bool = False) -> list[tuple[int, int, str]]:
     """Edits that put each UNION joined with other patterns in ``{ SELECT * WHERE { ... } }``.
 
@@ -488,12 +492,12 @@ def _union_wraps(group: _Group, also_bound: dict[int, set[str]] | None = None,
         if safe:
             edits += [(union.start, union.start, "{ SELECT * WHERE { "), (union.end, union.end, " } }")]
             if focus_slots:
-                edits += [(branch.open + 1, branch.open + 1, _BRANCH_FOCUS_SLOT)
+                edits += [(branch.open + 1, branch.open + 1, BRANCH_FOCUS_SLOT)
                           for branch in union.groups if "this" in _certain(branch)]
     return edits
 
 
-def _merge_prefixes(first: dict[str, str], second: dict[str, str], label: str) -> dict[str, str]:
+def merge_prefixes(first: dict[str, str], second: dict[str, str], label: str) -> dict[str, str]:
     merged = dict(first)
     for name, namespace in second.items():
         if merged.get(name, namespace) != namespace:
