@@ -20,10 +20,10 @@ from . import reason, resources
 from .errors import InputError, StoreError
 from .store import OPTIONS, DatasetGraph, KnowledgeGraph, MemoryGraph, open_dataset, store_spec
 from .store.base import declared_prefixes
-from .store.dataset import CopyOnWrite, Dataset, Generation, ensure_generation, stamp
+from .store.dataset import Dataset, Generation, ensure_generation, stamp
 from .store.disk import DiskStore
 from .store.lease import Lease
-from .store.oxigraph import OxigraphDataset
+from .store.oxigraph import CopyOnWrite, OxigraphDataset
 from .store.remote import SparqlDataset
 
 

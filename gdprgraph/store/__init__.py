@@ -25,6 +25,8 @@ from .binding import AnyOf
 from .dataset import Dataset, DatasetGraph, Generation
 from .memory import MemoryGraph
 
+KnowledgeGraph.memory_class = MemoryGraph  # what KnowledgeGraph.copy makes (base imports no backend)
+
 if TYPE_CHECKING:
     from .disk import DiskStore
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import ClassVar
 
 import rdflib
 from rdflib.namespace import NamespaceManager
@@ -33,6 +34,10 @@ def declared_prefixes(path: Path) -> list[tuple[str, str]]:
 
 class KnowledgeGraph(ABC):
     """An RDF graph with file loading, parameter-bound SPARQL and provenance of its inputs."""
+
+    #: what ``copy`` makes from an rdflib Graph: memory.MemoryGraph, set by the store package (the
+    #: interface imports none of its backends)
+    memory_class: ClassVar[Callable[[rdflib.Graph], KnowledgeGraph]]
 
     def __init__(self) -> None:
         self.sources: list[Path] = []
@@ -101,8 +106,7 @@ class KnowledgeGraph(ABC):
 
     def copy(self) -> KnowledgeGraph:
         """An independent in-memory copy (to change without touching the store)."""
-        from .memory import MemoryGraph
-        clone = MemoryGraph(self.to_rdflib())
+        clone = self.memory_class(self.to_rdflib())
         clone.sources = list(self.sources)
         return clone
 

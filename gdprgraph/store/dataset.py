@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from rdflib import Literal, URIRef
 from rdflib.query import Result
@@ -29,8 +29,19 @@ from ..errors import StoreError
 from .base import KnowledgeGraph, declared_prefixes
 from .binding import inline_values_each, term_text
 
-if TYPE_CHECKING:
-    from .lease import Lease
+
+class Lease(Protocol):
+    """What a build's lease (lease.Lease) does for a generation switch: say what it builds, check it
+    still holds, make the switch conditional on it."""
+
+    def building(self, base: str) -> None:
+        """Record the generation being filled (the common start of its graphs' names)."""
+
+    def check(self) -> None:
+        """StoreError if the lease was lost (the build must not publish)."""
+
+    def switch_bindings(self) -> dict[str, URIRef | Literal]:
+        """The bindings that make a generation switch conditional on holding this lease."""
 
 CONTROL_GRAPH = "urn:gdprgraph:control"
 
@@ -175,64 +186,6 @@ class Generation:
 
 #: the start of the names of every generation's graphs
 GENERATION_PREFIX = "urn:gdprgraph:graph:"
-
-
-class CopyOnWrite(Dataset):
-    """A shared dataset (a server's current generation) read in place until the first write, which
-    copies the graphs read into a private in-memory store; that write, and every read and write
-    after it, go there. A session's own edits (an incremental re-validation's) never reach a store
-    others read."""
-
-    def __init__(self, shared: Dataset, graphs: Sequence[str]) -> None:
-        self.shared = shared
-        self.graphs = list(graphs)
-        self.location = shared.location
-        self.copy: Dataset | None = None
-
-    def _reading(self) -> Dataset:
-        return self.copy or self.shared
-
-    def _writing(self) -> Dataset:
-        if self.copy is None:
-            from .oxigraph import OxigraphDataset
-            local = OxigraphDataset()
-            for graph in self.graphs:  # rdflib terms: a blank node keeps its label across the graphs
-                local.insert(self.shared.triples((None, None, None), [graph]), graph)
-            self.copy = local
-        return self.copy
-
-    def query(self, sparql, bindings, graphs):
-        return self._reading().query(sparql, bindings, graphs)
-
-    def triples(self, pattern, graphs):
-        return self._reading().triples(pattern, graphs)
-
-    def count(self, graphs):
-        return self._reading().count(graphs)
-
-    def dump(self, graph):
-        return self._reading().dump(graph)
-
-    def current(self):
-        return self.shared.current()
-
-    def update(self, sparql):
-        self._writing().update(sparql)
-
-    def load_file(self, path, graph):
-        self._writing().load_file(path, graph)
-
-    def insert(self, triples, graph):
-        self._writing().insert(triples, graph)
-
-    def remove(self, triples, graph):
-        self._writing().remove(triples, graph)
-
-    def drop(self, graph):
-        self._writing().drop(graph)
-
-    def load_ntriples(self, data, graph):
-        self._writing().load_ntriples(data, graph)
 
 
 class DatasetGraph(KnowledgeGraph):

@@ -129,3 +129,60 @@ def _as_result(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) ->
     result.bindings = [{var: to_rdflib(value) for var, value in zip(variables, solution, strict=True)
                         if value is not None} for solution in answer]
     return result
+
+
+class CopyOnWrite(Dataset):
+    """A shared dataset (a server's current generation) read in place until the first write, which
+    copies the graphs read into a private in-memory store; that write, and every read and write
+    after it, go there. A session's own edits (an incremental re-validation's) never reach a store
+    others read."""
+
+    def __init__(self, shared: Dataset, graphs: Sequence[str]) -> None:
+        self.shared = shared
+        self.graphs = list(graphs)
+        self.location = shared.location
+        self.copy: Dataset | None = None
+
+    def _reading(self) -> Dataset:
+        return self.copy or self.shared
+
+    def _writing(self) -> Dataset:
+        if self.copy is None:
+            local = OxigraphDataset()
+            for graph in self.graphs:  # rdflib terms: a blank node keeps its label across the graphs
+                local.insert(self.shared.triples((None, None, None), [graph]), graph)
+            self.copy = local
+        return self.copy
+
+    def query(self, sparql, bindings, graphs):
+        return self._reading().query(sparql, bindings, graphs)
+
+    def triples(self, pattern, graphs):
+        return self._reading().triples(pattern, graphs)
+
+    def count(self, graphs):
+        return self._reading().count(graphs)
+
+    def dump(self, graph):
+        return self._reading().dump(graph)
+
+    def current(self):
+        return self.shared.current()
+
+    def update(self, sparql):
+        self._writing().update(sparql)
+
+    def load_file(self, path, graph):
+        self._writing().load_file(path, graph)
+
+    def insert(self, triples, graph):
+        self._writing().insert(triples, graph)
+
+    def remove(self, triples, graph):
+        self._writing().remove(triples, graph)
+
+    def drop(self, graph):
+        self._writing().drop(graph)
+
+    def load_ntriples(self, data, graph):
+        self._writing().load_ntriples(data, graph)
