@@ -74,7 +74,7 @@ def write(form: str, path: Path, rows: list[list[str]]) -> None:
 
 def fixture_table() -> None:
     from gdprgraph import Workspace
-    from gdprgraph.subprocessors import SubprocessorList
+    from gdprgraph.ingest.subprocessors import SubprocessorList
 
     ws = Workspace()
     print("| fixture | form | rows read | rows fully understood | cells reported | engagements |")
@@ -93,7 +93,7 @@ def fixture_table() -> None:
 
 def timing_table(count: int) -> None:
     from gdprgraph import Workspace
-    from gdprgraph.subprocessors import SubprocessorList
+    from gdprgraph.ingest.subprocessors import SubprocessorList
 
     ws = Workspace()
     print("\n| form | rows | engagements | cells reported | import (s) | whole command (s) |")

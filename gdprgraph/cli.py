@@ -334,7 +334,7 @@ def _vendor(args: argparse.Namespace, context):  # (Graph) -> ingest.vendor.Vend
 
 
 def cmd_import_subprocessors(args: argparse.Namespace) -> int:
-    from . import subprocessors
+    from .ingest import subprocessors
 
     out = out_target(args, inputs=[args.input], graph_inputs=False)  # --out leaves the context
     replaced = out.resolve() if out is not None else None  # a previous import is replaced, not matched
@@ -503,7 +503,7 @@ def cmd_tia(args: argparse.Namespace) -> int:
 
 
 def cmd_import_tia(args: argparse.Namespace) -> int:
-    from . import tia_import
+    from .ingest import tia as tia_import
 
     out = out_target(args, inputs=[args.input], graph_inputs=False)
     ws = workspace(args)

@@ -14,8 +14,8 @@ from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 from gdprgraph import Workspace, resources, ropa
 from gdprgraph import diff as diffing
 from gdprgraph import impact as blast
+from gdprgraph.ingest.subprocessors import import_subprocessors
 from gdprgraph.paths import transfer_paths
-from gdprgraph.subprocessors import import_subprocessors
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "subprocessors"
 LISTS = sorted(FIXTURES.glob("vendor-*"))

@@ -14,7 +14,7 @@ from gdprgraph import Workspace, cli
 from gdprgraph import paths as transfer_paths
 from gdprgraph import validate as validation
 from gdprgraph.errors import InputError
-from gdprgraph.subprocessors import SubprocessorList, columns, import_subprocessors
+from gdprgraph.ingest.subprocessors import SubprocessorList, columns, import_subprocessors
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "subprocessors"
 CSV = FIXTURES / "vendor-subprocessors.csv"

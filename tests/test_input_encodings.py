@@ -14,8 +14,8 @@ from rdflib.compare import isomorphic
 from gdprgraph import Workspace, cli, resources
 from gdprgraph.errors import InputError
 from gdprgraph.ingest import default_context, ingest_file
+from gdprgraph.ingest.subprocessors import import_subprocessors
 from gdprgraph.ingest.text import decode
-from gdprgraph.subprocessors import import_subprocessors
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "subprocessors"
 DATA = resources.data_dir()

@@ -92,7 +92,7 @@ def test_an_unknown_query_suggests_the_closest_names(capsys):
 def test_import_subprocessors_reuses_an_organisation_by_its_name_without_brackets_and_legal_form(tmp_path):
     from rdflib import RDF, SKOS, Graph, Literal, Namespace
 
-    from gdprgraph.subprocessors import import_subprocessors
+    from gdprgraph.ingest.subprocessors import import_subprocessors
     gg = Namespace("https://w3id.org/gdprgraph/ontology#")
     context = Graph()
     service = URIRef("https://w3id.org/gdprgraph/service/helpdesk")

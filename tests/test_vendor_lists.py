@@ -20,8 +20,9 @@ import pytest
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 
-from gdprgraph import cli, places, resources
-from gdprgraph.mechanisms import read_mechanism
+from gdprgraph import cli, resources
+from gdprgraph.ingest import places
+from gdprgraph.ingest.mechanisms import read_mechanism
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "vendor-lists"

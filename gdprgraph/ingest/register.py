@@ -45,10 +45,8 @@ from rdflib.namespace import DCTERMS, PROV
 
 from .. import queries, resources, ropa
 from ..errors import InputError
-from ..listheaders import assign_columns
 from ..load import input_files
 from ..names import normalise
-from ..subprocessors import NOTHING, plain, sniff_delimiter
 from . import text as text_files
 from .art28 import classify_duration
 from .countries import country_by_name_or_code
@@ -68,6 +66,8 @@ from .emit import (
     without_legal_suffix,
 )
 from .identity import Duration, Estate, restate
+from .listheaders import assign_columns
+from .subprocessors import NOTHING, plain, sniff_delimiter
 
 __all__ = ["ImportResult", "NotPlaced", "SheetReport", "context_graph", "import_register", "parse_duration",
            "read_sheets"]

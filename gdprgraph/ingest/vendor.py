@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
-from .. import names, places
+from .. import names
 from ..errors import InputError
 from ..store import MemoryGraph
+from . import places
 from .emit import DPV, GGO, GGS, Organisations, without_legal_suffix
 
 __all__ = ["Vendor", "ensure_vendor"]

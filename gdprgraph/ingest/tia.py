@@ -16,10 +16,10 @@ from pathlib import Path
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 
-from .errors import InputError
-from .store import KnowledgeGraph
-from .tia_render import ASSESSOR_COLUMNS, SHEET_TITLE
-from .untrusted import FORMULA_STARTS
+from ..errors import InputError
+from ..store import KnowledgeGraph
+from ..tia_render import ASSESSOR_COLUMNS, SHEET_TITLE
+from ..untrusted import FORMULA_STARTS
 
 GG = Namespace("https://w3id.org/gdprgraph/ontology#")
 DPV = Namespace("https://w3id.org/dpv#")

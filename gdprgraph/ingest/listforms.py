@@ -3,7 +3,7 @@
 One reader per form: XLSX workbooks (a table per sheet), HTML pages (every ``<table>``, else a list
 of entities: ``<li>`` items or headed blocks), text laid out in columns (PDF text, aligned text),
 and text copied from a browser where every cell stands on its own line after a header of N lines.
-CSV and Markdown tables are read by ``gdprgraph.subprocessors``. Line numbers are those of the file
+CSV and Markdown tables are read by ``gdprgraph.ingest.subprocessors``. Line numbers are those of the file
 (HTML), of the sheet's rows (XLSX) or of the extracted text (PDF).
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 from .listheaders import columns, header_like, role_of
 
 __all__ = ["PdfText", "Row", "Table", "cell_per_line_tables", "entity_list_tables", "html_tables", "layout_tables",

@@ -27,7 +27,7 @@ from pathlib import Path
 import pycountry
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 
-from . import resources
+from .. import resources
 
 __all__ = ["Country", "Place", "Places", "countries", "country", "country_triples", "key", "parse_places", "place"]
 

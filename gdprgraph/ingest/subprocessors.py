@@ -2,11 +2,11 @@
 
 Forms read: CSV/TSV, Markdown pipe tables, XLSX workbooks, HTML pages (every ``<table>``, else a list
 of entities), PDF (text laid out in columns) and text copied from a browser with a cell per line
-(readers in ``gdprgraph.listforms``). Each row becomes a ``gg:SubProcessingEngagement`` of the
+(readers in ``gdprgraph.ingest.listforms``). Each row becomes a ``gg:SubProcessingEngagement`` of the
 service, citing the file and the row's line: the organisation (matched against the context under any
 spelling, else a new ``gg:Supplier``), the countries of processing (names, codes, cities, cloud
-regions: ``gdprgraph.places``) or the zone named instead, the purpose, the data categories, the
-legal basis and the transfer mechanism (``gdprgraph.mechanisms``). A cell the importer does not
+regions: ``gdprgraph.ingest.places``) or the zone named instead, the purpose, the data categories, the
+legal basis and the transfer mechanism (``gdprgraph.ingest.mechanisms``). A cell the importer does not
 understand is kept as a comment on the row and reported (``FILE:LINE: unrecognised ...``); only a
 file that is no list at all is refused.
 """
@@ -26,18 +26,18 @@ from typing import TYPE_CHECKING
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
-from . import listforms, names, places, resources
-from .errors import InputError
-from .ingest import default_context, text
-from .ingest.emit import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, PD, PREFIXES, Organisations, slug, without_legal_suffix
+from .. import names, resources
+from ..errors import InputError
+from ..store import KnowledgeGraph, MemoryGraph
+from . import default_context, listforms, places, text
+from .emit import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, PD, PREFIXES, Organisations, slug, without_legal_suffix
 from .listforms import Row, Table
 from .listheaders import ALIASES, ROLE_ORDER, columns, plain
 from .mechanisms import Mechanism, read_mechanism
-from .store import KnowledgeGraph, MemoryGraph
 
 if TYPE_CHECKING:
-    from .ingest.vendor import Vendor
-    from .workspace import Workspace
+    from ..workspace import Workspace
+    from .vendor import Vendor
 
 __all__ = ["ALIASES", "ROLE_ORDER", "Report", "Row", "SubprocessorList", "Table", "TurtleWriter", "columns",
            "import_subprocessors", "plain", "read_rows", "read_source", "turtle"]
