@@ -18,7 +18,7 @@ import pytest
 from openpyxl import Workbook
 from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 
-from gdprgraph import Workspace, ropa
+from gdprgraph import Workspace, resources, ropa
 from gdprgraph.cli import main
 from gdprgraph.ingest import register
 
@@ -426,7 +426,7 @@ def test_out_goes_through_the_safety_checks(fixtures, tmp_path, capsys):
     assert existing.read_text(encoding="utf-8") == "# keep me\n"
     assert main(["import", "ropa", str(source), "--out", str(source), "--force"]) == 2  # over its input
     assert "is an input of this command" in capsys.readouterr().err
-    tracked = Path(register.resources.data_dir()) / "orange-pro-privacy-policy.ttl"
+    tracked = Path(resources.data_dir()) / "orange-pro-privacy-policy.ttl"
     before = tracked.read_bytes()
     assert main(["import", "ropa", str(source), "--out", str(tracked), "--force"]) == 2  # gdprgraph's own data
     assert "gdprgraph's own data" in capsys.readouterr().err

@@ -17,7 +17,7 @@ for them:
   ``ontology/shapes/integrity.ttl`` (``ContradictorySources*``) report the contradiction, naming both
   sources.
 
-Who calls it: ``register.py`` (names and facts of a processor record; controller registers resolve
+Who calls it: ``register/`` (names and facts of a processor record; controller registers resolve
 names only: their activities are the register's own), ``fides.py`` (services by key or name).
 ``subprocessors.py`` is being reworked elsewhere and does not call it yet: a vendor list's row should
 resolve its engagement with :meth:`Estate.held_engagement` (same service, sub-processor and countries)
