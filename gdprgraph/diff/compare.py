@@ -1,35 +1,22 @@
-"""Compare two versions of the data: what changed, for whom, and what the customers must be told.
-
-Each version (a folder like data/, one file, or a git revision of data/) is loaded with the ontology
-and the reference data it holds (the embedded reference data and templates where it has none), on
-the asserted graph only (no OWL RL closure). ``compare`` returns typed ``Change`` records: sub-processors
-added, removed, replaced or moved, safeguards changed, template lines flipped, retention changed.
-A change needs action when Article 28(2) requires telling the customers, who may object.
-"""
+"""The facts of two versions read side by side and compared: sub-processors added, removed, replaced or
+moved, safeguards changed, template lines flipped, retention changed."""
 
 from __future__ import annotations
 
-import io
-import json
-import subprocess
-import tarfile
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from rdflib import RDFS, SKOS, URIRef
 from rdflib.term import Node
 
-from . import paths, queries, resources
-from .errors import InputError
-from .store import KnowledgeGraph, MemoryGraph
-from .untrusted import escape_markdown, markdown_code
+from .. import paths, queries
+from ..store import KnowledgeGraph
+from .model import Change, DiffResult
+from .versions import load_version
 
 GG = "https://w3id.org/gdprgraph/ontology#"
 DPV = "https://w3id.org/dpv#"
-FORMATS = ("text", "json", "markdown")
 KIND_ORDER = ("subprocessor-added", "subprocessor-replaced", "subprocessor-moved", "subprocessor-removed",
               "safeguard-removed", "safeguard-weakened", "safeguard-added", "safeguard-strengthened",
               "line-flipped", "retention-added", "retention-changed", "retention-removed")
@@ -37,126 +24,6 @@ STATUS_WORDS = {GG + "DeclaredYes": "Yes", GG + "DeclaredNo": "No", GG + "NotSta
 SECTION_WORDS = {GG + "OperationsSection": "processing operation", GG + "DataCategoriesSection": "data category",
                  GG + "SubjectMatterSection": "subject-matter", GG + "PurposesSection": "purpose",
                  GG + "DataSubjectsSection": "data subjects"}
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference between the two versions, with whom it concerns and where it is stated."""
-
-    kind: str
-    subject: str
-    description: str
-    before: str = ""
-    after: str = ""
-    services: tuple[str, ...] = ()
-    customers: tuple[str, ...] = ()
-    document: str = ""
-    line: int | None = None
-    source_version: str = "new"
-    new_third_country_transfer: bool = False
-    countries: tuple[str, ...] = ()
-    basis: str = ""
-    has_basis: bool | None = None
-    needs_action: bool = False
-
-    @property
-    def source(self) -> str:
-        """``document, line N`` (the old version's when the change removes the statement)."""
-        if not self.document:
-            return ""
-        text = self.document + (f", line {self.line}" if self.line is not None else "")
-        return text + (" (previous version)" if self.source_version == "old" else "")
-
-
-@dataclass
-class DiffResult:
-    """The changes from OLD to NEW, sorted."""
-
-    old: str
-    new: str
-    changes: list[Change] = field(default_factory=list)
-
-    @property
-    def needs_action(self) -> bool:
-        return any(c.needs_action for c in self.changes)
-
-    def services(self) -> list[str]:
-        """Every affected service, sorted."""
-        return sorted({s for c in self.changes for s in c.services})
-
-
-# --- loading a version ---------------------------------------------------------------------------
-
-def _data_files(folder: Path) -> list[Path]:
-    """The Turtle files of a data folder, with embedded reference data / templates where it has none."""
-    if (folder / "data").is_dir() and not list(folder.glob("*.ttl")):
-        folder = folder / "data"
-    embedded = resources.data_dir()
-    files = []
-    for sub in ("reference", "templates"):
-        own = sorted((folder / sub).glob("*.ttl"))
-        files += own or sorted((embedded / sub).glob("*.ttl"))
-    return files + sorted(folder.glob("*.ttl"))
-
-
-def _git(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except FileNotFoundError as err:
-        raise InputError("git is not installed") from err
-
-
-def _extract_revision(spec: str, into: Path) -> Path:
-    """Write ``REV`` or ``REV:path`` (default path: data) of the current repository into a folder."""
-    rev, _, path = spec.partition(":")
-    path = path.strip("/") or "data"
-    top = _git(["rev-parse", "--show-toplevel"])
-    if top.returncode != 0:
-        raise InputError(f"no such folder or file, and not in a git repository: {spec}")
-    root = Path(top.stdout.decode().strip())
-    if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=root).returncode != 0:
-        raise InputError(f"no such folder, file or git revision: {spec}")
-    archive = _git(["archive", "--format=tar", rev, "--", path], cwd=root)
-    if archive.returncode != 0:
-        raise InputError(f"git revision {rev} has no {path}/", spec)
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(into, filter="data")
-    return into / path
-
-
-def load_version(spec: str) -> KnowledgeGraph:
-    """Load one version: a folder, a Turtle file, or a git revision (``HEAD~1``, ``REV:data``)."""
-    given = Path(spec)
-    if given.is_dir():
-        files = _data_files(given)
-        context = {path.parent for path in files if path.parent.name in ("reference", "templates")}
-        if all(path.parent in context for path in files):
-            raise InputError("no data file (*.ttl) in the folder: not a version of the data", spec)
-        return _load(files)
-    if given.is_file():
-        return _load([*_embedded_context(), given])
-    with tempfile.TemporaryDirectory(prefix="gdprgraph-diff-") as tmp:
-        folder = _extract_revision(spec, Path(tmp))
-        files = [*_embedded_context(), folder] if folder.is_file() else _data_files(folder)
-        try:
-            return _load(files)
-        except InputError as err:  # name the file as it is in the revision, not the temporary copy
-            if not err.path or not err.path.startswith(tmp):
-                raise
-            shown = f"{spec.partition(':')[0]}:{Path(err.path).relative_to(tmp)}"
-            message = str(err).removeprefix(f"{err.path}:{err.line}: " if err.line else f"{err.path}: ")
-            raise InputError(message, shown, err.line) from err
-
-
-def _embedded_context() -> list[Path]:
-    base = resources.data_dir()
-    return sorted((base / "reference").glob("*.ttl")) + sorted((base / "templates").glob("*.ttl"))
-
-
-def _load(files: list[Path]) -> KnowledgeGraph:
-    graph = MemoryGraph()
-    graph.load_files(resources.ontology_files() + files)
-    return graph
 
 
 # --- reading the facts to compare ---------------------------------------------------------------
@@ -418,114 +285,3 @@ def _duration_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
         changes.append(Change(kind, what, text, before, after, **fields, document=entry["document"],
                               line=entry["line"], source_version="new" if new else "old"))
     return changes
-
-
-# --- rendering ----------------------------------------------------------------------------------
-
-def as_json(result: DiffResult) -> str:
-    """Stable JSON: sorted keys, changes in a fixed order."""
-    body = {
-        "old": result.old, "new": result.new, "needs_action": result.needs_action,
-        "services": result.services(),
-        "changes": [{**asdict(c), "source": c.source} for c in result.changes],
-    }
-    return json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True)
-
-
-def _transfer_words(change: Change) -> str:
-    if not change.new_third_country_transfer:
-        return ""
-    if change.has_basis:
-        return f"NEW transfer outside the EU/EEA, basis: {change.basis}"
-    return f"NEW transfer outside the EU/EEA WITHOUT a Chapter V basis ({change.basis})"
-
-
-def as_text(result: DiffResult) -> str:
-    """One block per change: what, for which services, the transfer, the source."""
-    if not result.changes:
-        return f"No change between {result.old} and {result.new}."
-    acting = sum(c.needs_action for c in result.changes)
-    lines = [f"{len(result.changes)} change(s) between {result.old} and {result.new}; "
-             f"{acting} need action (Art. 28(2): tell the customers, who may object)."]
-    for change in result.changes:
-        flag = "!! " if change.needs_action else "   "
-        lines.append(f"{flag}[{change.kind}] {change.description}")
-        if change.services:
-            lines.append(f"     services: {'; '.join(change.services)}")
-            lines.append(f"     notify: {'; '.join(change.customers) or 'the controllers'}")
-        if change.new_third_country_transfer:
-            lines.append(f"     {_transfer_words(change)}")
-        if change.source:
-            lines.append(f"     source: {change.source}")
-    return "\n".join(lines)
-
-
-def _plain(change: Change) -> str:
-    """A change in the words of a notice to customers, Markdown: every value from the data escaped."""
-    subject, before, after = (escape_markdown(v) for v in (change.subject, change.before, change.after))
-    description = escape_markdown(change.description)
-    if change.kind == "subprocessor-added":
-        text = f"We intend to engage **{subject}** ({after}) as a new sub-processor."
-    elif change.kind == "subprocessor-replaced":
-        text = f"We intend to replace {before} by **{subject}** ({after}) as sub-processor."
-    elif change.kind == "subprocessor-moved":
-        text = f"Sub-processor **{subject}** will process your data in {after} (previously {before})."
-    elif change.kind == "subprocessor-removed":
-        text = f"We no longer engage **{subject}** ({before}) as sub-processor."
-    elif change.kind.startswith("safeguard"):
-        text = f"Transfer safeguard: {description}."
-    elif change.kind == "line-flipped":
-        text = f"Description of processing, {description}."
-    else:
-        text = f"Retention: {description}."
-    if change.new_third_country_transfer:
-        countries, basis = escape_markdown(", ".join(change.countries)), escape_markdown(change.basis)
-        if change.has_basis:
-            text += f" Your data will be transferred outside the EU/EEA ({countries}) under: {basis}."
-        else:
-            text += f" Your data will be transferred outside the EU/EEA ({countries}) " \
-                    f"**without a Chapter V safeguard in place** ({basis})."
-    if change.source:
-        text += f" _Source: {escape_markdown(change.source)}._"
-    return text
-
-
-def as_markdown(result: DiffResult) -> str:
-    """A notice ready to send: per service, the intended changes, the right to object, the sources.
-
-    Every value from the data (names, labels, the documents' words, the versions compared) is escaped
-    (``untrusted.escape_markdown``, code spans by ``markdown_code``): a vendor's text cannot add HTML,
-    links, headings, emphasis or table cells to the notice."""
-    lines = ["# Notice of changes to the processing of your personal data (Article 28 GDPR)", ""]
-    if not result.changes:
-        old, new = escape_markdown(result.old), escape_markdown(result.new)
-        return "\n".join([*lines, f"No change between {old} and {new}."])
-    lines += [f"Compared: {markdown_code(result.old)} -> {markdown_code(result.new)}.", ""]
-    by_service: dict[str, list[Change]] = defaultdict(list)
-    for change in result.changes:
-        for service in change.services or ("",):
-            by_service[service].append(change)
-    for service in sorted(by_service, key=lambda s: (s == "", s)):
-        changes = by_service[service]
-        if service:
-            customers = sorted({c for ch in changes for c in ch.customers if c.endswith(f" of {service}")})
-            to = ", ".join(escape_markdown(c) for c in customers) or "the controller"
-            lines += [f"## {escape_markdown(service)}", "", f"To: {to} (controller).", ""]
-        else:
-            lines += ["## Other changes (policies not tied to one service)", ""]
-        lines += [f"- {_plain(c)}" for c in changes]
-        lines.append("")
-        if service and any(c.needs_action for c in changes):
-            lines += ["**Your right to object.** Under Article 28(2) GDPR you are informed of these intended "
-                      "changes before they take effect and may object to them. Please send any objection to "
-                      "your usual contact within the period set in your contract.", ""]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def render(result: DiffResult, fmt: str = "text") -> str:
-    """The result in one of FORMATS."""
-    if fmt == "json":
-        return as_json(result)
-    if fmt == "markdown":
-        return as_markdown(result)
-    return as_text(result)
