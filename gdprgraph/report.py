@@ -16,7 +16,8 @@ from pathlib import Path
 from . import provenance
 from . import validate as validation
 from .render import cell
-from .viz import BASES, MARKS, MapSelection, environment, map_model, render_map
+from .templates import environment
+from .viz import BASES, MARKS, MapSelection, map_model, render_map
 from .workspace import Workspace
 
 

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
-from pathlib import Path
 
-import jinja2
-import pyvis
 from rdflib import RDF, URIRef
 
-from . import impact, paths, resources, tia
+from . import impact, paths, tia
+from .templates import environment
 from .workspace import Workspace
 
 DPV = "https://w3id.org/dpv#"
@@ -312,16 +310,6 @@ def styles() -> dict[str, object]:
     edge |= {k: vars(s) | {"group": "link"} for k, s in LINKS.items()}
     return {"edges": edge, "marks": {k: vars(m) for k, m in MARKS.items()},
             "nodes": {k: vars(s) for k, s in NODE_STYLES.items()}}
-
-
-def environment() -> jinja2.Environment:
-    """Templates from viz/templates, with pyvis's bundled libraries reachable for inlining."""
-    pyvis_templates = Path(pyvis.__file__).parent / "templates"
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(resources.template_dir()), str(pyvis_templates)]),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        keep_trailing_newline=True,
-    )
 
 
 def render_map(ws: Workspace, selection: MapSelection, embedded: bool = False,
