@@ -215,11 +215,11 @@ def cmd_paths(args: argparse.Namespace) -> int:
         to = str(ws.resolve(to, "country"))
     graph = ws.transfer_graph()
     found = transfer_paths.transfer_paths(graph, service=service, to=None if to == "all" else to)
-    records = [impacts.path_record(p) for p in found]
+    records = [transfer_paths.path_record(p) for p in found]
     if args.format == "json":
         print(json.dumps({"paths": records}, ensure_ascii=False, indent=2))
     else:
-        rows = [[r["chain"][0], r["chain"][1], impacts.describe_path(r), r["country"], r["zone"],
+        rows = [[r["chain"][0], r["chain"][1], transfer_paths.describe_path(r), r["country"], r["zone"],
                  "yes" if r["missing_basis"] else "no"] for r in records]
         print_table(["dataSubjects", "service", "path", "country", "zone", "missingBasis"], rows, args.format)
     return EXIT_OK if found else EXIT_NO_MATCH

@@ -9,6 +9,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from . import paths, queries
+from .paths import describe_path, path_record
 from .store import AnyOf, KnowledgeGraph
 from .workspace import Workspace
 
@@ -151,29 +152,6 @@ def impact(ws: Workspace, name: str) -> Impact:
 
 def _int(value: object) -> int | None:
     return int(str(value)) if value is not None else None
-
-
-def path_record(path: paths.TransferPath) -> dict[str, object]:
-    """A path as plain data: its chain, country, zone, and each hop with its basis."""
-    return {
-        "chain": path.labels,
-        "country": path.country_name,
-        "zone": path.zone,
-        "missing_basis": path.missing_basis,
-        "hops": [dict(vars(h)) for h in path.hops],
-    }
-
-
-def describe_path(path: dict[str, object]) -> str:
-    """A path on one line, transfer hops annotated with their basis."""
-    chain = list(path["chain"])  # type: ignore[arg-type]
-    text = chain[0]
-    for hop in path["hops"]:  # type: ignore[union-attr]
-        basis = hop["basis"]
-        text += f" -> {hop['target']}"
-        if hop["relation"].startswith("engages") and basis:
-            text += f" [{'!! ' if hop['missing_basis'] else ''}{basis}]"
-    return text
 
 
 def as_rows(result: Impact) -> tuple[list[str], list[list[object]]]:

@@ -369,6 +369,29 @@ def _path(tg: TransferGraph, hops: dict[str, dict[str, list[dict]]], service: st
                         tg.label(country), zone, transfer)
 
 
+def path_record(path: TransferPath) -> dict[str, object]:
+    """A path as plain data: its chain, country, zone, and each hop with its basis."""
+    return {
+        "chain": path.labels,
+        "country": path.country_name,
+        "zone": path.zone,
+        "missing_basis": path.missing_basis,
+        "hops": [dict(vars(h)) for h in path.hops],
+    }
+
+
+def describe_path(path: dict[str, object]) -> str:
+    """A path on one line, transfer hops annotated with their basis."""
+    chain = list(path["chain"])  # type: ignore[arg-type]
+    text = chain[0]
+    for hop in path["hops"]:  # type: ignore[union-attr]
+        basis = hop["basis"]
+        text += f" -> {hop['target']}"
+        if hop["relation"].startswith("engages") and basis:
+            text += f" [{'!! ' if hop['missing_basis'] else ''}{basis}]"
+    return text
+
+
 @dataclass(frozen=True)
 class Dependency:
     """How much of the estate depends on one organisation."""
