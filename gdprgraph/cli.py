@@ -549,35 +549,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="gdprgraph", description=__doc__.splitlines()[0])
-    top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    top.add_argument("--version", action="version", version=f"gdprgraph {__version__}")
-    shtab.add_argument_to(top, ["--print-completion"], help="print a shell completion script (bash, zsh, tcsh)")
-    sub = top.add_subparsers(dest="command", required=True)
+def store_option(p: argparse.ArgumentParser) -> None:
+    """--store, --wait, --auth-file: where the graph lives and how to reach it."""
+    p.add_argument("--store", metavar="SPEC", help=(
+        "where the graph lives: oxigraph (default, in memory), oxigraph:PATH (on disk, rebuilt only "
+        "when the files change), sparql:URL (a SPARQL 1.1 server, loaded by build), memory (rdflib); "
+        "default: $GDPRGRAPH_STORE or oxigraph"))
+    p.add_argument("--wait", type=float, default=None, metavar="SECONDS", help=(
+        "when another process is building the store (oxigraph:PATH, sparql:URL), wait up to this "
+        "long for it, then exit 2 naming it (default 0: do not wait)"))
+    p.add_argument("--auth-file", metavar="FILE", help=(
+        "credentials for a sparql:URL store, one line: user:password, basic user:password, "
+        "digest user:password or Bearer TOKEN (default: $GDPRGRAPH_STORE_AUTH, or user:password@ in the URL)"))
 
-    def store_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--store", metavar="SPEC", help=(
-            "where the graph lives: oxigraph (default, in memory), oxigraph:PATH (on disk, rebuilt only "
-            "when the files change), sparql:URL (a SPARQL 1.1 server, loaded by build), memory (rdflib); "
-            "default: $GDPRGRAPH_STORE or oxigraph"))
-        p.add_argument("--wait", type=float, default=None, metavar="SECONDS", help=(
-            "when another process is building the store (oxigraph:PATH, sparql:URL), wait up to this "
-            "long for it, then exit 2 naming it (default 0: do not wait)"))
-        p.add_argument("--auth-file", metavar="FILE", help=(
-            "credentials for a sparql:URL store, one line: user:password, basic user:password, "
-            "digest user:password or Bearer TOKEN (default: $GDPRGRAPH_STORE_AUTH, or user:password@ in the URL)"))
 
-    def force_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--force", action="store_true", help=(
-            "replace the --out file if it exists (never an input of the command, nor a file of "
-            "data/, ontology/ or queries/ that git tracks)"))
+def force_option(p: argparse.ArgumentParser) -> None:
+    """--force: replace an --out file that exists."""
+    p.add_argument("--force", action="store_true", help=(
+        "replace the --out file if it exists (never an input of the command, nor a file of "
+        "data/, ontology/ or queries/ that git tracks)"))
 
-    def data_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", dest="files", nargs="+", metavar="FILE",
-                       help="data files to load instead of the embedded data/ (ontology always loaded)")
-        store_option(p)
 
+def data_option(p: argparse.ArgumentParser) -> None:
+    """--data FILE...: the data files to load, with the store options."""
+    p.add_argument("--data", dest="files", nargs="+", metavar="FILE",
+                   help="data files to load instead of the embedded data/ (ontology always loaded)")
+    store_option(p)
+
+
+def _graph_commands(sub: argparse._SubParsersAction) -> None:
+    """Build, query, validate: the graph itself."""
     p = sub.add_parser("build", help="load, infer, write the merged graph, print counts per class")
     data_option(p)
     p.add_argument("--out", help="where to write the graph (Turtle; default out/graph.ttl, none when "
@@ -617,6 +618,9 @@ def parser() -> argparse.ArgumentParser:
     store_option(p)
     p.set_defaults(func=cmd_validate)
 
+
+def _estate_commands(sub: argparse._SubParsersAction) -> None:
+    """Impact, paths, concentration: what depends on what."""
     p = sub.add_parser("impact", help="blast radius of an organisation: services, data, countries, paths")
     p.add_argument("org", help="the organisation, by any of its names")
     p.add_argument("--format", choices=("text", *render.FORMATS), default="text")
@@ -637,6 +641,9 @@ def parser() -> argparse.ArgumentParser:
     data_option(p)
     p.set_defaults(func=cmd_concentration)
 
+
+def _page_commands(sub: argparse._SubParsersAction) -> None:
+    """Viz, report: the pages written to files."""
     p = sub.add_parser("viz", help="write the interactive transfer map (offline HTML)")
     p.add_argument("--out", help="where to write the map (default viz/transfer-map.html)")
     force_option(p)
@@ -659,6 +666,9 @@ def parser() -> argparse.ArgumentParser:
     data_option(p)
     p.set_defaults(func=cmd_report)
 
+
+def _document_commands(sub: argparse._SubParsersAction) -> None:
+    """Ingest, import-subprocessors, diff: documents and versions of the data."""
     p = sub.add_parser("ingest", help="read descriptions of processing (Article 28 template, Annex I) into Turtle")
     p.add_argument("inputs", nargs="+", metavar="FILE", help="the documents (.txt, .md, .html or .pdf)")
     p.add_argument("--form", choices=("auto", "art28", "annex1"), default="auto",
@@ -698,6 +708,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     p.set_defaults(func=cmd_diff)
 
+
+def _import_commands(sub: argparse._SubParsersAction) -> None:
+    """Import ropa, fides, tia: the inventories DPOs keep."""
     p = sub.add_parser("import", help="read the inventories DPOs keep (a register of processing activities, "
                        "fides manifests) into Turtle")
     import_sub = p.add_subparsers(dest="what", required=True)
@@ -731,6 +744,9 @@ def parser() -> argparse.ArgumentParser:
     data_option(q)
     q.set_defaults(func=cmd_import_tia)
 
+
+def _export_commands(sub: argparse._SubParsersAction) -> None:
+    """Export ropa, graph, fides."""
     p = sub.add_parser("export", help="records of processing (Article 30) as CSV/XLSX, or the graph as RDF")
     export_sub = p.add_subparsers(dest="what", required=True)
     q = export_sub.add_parser("ropa", help="Article 30 records: processor (30(2)) and controller (30(1))")
@@ -758,6 +774,9 @@ def parser() -> argparse.ArgumentParser:
     data_option(q)
     q.set_defaults(func=cmd_export_fides)
 
+
+def _assessment_commands(sub: argparse._SubParsersAction) -> None:
+    """Tia, dpia-screen: assessments pre-filled from the graph."""
     p = sub.add_parser("tia", help="pre-fill a transfer impact assessment for every third-country hop that needs one")
     p.add_argument("--service", metavar="NAME", help="only the hops of this service")
     p.add_argument("--to", metavar="COUNTRY", help="only the hops to this country ('undisclosed': not disclosed)")
@@ -776,6 +795,9 @@ def parser() -> argparse.ArgumentParser:
     data_option(p)
     p.set_defaults(func=cmd_dpia_screen)
 
+
+def _store_commands(sub: argparse._SubParsersAction) -> None:
+    """Store status, gc."""
     p = sub.add_parser("store", help="the generations an on-disk or server store holds, who is writing it; "
                        "remove the leftovers of failed builds")
     store_sub = p.add_subparsers(dest="action", required=True)
@@ -788,6 +810,9 @@ def parser() -> argparse.ArgumentParser:
     store_option(q)
     q.set_defaults(func=cmd_store)
 
+
+def _browse_commands(sub: argparse._SubParsersAction) -> None:
+    """Serve, show: reading the estate."""
     p = sub.add_parser("serve", help="the estate as a local, read-only web application with a SPARQL endpoint")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine "
                    "only; any other prints a warning)")
@@ -800,6 +825,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     data_option(p)
     p.set_defaults(func=cmd_show)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="gdprgraph", description=__doc__.splitlines()[0])
+    top.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    top.add_argument("--version", action="version", version=f"gdprgraph {__version__}")
+    shtab.add_argument_to(top, ["--print-completion"], help="print a shell completion script (bash, zsh, tcsh)")
+    sub = top.add_subparsers(dest="command", required=True)
+    for add in (_graph_commands, _estate_commands, _page_commands, _document_commands, _import_commands,
+                _export_commands, _assessment_commands, _store_commands, _browse_commands):
+        add(sub)
     return top
 
 
