@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 from rdflib import URIRef
 
@@ -23,14 +22,6 @@ def clear_caches() -> None:
     """Forget the normalised and core forms kept of the labels met (benchmarks, long sessions)."""
     core_name.cache_clear()
     _normalised.cache_clear()
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One entity a name may designate, with its display name."""
-
-    iri: URIRef
-    display: str
 
 
 def candidates(graph: KnowledgeGraph, kind: str) -> dict[URIRef, list[tuple[str, bool]]]:
