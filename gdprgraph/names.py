@@ -9,7 +9,6 @@ from rdflib import URIRef
 from . import queries
 from .errors import AmbiguousNameError, InputError, NoMatchError
 from .namekinds import KINDS
-from .spelling import LEGAL_SUFFIXES as LEGAL_SUFFIXES
 from .spelling import closeness, core_name, normalise, ranked
 from .spelling import strip_legal_suffix as strip_legal_suffix
 from .store import AnyOf, KnowledgeGraph
