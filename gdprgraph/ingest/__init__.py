@@ -3,6 +3,11 @@
 ``ingest_file(path)`` reads the document (``text``), parses it into records (``art28``) and turns the
 records into a graph (``emit``), with provenance down to line numbers. Every non-blank line of the
 input is either accounted for or listed as unrecognised.
+
+The package holds every importer: Article 28 and Annex I descriptions (``art28``, ``annex1``, here),
+vendors' sub-processor lists (``subprocessors``, with ``listforms``, ``listheaders``, ``mechanisms`` and
+``places`` reading their forms, columns, safeguards and places), registers of processing activities
+(``register/``), fides manifests (``fides``) and completed TIA sheets (``tia``).
 """
 
 from __future__ import annotations
