@@ -26,9 +26,8 @@ from . import paths, queries, resources
 from .errors import InputError
 from .store import KnowledgeGraph, MemoryGraph
 from .untrusted import escape_markdown, markdown_code
+from .vocabulary import DECLARED_YES, DPV, GG, SAFEGUARD_IN_PLACE
 
-GG = "https://w3id.org/gdprgraph/ontology#"
-DPV = "https://w3id.org/dpv#"
 FORMATS = ("text", "json", "markdown")
 KIND_ORDER = ("subprocessor-added", "subprocessor-replaced", "subprocessor-moved", "subprocessor-removed",
               "safeguard-removed", "safeguard-weakened", "safeguard-added", "safeguard-strengthened",
@@ -339,7 +338,7 @@ def _holder_name(snap: _Snapshot, holder: tuple[str, ...]) -> str:
 
 def _safeguard_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
     changes = []
-    in_place = GG + "SafeguardInPlace"
+    in_place = str(SAFEGUARD_IN_PLACE)
     for holder in sorted(set(a.safeguards) | set(b.safeguards)):
         before, after = a.safeguards.get(holder, {}), b.safeguards.get(holder, {})
         for instrument in sorted(set(before) | set(after)):
@@ -383,7 +382,7 @@ def _line_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
         changes.append(Change(
             "line-flipped", item, text, words_before, words_after, **_service_fields(snap, key[0]),
             document=document, line=line, source_version="new" if new else "old",
-            needs_action=new_status == GG + "DeclaredYes"))
+            needs_action=new_status == str(DECLARED_YES)))
     return changes
 
 

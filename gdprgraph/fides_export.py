@@ -31,8 +31,8 @@ from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
 from .ingest.countries import _reference as country_reference
-from .ingest.emit import DPV, GG, GGT, LOC
 from .ingest.fides import NON_PERSONAL, mapping_table
+from .vocabulary import DPV, DPV_SPACES, EU_GDPR, GG, GGT, LOC
 
 if TYPE_CHECKING:
     from .ingest.fides import Table
@@ -47,7 +47,6 @@ HEADER = ("# Written by `gdprgraph export fides`: the services of the graph as f
 KINDS = {"category": (GG.DataCategoriesSection, GG.aboutDataCategory, DPV.hasPersonalData),
          "subject": (GG.DataSubjectsSection, GG.aboutDataSubject, DPV.hasDataSubject)}
 FALLBACK_USE = "collect"
-DPV_SPACES = ("https://w3id.org/dpv#", "https://w3id.org/dpv/pd#", "https://w3id.org/dpv/legal/")
 _FIDES_KEY = re.compile(r"^[a-zA-Z0-9_.<>-]+$")
 
 
@@ -94,7 +93,7 @@ class Exporter:
         self.g = graph
         self.table: Table = mapping_table()
         reference = country_reference()
-        self.eea = set(reference.subjects(GG.memberOf, URIRef(str(LOC) + "EEA")))
+        self.eea = set(reference.subjects(GG.memberOf, LOC.EEA))
         self.alpha3 = {t.target: t.key for t in self.table.terms["country"].values() if t.target is not None}
         self.adequate = {c for d in reference.subjects(RDF.type, GG.AdequacyDecision)
                          if (d, GG.inForce, Literal(True)) in reference
@@ -323,7 +322,7 @@ class Exporter:
                 if key:
                     bases.add(key)
         if countries & self.adequate:
-            bases.add(self.basis("transfer", [URIRef("https://w3id.org/dpv/legal/eu/gdpr#A45-3")]) or "")
+            bases.add(self.basis("transfer", [EU_GDPR["A45-3"]]) or "")
         codes = sorted(self.alpha3[c] for c in countries if c in self.alpha3)
         return codes, sorted(b for b in bases if b), bool(countries) or hidden
 

@@ -10,6 +10,7 @@ from rdflib.term import Node
 
 from . import paths, queries
 from .store import AnyOf, KnowledgeGraph
+from .vocabulary import DPV
 from .workspace import Workspace
 
 
@@ -111,7 +112,7 @@ def impact(ws: Workspace, name: str) -> Impact:
     exposed = {service: declared[service] for service in sorted(dependants) if service in declared}
     tg = ws.transfer_graph_of({str(row["service"]) for row in using} | set(exposed))
     label = tg.label(str(org)) if str(org) in tg.labels else paths.display_name(ws.asserted, str(org), name)
-    home = ws.asserted.value(org, URIRef("https://w3id.org/dpv#hasCountry"))
+    home = ws.asserted.value(org, DPV.hasCountry)
     country = ""
     if home is not None:
         known = tg.countries.get(str(home))

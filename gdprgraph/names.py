@@ -13,9 +13,7 @@ from rdflib import URIRef
 from . import queries
 from .errors import AmbiguousNameError, InputError, NoMatchError
 from .store import AnyOf, KnowledgeGraph
-
-DPV = "https://w3id.org/dpv#"
-GG = "https://w3id.org/gdprgraph/ontology#"
+from .vocabulary import DPV, GG
 
 #: parameter kind -> (internal query, root class, words for messages)
 KINDS: dict[str, tuple[str, str, str]] = {

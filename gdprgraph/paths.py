@@ -18,8 +18,9 @@ from rdflib.term import Node
 
 from . import queries
 from .store import AnyOf, KnowledgeGraph
+from .vocabulary import DPV
+from .vocabulary import UNSTATED_SUBJECTS as _UNSTATED
 
-GG = "https://w3id.org/gdprgraph/ontology#"
 UNDISCLOSED_COUNTRY = "undisclosed:third-country"
 
 
@@ -114,7 +115,7 @@ class TransferGraph:
 
 
 #: the source of the paths of a service whose data subjects no document states
-UNSTATED_SUBJECTS = "https://w3id.org/gdprgraph/ref/UnstatedDataSubjects"
+UNSTATED_SUBJECTS = str(_UNSTATED)
 
 
 def _text(value: Node | None) -> str:
@@ -206,7 +207,7 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
     for node, data in list(graph.nodes(data=True)):
         if data["kind"] == "organisation" and not any(
                 d["relation"] == "located in" for _, _, d in graph.out_edges(node, data=True)):
-            home = kg.value(URIRef(node), URIRef("https://w3id.org/dpv#hasCountry"))
+            home = kg.value(URIRef(node), DPV.hasCountry)
             if home is not None and str(home) in countries:
                 graph.add_node(str(home), kind="country")
                 for service in {d["service"] for _, _, d in graph.in_edges(node, data=True)}:
@@ -229,7 +230,7 @@ def _unstated_subjects(kg: KnowledgeGraph, graph: nx.MultiDiGraph) -> None:
     for service in sorted(engaged):
         if service in graph and any(d["relation"] == "data of" for _, _, d in graph.in_edges(service, data=True)):
             continue
-        processor = kg.value(URIRef(service), URIRef("https://w3id.org/dpv#hasDataProcessor"))
+        processor = kg.value(URIRef(service), DPV.hasDataProcessor)
         if processor is None or str(processor) not in graph:
             continue
         graph.add_node(service, kind="service")

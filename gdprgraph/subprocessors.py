@@ -26,10 +26,12 @@ from typing import TYPE_CHECKING
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
+from gdprgraph.vocabulary import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, LOC, PD  # absolute: moves to ingest/
+
 from . import listforms, names, places, resources
 from .errors import InputError
 from .ingest import default_context, text
-from .ingest.emit import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, PD, PREFIXES, Organisations, slug, without_legal_suffix
+from .ingest.emit import PREFIXES, Organisations, slug, without_legal_suffix
 from .listforms import Row, Table
 from .listheaders import ALIASES, ROLE_ORDER, columns, plain
 from .mechanisms import Mechanism, read_mechanism
@@ -288,7 +290,7 @@ class _Terms:
 
 _GG, _DPV, _DCTERMS, _SKOS, _RDFS = _Terms(GG), _Terms(DPV), _Terms(DCTERMS), _Terms(SKOS), _Terms(RDFS)
 _RDF_TYPE = RDF.type
-US = URIRef("https://w3id.org/dpv/loc#US")
+US = LOC.US
 
 
 class _Builder:

@@ -16,14 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS
 
 from . import paths, queries
 from .errors import InputError
 from .store import KnowledgeGraph
+from .vocabulary import DCTERMS, DPV, GG
 from .workspace import Workspace
 
-GG = "https://w3id.org/gdprgraph/ontology#"
 #: the statuses of a hop that needs a TIA
 MISSING, OVERDUE, OK = "missing", "overdue", "ok"
 
@@ -269,7 +268,7 @@ def tias_of(ws: Workspace, organisation: str) -> list[Recorded]:
         parties = {str(o) for p in ("engagedBy", "subProcessor") for o in kg.objects(hop, URIRef(GG + p))}
         tia = URIRef(record.tia)
         parties |= {str(o) for p in ("hasDataExporter", "hasDataImporter")
-                    for o in kg.objects(tia, URIRef("https://w3id.org/dpv#" + p))}
+                    for o in kg.objects(tia, DPV[p])}
         if organisation in parties:
             mine.append(record)
     return mine

@@ -19,13 +19,12 @@ from rdflib.term import Node
 from . import reason, resources
 from .errors import InputError
 from .store import KnowledgeGraph, MemoryGraph
+from .vocabulary import DCT, DPV, GG
 
 if TYPE_CHECKING:
     from . import shacl_sparql
     from .workspace import Workspace
 
-GG = rdflib.Namespace("https://w3id.org/gdprgraph/ontology#")
-DCT = rdflib.Namespace("http://purl.org/dc/terms/")
 INFERENCE_MODES = ("none", "rdfs", "owlrl")
 #: sparql: the shapes compiled to SPARQL and run in the store (shacl_sparql); pyshacl: the reference
 ENGINES = ("sparql", "pyshacl")
@@ -297,7 +296,7 @@ def _focus_label(graph: KnowledgeGraph, focus: Node) -> str:
 def _owner(graph: KnowledgeGraph, focus: Node) -> tuple[Node, str]:
     """The service, organisation or policy a finding belongs to, and its kind in words."""
     owner = graph.value(focus, GG.about) or focus
-    kinds = [(GG.PrivacyPolicy, "privacy policy"), (URIRef("https://w3id.org/dpv#Service"), "service")]
+    kinds = [(GG.PrivacyPolicy, "privacy policy"), (DPV.Service, "service")]
     for cls, kind in kinds:
         if (owner, RDF.type, cls) in graph:
             return owner, kind
@@ -352,7 +351,7 @@ def _services_concerned(graph: KnowledgeGraph, owner: Node, owner_kind: str) -> 
     if owner_kind == "service":
         return (_label(graph, owner),)
     users = {graph.value(engagement, GG.about) for engagement, _, _ in graph.triples((None, GG.subProcessor, owner))}
-    users |= {s for s, _, _ in graph.triples((None, URIRef("https://w3id.org/dpv#hasDataProcessor"), owner))}
+    users |= {s for s, _, _ in graph.triples((None, DPV.hasDataProcessor, owner))}
     return tuple(sorted(_label(graph, s) for s in users if s is not None))
 
 

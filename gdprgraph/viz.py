@@ -22,10 +22,8 @@ import pyvis
 from rdflib import RDF, URIRef
 
 from . import impact, paths, resources, tia
+from .vocabulary import GG
 from .workspace import Workspace
-
-DPV = "https://w3id.org/dpv#"
-GG = "https://w3id.org/gdprgraph/ontology#"
 
 
 @dataclass(frozen=True)
@@ -165,9 +163,9 @@ def node_kind(ws: Workspace, tg: paths.TransferGraph, node: str, processors: set
     if node in processors:
         return "processor"
     types = set(ws.asserted.objects(URIRef(node), RDF.type))
-    if URIRef(GG + "IntraGroupEntity") in types:
+    if GG.IntraGroupEntity in types:
         return "intra-group"
-    if URIRef(GG + "Supplier") in types:
+    if GG.Supplier in types:
         return "supplier"
     return "organisation"
 

@@ -43,6 +43,8 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
+from gdprgraph.vocabulary import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, GGS, GGT, PD  # absolute: it moves
+
 from .. import queries, resources, ropa
 from ..errors import InputError
 from ..listheaders import assign_columns
@@ -53,15 +55,7 @@ from . import text as text_files
 from .art28 import classify_duration
 from .countries import country_by_name_or_code
 from .emit import (
-    DPV,
     DURATION_CLASS,
-    EU_GDPR,
-    GG,
-    GGD,
-    GGDOC,
-    GGO,
-    GGS,
-    GGT,
     PREFIXES,
     Organisations,
     slug,
@@ -74,9 +68,9 @@ __all__ = ["ImportResult", "NotPlaced", "SheetReport", "context_graph", "import_
 
 ROLES = ("controller", "processor")
 SEP = queries.SET_SEPARATOR
-DPV_SPACES = ("https://w3id.org/dpv#", "https://w3id.org/dpv/pd#", "https://w3id.org/dpv/legal/eu/gdpr#")
+DPV_SPACES = (str(DPV), str(PD), str(EU_GDPR))  # legal: the GDPR's terms only
 WORDINGS = "register-wordings.ttl"
-SCHEMES = {name: URIRef(f"https://w3id.org/gdprgraph/ref/wordings-{name}") for name in (
+SCHEMES = {name: GGR[f"wordings-{name}"] for name in (
     "lawful-basis", "art9-condition", "transfer-basis", "purpose", "data-category", "data-subject",
     "technical-measure")}
 

@@ -16,7 +16,8 @@ from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from .. import names, places
 from ..errors import InputError
 from ..store import MemoryGraph
-from .emit import DPV, GGO, GGS, Organisations, without_legal_suffix
+from ..vocabulary import DPV, GGO, GGS
+from .emit import Organisations, without_legal_suffix
 
 __all__ = ["Vendor", "ensure_vendor"]
 
