@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 
 from . import paths, queries
+from .basis import Basis
 from .errors import InputError
 from .store import KnowledgeGraph
 from .vocabulary import DCTERMS, DPV, GG
@@ -79,7 +80,7 @@ class TiaHop:
     importer_name: str
     country: str
     country_name: str
-    basis: str
+    basis: Basis
     source: Source | None = None
     tools: list[Tool] = field(default_factory=list)
     chains: list[str] = field(default_factory=list)
@@ -174,7 +175,7 @@ def hops_needing_tia(ws: Workspace, service: str | None = None, country: str | N
     for hop in hops:
         hop.tools = [Tool(str(r.instrument), str(r.instrumentName), str(r.statusName), _source(r, r.section))
                      for r in ws.asserted.query(tools_query, {"hop": URIRef(hop.hop)})]
-    hops = [h for h in hops if h.tools or "NO BASIS" in h.basis]  # an Art. 49 derogation alone: no TIA
+    hops = [h for h in hops if h.tools or (h.basis.missing and not h.basis.country_unknown)]  # Art. 49 alone: none
     if facts:
         _add_facts(ws, tg, hops)
     return hops

@@ -18,6 +18,7 @@ from rdflib.term import Node
 
 from . import reason, resources
 from .errors import InputError
+from .labels import display_name
 from .store import KnowledgeGraph, MemoryGraph
 from .vocabulary import DCT, DPV, GG
 
@@ -267,12 +268,9 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _label(graph: KnowledgeGraph, node: Node) -> str:
-    for prop in (SKOS.prefLabel, RDFS.label):
-        labels = list(graph.objects(node, prop))
-        if labels:
-            english = [lab for lab in labels if getattr(lab, "language", None) in ("en", None)]
-            return str(sorted(english or labels)[0])
-    return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
+    """labels.display_name; a node without a name shows as a CURIE (``gg:Supplier``), as shapes name it."""
+    return display_name(graph, node, graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef)
+                        else str(node))
 
 
 def _focus_label(graph: KnowledgeGraph, focus: Node) -> str:
