@@ -45,10 +45,15 @@ def local_name(iri: object) -> str:
     return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
+def label_of(graph: Labelled, node: Node) -> str | None:
+    """The name of ``node`` in ``graph`` by the rule above, None when it has none."""
+    return best((str(label), getattr(label, "language", None), True)
+                for prop in NAMING for label in graph.objects(node, prop))
+
+
 def display_name(graph: Labelled, node: Node, default: str | None = None) -> str:
     """The name of ``node`` in ``graph`` by the rule above; ``default`` (else the local name) if it has none."""
-    found = best((str(label), getattr(label, "language", None), True)
-                 for prop in NAMING for label in graph.objects(node, prop))
+    found = label_of(graph, node)
     if found is not None:
         return found
     return default if default is not None else local_name(node)

@@ -18,7 +18,7 @@ from rdflib.term import Node
 
 from . import reason, resources
 from .errors import InputError
-from .labels import display_name
+from .labels import label_of
 from .store import KnowledgeGraph, MemoryGraph
 from .vocabulary import DCT, DPV, GG
 
@@ -268,9 +268,12 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _label(graph: KnowledgeGraph, node: Node) -> str:
-    """labels.display_name; a node without a name shows as a CURIE (``gg:Supplier``), as shapes name it."""
-    return display_name(graph, node, graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef)
-                        else str(node))
+    """The rule of labels.display_name; a node without a name shows as a CURIE (``gg:Supplier``), as shapes
+    name it (computed only then: normalizeUri may bind a prefix)."""
+    found = label_of(graph, node)
+    if found is not None:
+        return found
+    return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
 
 
 def _focus_label(graph: KnowledgeGraph, focus: Node) -> str:
