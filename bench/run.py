@@ -114,8 +114,8 @@ def step_warm(estate: Path, store_dir: Path) -> dict[str, object]:
     from gdprgraph import Workspace, incremental
     from gdprgraph import impact as impacts
     from gdprgraph import validate as validation
+    from gdprgraph.labels import display_name
     from gdprgraph.load import publish
-    from gdprgraph.paths import display_name
 
     spec = f"oxigraph:{store_dir}"
     out: dict[str, object] = {}
@@ -130,7 +130,7 @@ def step_warm(estate: Path, store_dir: Path) -> dict[str, object]:
         "SELECT ?org (COUNT(DISTINCT ?service) AS ?n) WHERE { ?e ?sub ?org ; ?about ?service } "
         "GROUP BY ?org ORDER BY DESC(?n) ?org LIMIT 21",
         {"sub": URIRef(GG + "subProcessor"), "about": URIRef(GG + "about")})
-    names = [display_name(ws.asserted, str(org), str(org)) for org, _ in shared]  # as a DPO types them
+    names = [display_name(ws.asserted, org, str(org)) for org, _ in shared]  # as a DPO types them
     impact_times = [_timed(lambda o=name: impacts.impact(ws, o))[0] for name in names]
     out["impact_median"] = statistics.median(impact_times)
     out["impact_slowest"] = max(impact_times)

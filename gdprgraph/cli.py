@@ -199,7 +199,7 @@ def cmd_impact(args: argparse.Namespace) -> int:
     ws = workspace(args)
     result = impacts.impact(ws, args.org)
     if args.format == "json":
-        print(json.dumps({"summary": result.summary(), **asdict(result)}, ensure_ascii=False, indent=2))
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     elif args.format == "text":
         print(impacts.as_text(result))
     else:
@@ -217,10 +217,10 @@ def cmd_paths(args: argparse.Namespace) -> int:
     found = transfer_paths.transfer_paths(graph, service=service, to=None if to == "all" else to)
     records = [transfer_paths.path_record(p) for p in found]
     if args.format == "json":
-        print(json.dumps({"paths": records}, ensure_ascii=False, indent=2))
+        print(json.dumps({"paths": [r.to_json() for r in records]}, ensure_ascii=False, indent=2))
     else:
-        rows = [[r["chain"][0], r["chain"][1], transfer_paths.describe_path(r), r["country"], r["zone"],
-                 "yes" if r["missing_basis"] else "no"] for r in records]
+        rows = [[r.chain[0], r.chain[1], transfer_paths.describe_path(r), r.country, r.zone,
+                 "yes" if r.missing_basis else "no"] for r in records]
         print_table(["dataSubjects", "service", "path", "country", "zone", "missingBasis"], rows, args.format)
     return EXIT_OK if found else EXIT_NO_MATCH
 

@@ -15,6 +15,7 @@ import rdflib
 
 from . import resources
 from .store.base import KnowledgeGraph
+from .vocabulary import GG
 
 #: the CONSTRUCT queries of queries/internal/ whose union is the DPV profile
 QUERIES = (
@@ -28,7 +29,7 @@ QUERIES = (
 )
 
 #: the gdprgraph ontology namespace, which the profile never writes
-ONTOLOGY_NAMESPACE = "https://w3id.org/gdprgraph/ontology#"
+ONTOLOGY_NAMESPACE = str(GG)
 
 
 def dpv_view(kg: KnowledgeGraph) -> rdflib.Graph:

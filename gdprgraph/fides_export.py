@@ -31,8 +31,9 @@ from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
 from .ingest.countries import _reference as country_reference
-from .ingest.emit import DPV, GG, GGT, LOC
 from .ingest.fides import NON_PERSONAL, mapping_table
+from .labels import display_name, local_name
+from .vocabulary import DPV, DPV_SPACES, EU_GDPR, GG, GGT, LOC
 
 if TYPE_CHECKING:
     from .ingest.fides import Table
@@ -47,7 +48,6 @@ HEADER = ("# Written by `gdprgraph export fides`: the services of the graph as f
 KINDS = {"category": (GG.DataCategoriesSection, GG.aboutDataCategory, DPV.hasPersonalData),
          "subject": (GG.DataSubjectsSection, GG.aboutDataSubject, DPV.hasDataSubject)}
 FALLBACK_USE = "collect"
-DPV_SPACES = ("https://w3id.org/dpv#", "https://w3id.org/dpv/pd#", "https://w3id.org/dpv/legal/")
 _FIDES_KEY = re.compile(r"^[a-zA-Z0-9_.<>-]+$")
 
 
@@ -56,20 +56,6 @@ def _graph(source: Workspace | KnowledgeGraph | Graph) -> Graph:
     graph = getattr(asserted, "graph", asserted)
     assert isinstance(graph, Graph)
     return graph
-
-
-def _label(graph: Graph, node: Node) -> str:
-    """The English preferred label, else any label, else the local name."""
-    labels = [*graph.objects(node, SKOS.prefLabel), *graph.objects(node, RDFS.label)]
-    for wanted in ("en", None):
-        found = sorted(str(label) for label in labels if isinstance(label, Literal) and label.language == wanted)
-        if found:
-            return found[0]
-    return sorted(str(label) for label in labels)[0] if labels else _local(node)
-
-
-def _local(node: Node) -> str:
-    return re.split(r"[/#]", str(node))[-1]
 
 
 def _snake(name: str, camel: bool = True) -> str:
@@ -94,7 +80,7 @@ class Exporter:
         self.g = graph
         self.table: Table = mapping_table()
         reference = country_reference()
-        self.eea = set(reference.subjects(GG.memberOf, URIRef(str(LOC) + "EEA")))
+        self.eea = set(reference.subjects(GG.memberOf, LOC.EEA))
         self.alpha3 = {t.target: t.key for t in self.table.terms["country"].values() if t.target is not None}
         self.adequate = {c for d in reference.subjects(RDF.type, GG.AdequacyDecision)
                          if (d, GG.inForce, Literal(True)) in reference
@@ -109,7 +95,7 @@ class Exporter:
     def key_of(self, node: URIRef, taken: set[str], fallback: str) -> str:
         if node in self.keys:
             return self.keys[node]
-        base = _notation(self.g, node) or _snake(_local(node).replace("-", "_")) or fallback
+        base = _notation(self.g, node) or _snake(local_name(node).replace("-", "_")) or fallback
         key, number = base, 1
         while key in taken:
             number += 1
@@ -140,14 +126,14 @@ class Exporter:
         keys = {k for k in found if not any(o != k and o.startswith(k + ".") for o in found)}
         if kind == "category" and keys <= {"user"} and not str(term).startswith(DPV_SPACES):
             # a category of our own that only `user` would cover: a custom key under it, named as ours
-            key = f"user.{_snake(_local(term))}"
-            self.custom["category"].setdefault(key, {"fides_key": key, "name": _label(self.g, term),
+            key = f"user.{_snake(local_name(term))}"
+            self.custom["category"].setdefault(key, {"fides_key": key, "name": display_name(self.g, term),
                                                      "parent_key": "user"})
             return [key]
         if keys or kind == "category":
             return sorted(keys) or ["user"]
-        key = _snake(_local(term))
-        self.custom[kind].setdefault(key, {"fides_key": key, "name": _label(self.g, term)})
+        key = _snake(local_name(term))
+        self.custom[kind].setdefault(key, {"fides_key": key, "name": display_name(self.g, term)})
         return [key]
 
     def item_keys(self, kind: str, item: URIRef) -> list[str]:
@@ -169,12 +155,12 @@ class Exporter:
     def define(self, kind: str, key: str, target: URIRef) -> None:
         """A custom key kept from a manifest: defined in the export with its name and parent."""
         if kind == "category":
-            entry = {"fides_key": key, "name": _label(self.g, target)}
+            entry = {"fides_key": key, "name": display_name(self.g, target)}
             if "." in key:
                 entry["parent_key"] = key.rsplit(".", 1)[0]
             self.custom["category"].setdefault(key, entry)
         else:
-            self.custom[kind].setdefault(key, {"fides_key": key, "name": _label(self.g, target)})
+            self.custom[kind].setdefault(key, {"fides_key": key, "name": display_name(self.g, target)})
 
     # ---- what a service declares
 
@@ -194,7 +180,7 @@ class Exporter:
         for purpose in purposes:
             own = _notation(self.g, purpose) if str(purpose).startswith(str(GGT)) else None
             if own is not None:
-                self.custom["use"].setdefault(own, {"fides_key": own, "name": _label(self.g, purpose)})
+                self.custom["use"].setdefault(own, {"fides_key": own, "name": display_name(self.g, purpose)})
                 keys.add(own)
             else:
                 keys.update(self.reverse("use", URIRef(str(purpose))))
@@ -239,7 +225,7 @@ class Exporter:
                 use = keys[0] if keys else FALLBACK_USE
             elif not self.table.is_fideslang("use", use):
                 self.use_keys(purposes)
-            entry: dict = {"name": _label(self.g, activity),
+            entry: dict = {"name": display_name(self.g, activity),
                            "data_categories": sorted({self.table.current("category", k) for k in declared["category"]}),
                            "data_use": self.table.current("use", use),
                            "data_subjects": sorted({self.table.current("subject", k) for k in declared["subject"]})}
@@ -264,8 +250,8 @@ class Exporter:
         for purpose, words in purposes or [(None, None)]:
             uses = self.use_keys([purpose]) if purpose is not None else [FALLBACK_USE]
             for use in uses:
-                name = str(words) if words is not None else (_label(self.g, purpose) if purpose is not None
-                                                             else _label(self.g, service))
+                name = str(words) if words is not None else (display_name(self.g, purpose) if purpose is not None
+                                                             else display_name(self.g, service))
                 out.append({"name": name, "data_categories": categories, "data_use": use,
                             "data_subjects": data_subjects})
         return out
@@ -323,7 +309,7 @@ class Exporter:
                 if key:
                     bases.add(key)
         if countries & self.adequate:
-            bases.add(self.basis("transfer", [URIRef("https://w3id.org/dpv/legal/eu/gdpr#A45-3")]) or "")
+            bases.add(self.basis("transfer", [EU_GDPR["A45-3"]]) or "")
         codes = sorted(self.alpha3[c] for c in countries if c in self.alpha3)
         return codes, sorted(b for b in bases if b), bool(countries) or hidden
 
@@ -345,7 +331,7 @@ class Exporter:
         for service in services:
             processor = self.g.value(service, DPV.hasDataProcessor)
             controller = self.g.value(service, DPV.hasDataController)
-            system: dict = {"fides_key": self.keys[service], "name": _label(self.g, service)}
+            system: dict = {"fides_key": self.keys[service], "name": display_name(self.g, service)}
             description = self.g.value(service, GG.description)
             if description is not None:
                 system["description"] = str(description)
@@ -403,7 +389,7 @@ class Exporter:
             systems.append(vendor)
         document: dict = {}
         if operators:
-            document["organization"] = [{"fides_key": key, "name": _label(self.g, org)}
+            document["organization"] = [{"fides_key": key, "name": display_name(self.g, org)}
                                         for org, key in sorted(operators.items(), key=lambda item: item[1])]
         document["system"] = systems
         for kind, name in (("category", "data_category"), ("subject", "data_subject"), ("use", "data_use")):
@@ -413,7 +399,7 @@ class Exporter:
 
     def org_key(self, org: URIRef, taken: set[str], operators: dict[URIRef, str]) -> str:
         if org not in operators:
-            base = _notation(self.g, org) or _snake(_label(self.g, org), camel=False)
+            base = _notation(self.g, org) or _snake(display_name(self.g, org), camel=False)
             key, number = base, 1
             while key in taken or key in operators.values():
                 number += 1
@@ -425,15 +411,15 @@ class Exporter:
                run_by: dict[URIRef, list[URIRef]]) -> str:
         """The Third Party system standing for an organisation engaged."""
         if org not in vendors:
-            base = _notation(self.g, org) or _snake(_label(self.g, org), camel=False)
+            base = _notation(self.g, org) or _snake(display_name(self.g, org), camel=False)
             key, number = base, 1
             while key in taken:
                 number += 1
                 key = f"{base}_{number}"
             taken.add(key)
-            names = sorted({_label(self.g, org), *(str(v) for v in self.g.objects(org, SKOS.altLabel))},
+            names = sorted({display_name(self.g, org), *(str(v) for v in self.g.objects(org, SKOS.altLabel))},
                            key=lambda name: (-len(name), name))
-            vendors[org] = {"fides_key": key, "name": _label(self.g, org), "system_type": "Third Party",
+            vendors[org] = {"fides_key": key, "name": display_name(self.g, org), "system_type": "Third Party",
                             "legal_name": names[0], "responsibility": ["Sub-Processor"],
                             "privacy_declarations": [], "_countries": set(), "_bases": set()}
             if org in run_by:

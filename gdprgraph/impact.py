@@ -4,34 +4,55 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from rdflib import URIRef
 from rdflib.term import Node
 
 from . import paths, queries
-from .paths import describe_path, path_record
+from .labels import display_name
+from .paths import PathRecord, describe_path, path_record
 from .store import AnyOf, KnowledgeGraph
+from .vocabulary import DPV
 from .workspace import Workspace
 
+if TYPE_CHECKING:
+    from .tia import Recorded
 
-@dataclass
+
+@dataclass(frozen=True)
+class ServiceUse:
+    """A service that depends on the organisation: how, and where that is stated."""
+
+    service: str
+    name: str
+    how: str
+    document: str
+    line: int | None
+
+
+@dataclass(frozen=True)
 class Impact:
     """The blast radius of an organisation, were it breached or withdrawn."""
 
     organisation: str
     name: str
     country: str
-    services: list[dict[str, object]] = field(default_factory=list)
+    services: list[ServiceUse] = field(default_factory=list)
     data_categories: list[str] = field(default_factory=list)
     data_subjects: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
-    paths: list[dict[str, object]] = field(default_factory=list)
-    #: the transfer impact assessments of hops the organisation exports or imports on (tia.Recorded)
-    tias: list[dict[str, object]] = field(default_factory=list)
+    paths: list[PathRecord] = field(default_factory=list)
+    #: the transfer impact assessments of hops the organisation exports or imports on
+    tias: list[Recorded] = field(default_factory=list)
 
     @property
     def service_names(self) -> list[str]:
-        return sorted({str(s["name"]) for s in self.services})
+        return sorted({s.name for s in self.services})
+
+    def to_json(self) -> dict[str, object]:
+        """The impact as ``impact --format json`` prints it: the summary, then every field."""
+        return {"summary": self.summary(), **asdict(self)}
 
     def summary(self) -> str:
         """One sentence an executive can read."""
@@ -111,43 +132,36 @@ def impact(ws: Workspace, name: str) -> Impact:
     declared = kept_declared if isinstance(kept_declared, dict) else declarations(ws.inferred, dependants)
     exposed = {service: declared[service] for service in sorted(dependants) if service in declared}
     tg = ws.transfer_graph_of({str(row["service"]) for row in using} | set(exposed))
-    label = tg.label(str(org)) if str(org) in tg.labels else paths.display_name(ws.asserted, str(org), name)
-    home = ws.asserted.value(org, URIRef("https://w3id.org/dpv#hasCountry"))
+    label = tg.label(str(org)) if str(org) in tg.labels else display_name(ws.asserted, org, name)
+    home = ws.asserted.value(org, DPV.hasCountry)
     country = ""
     if home is not None:
         known = tg.countries.get(str(home))
-        country = known.name if known else paths.display_name(ws.asserted, str(home), str(home))
-    result = Impact(str(org), label, country)
-
+        country = known.name if known else display_name(ws.asserted, home, str(home))
     seen = set()
+    services = []
     for row in using:
         key = str(row["service"])
         seen.add(key)
-        result.services.append({"service": key, "name": str(row["serviceName"]), "how": "sub-processor",
-                                "document": str(row["document"]), "line": _int(row["line"])})
+        services.append(ServiceUse(key, str(row["serviceName"]), "sub-processor", str(row["document"]),
+                                   _int(row["line"])))
     for service, rows in exposed.items():
         if service not in seen:
             how = "processor" if dependants[service] == "processor" else "onward sub-processor"
-            result.services.append({"service": service, "name": rows[0].service_name, "how": how,
-                                    "document": rows[0].document, "line": None})
+            services.append(ServiceUse(service, rows[0].service_name, how, rows[0].document, None))
 
     def names(kind: str) -> list[str]:
         return sorted({d.name for rows in exposed.values() for d in rows if d.kind == kind})
 
-    result.data_categories = names("personal data")
-    result.data_subjects = names("data subjects")
-
     through = paths.transfer_paths(tg, to=None, through=str(org))  # the chains that reach it
     countries = {p.country_name for p in through}
-    if result.country:
-        countries.add(result.country)
-    result.countries = sorted(countries)
-    result.paths = [path_record(p) for p in through]
-    result.services.sort(key=lambda s: str(s["name"]))
+    if country:
+        countries.add(country)
+    services.sort(key=lambda s: s.name)
     from . import tia  # tia builds on paths and the workspace, as impact does
 
-    result.tias = [asdict(r) for r in tia.tias_of(ws, str(org))]
-    return result
+    return Impact(str(org), label, country, services, names("personal data"), names("data subjects"),
+                  sorted(countries), [path_record(p) for p in through], tia.tias_of(ws, str(org)))
 
 
 def _int(value: object) -> int | None:
@@ -158,14 +172,14 @@ def as_rows(result: Impact) -> tuple[list[str], list[list[object]]]:
     """The impact flattened into (aspect, value, detail) rows, for CSV and tables."""
     rows: list[list[object]] = [["organisation", result.name, result.country]]
     for s in result.services:
-        line = f" line {s['line']}" if s["line"] else ""
-        rows.append(["service", s["name"], f"{s['how']}; {s['document']}{line}"])
+        line = f" line {s.line}" if s.line else ""
+        rows.append(["service", s.name, f"{s.how}; {s.document}{line}"])
     rows += [["personal data", c, ""] for c in result.data_categories]
     rows += [["data subjects", c, ""] for c in result.data_subjects]
     rows += [["country", c, ""] for c in result.countries]
-    rows += [["path", describe_path(p), p["zone"] + ("; MISSING BASIS" if p["missing_basis"] else "")]
+    rows += [["path", describe_path(p), p.zone + ("; MISSING BASIS" if p.missing_basis else "")]
              for p in result.paths]
-    rows += [["transfer impact assessment", t["hop"], f"{t['equivalence']}; {t['outcome']}; review {t['review_date']}"]
+    rows += [["transfer impact assessment", t.hop, f"{t.equivalence}; {t.outcome}; review {t.review_date}"]
              for t in result.tias]
     return ["aspect", "value", "detail"], rows
 
@@ -175,8 +189,8 @@ def as_text(result: Impact) -> str:
     lines = [f"Impact of {result.name} ({result.country or 'country unknown'})", "", result.summary(), ""]
     lines.append(f"Services ({len(result.service_names)}):")
     for s in result.services:
-        where = f"  [{s['document']}" + (f", line {s['line']}]" if s["line"] else "]")
-        lines.append(f"  - {s['name']} ({s['how']}){where}")
+        where = f"  [{s.document}" + (f", line {s.line}]" if s.line else "]")
+        lines.append(f"  - {s.name} ({s.how}){where}")
     lines.append(f"Categories of personal data ({len(result.data_categories)}): "
                  + ("; ".join(result.data_categories) or "none"))
     lines.append(f"Categories of data subjects ({len(result.data_subjects)}): "
@@ -184,13 +198,13 @@ def as_text(result: Impact) -> str:
     lines.append(f"Countries involved: {', '.join(result.countries) or 'none'}")
     lines.append(f"Transfer paths through {result.name} ({len(result.paths)}):")
     for p in result.paths:
-        flag = "  MISSING BASIS" if p["missing_basis"] else ""
-        lines.append(f"  - {describe_path(p)}  ({p['zone']}){flag}")
+        flag = "  MISSING BASIS" if p.missing_basis else ""
+        lines.append(f"  - {describe_path(p)}  ({p.zone}){flag}")
     if result.tias:
         lines.append(f"Transfer impact assessments ({len(result.tias)}):")
         for t in result.tias:
-            review = f", review {t['review_date']}" if t["review_date"] else ""
-            stale = "" if t["hop_exists"] else "  STALE (the hop is no longer in the graph)"
-            lines.append(f"  - {t['hop']}: {t['equivalence'] or 'no conclusion'}, {t['outcome'] or 'no outcome'}"
-                         f" ({t['assessor'] or 'assessor not named'}, {t['assessed_on'] or 'undated'}{review}){stale}")
+            review = f", review {t.review_date}" if t.review_date else ""
+            stale = "" if t.hop_exists else "  STALE (the hop is no longer in the graph)"
+            lines.append(f"  - {t.hop}: {t.equivalence or 'no conclusion'}, {t.outcome or 'no outcome'}"
+                         f" ({t.assessor or 'assessor not named'}, {t.assessed_on or 'undated'}{review}){stale}")
     return "\n".join(lines)

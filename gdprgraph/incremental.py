@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 
 import rdflib
-from rdflib import RDF, BNode, Literal, URIRef
+from rdflib import RDF, BNode, Literal
 from rdflib.namespace import SH
 from rdflib.term import Node
 
@@ -26,12 +26,13 @@ from . import validate as validation
 from .errors import InputError
 from .store import KnowledgeGraph
 from .store.memory import parse_file
+from .vocabulary import GG
 
 DEPTH = 4
 HUB_DEGREE = 100
 #: predicates of settings and of the vocabulary's own criteria, which shapes read from anywhere (the
 #: validation date, the DPIA criteria and what triggers them): a change to one re-validates everything
-GLOBAL_PREDICATES = frozenset(URIRef("https://w3id.org/gdprgraph/ontology#" + name)
+GLOBAL_PREDICATES = frozenset(GG[name]
                               for name in ("validationDate", "triggeredBy", "countsTowardsDPIA"))
 
 Triple = tuple[Node, Node, Node]

@@ -8,6 +8,7 @@ from rdflib import URIRef
 
 from . import queries
 from .errors import AmbiguousNameError, InputError, NoMatchError
+from .labels import best
 from .namekinds import KINDS
 from .spelling import closeness, core_name, normalise, ranked
 from .spelling import strip_legal_suffix as strip_legal_suffix
@@ -36,9 +37,8 @@ def candidates(graph: KnowledgeGraph, kind: str) -> dict[URIRef, list[tuple[str,
 
 
 def display_name(labels: list[tuple[str, bool]]) -> str:
-    """The preferred label if there is one, else the first name."""
-    preferred = sorted(label for label, pref in labels if pref)
-    return preferred[0] if preferred else sorted(label for label, _ in labels)[0]
+    """The preferred label if there is one, else the first name (labels.best: the rule of every display name)."""
+    return best((label, None, preferred) for label, preferred in labels) or ""  # names carry no language
 
 
 def resolve(graph: KnowledgeGraph, name: str, kind: str,

@@ -8,7 +8,7 @@ subjects to the country of an organisation that receives the data.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from itertools import pairwise
 
@@ -17,9 +17,12 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from . import queries
+from .basis import NO_BASIS, Basis, Grounds, kinds_of
+from .labels import rank as label_rank
 from .store import AnyOf, KnowledgeGraph
+from .vocabulary import DPV
+from .vocabulary import UNSTATED_SUBJECTS as _UNSTATED
 
-GG = "https://w3id.org/gdprgraph/ontology#"
 UNDISCLOSED_COUNTRY = "undisclosed:third-country"
 
 
@@ -57,7 +60,19 @@ class Hop:
     hop: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
+class TransferHop:
+    """The hop into the recipient whose country ends a path (the transfer), with its basis."""
+
+    relation: str
+    basis: Basis
+    document: str = ""
+    line: int | None = None
+    #: the engagement or sub-processor row the hop is (its IRI)
+    hop: str = ""
+
+
+@dataclass(frozen=True)
 class TransferPath:
     """A chain from a data-subject category to the country of the last recipient."""
 
@@ -68,9 +83,8 @@ class TransferPath:
     country: str
     country_name: str
     zone: str
-    #: the edge data of the hop into the recipient whose country ends the path (the transfer):
-    #: relation, basis, missing, document, line and ``grounds`` (see ``_grounds``)
-    transfer: dict = field(default_factory=dict)
+    #: the hop into the recipient whose country ends the path (the transfer); None for a path of two nodes
+    transfer: TransferHop | None = None
 
     @property
     def missing_basis(self) -> bool:
@@ -114,7 +128,7 @@ class TransferGraph:
 
 
 #: the source of the paths of a service whose data subjects no document states
-UNSTATED_SUBJECTS = "https://w3id.org/gdprgraph/ref/UnstatedDataSubjects"
+UNSTATED_SUBJECTS = str(_UNSTATED)
 
 
 def _text(value: Node | None) -> str:
@@ -124,23 +138,17 @@ def _text(value: Node | None) -> str:
 def _labels(kg: KnowledgeGraph, nodes: set[str]) -> dict[str, str]:
     """Display names (English preferred) of the given nodes."""
     query = queries.internal("display-names").text
-    names: dict[str, tuple[int, str]] = {}
+    names: dict[str, tuple[int, int, str]] = {}
     named = all(":" in n and not n.startswith("_:") for n in nodes)  # else: blank nodes, ask for all
     scope = {"entity": AnyOf(URIRef(n) for n in sorted(nodes))} if named else None
     for row in kg.query(query, scope):
         node = str(row.entity)
         if node not in nodes:
             continue
-        lang = str(row.lang)
-        rank = 0 if lang == "en" else (1 if lang == "" else 2)
-        if node not in names or (rank, str(row.label)) < names[node]:
-            names[node] = (rank, str(row.label))
-    return {node: label for node, (_, label) in names.items()}
-
-
-def display_name(kg: KnowledgeGraph, node: str, default: str) -> str:
-    """The display name of one node (English preferred), else ``default``."""
-    return _labels(kg, {node}).get(node, default)
+        rank = label_rank(str(row.label), str(row.lang))  # the rule of labels.display_name
+        if node not in names or rank < names[node]:
+            names[node] = rank
+    return {node: label for node, (_, _, label) in names.items()}
 
 
 def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> TransferGraph:
@@ -165,11 +173,11 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
             processor = str(row.processor)
             graph.add_node(processor, kind="organisation")
             graph.add_edge(service, processor, service=service, relation="processor",
-                           basis="processor of the service", missing=False)
+                           basis=Basis("processor of the service"))
     for row in subject_rows:
         service, subject = str(row.service), str(row.subject)
         graph.add_node(subject, kind="data-subjects")
-        graph.add_edge(subject, service, service=service, relation="data of", basis="", missing=False)
+        graph.add_edge(subject, service, service=service, relation="data of", basis=Basis())
     for row in undisclosed_rows:
         service = str(row.service)
         if row.processor is not None:
@@ -178,14 +186,14 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
             undisclosed_names[hidden] = f"{_text(row.rowName)} (communicated separately)"
             in_place = [s for s in _text(row.rowSafeguards).split("; ") if s]
             safeguards = [f"{s} (in place)" for s in in_place]
-            grounds = {"adequacy": False, "dpf": False, "in_place": in_place, "derogation": "",
-                       "requested": [s for s in _text(row.rowRequested).split("; ") if s]}
+            grounds = Grounds(in_place=tuple(in_place),
+                              requested=tuple(s for s in _text(row.rowRequested).split("; ") if s))
             graph.add_edge(str(row.processor), hidden, service=service, relation="engages (not disclosed)",
-                           basis="; ".join(safeguards) or "NO BASIS", missing=not safeguards, grounds=grounds,
+                           basis=Basis.of("; ".join(safeguards) or NO_BASIS, not safeguards, grounds),
                            hop=hidden, covered=False)
             graph.add_node(UNDISCLOSED_COUNTRY, kind="country")
             graph.add_edge(hidden, UNDISCLOSED_COUNTRY, service=service, relation="located in",
-                           basis="", missing=False)
+                           basis=Basis())
 
     for row in kg.query(queries.internal("transfer-edges").text, scope):
         service, exporter, importer = str(row.service), str(row.exporter), str(row.importer)
@@ -193,25 +201,22 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
             if org not in graph:
                 graph.add_node(org, kind="organisation")
         country = countries.get(_text(row.country))
-        basis, missing = _basis(row, country, (importer, _text(row.country)) in certified)
+        basis = _basis(row, country, (importer, _text(row.country)) in certified)
         graph.add_edge(exporter, importer, service=service, relation="engages", basis=basis,
-                       missing=missing, country=_text(row.country), document=_text(row.document),
-                       grounds=_grounds(row, country, (importer, _text(row.country)) in certified),
+                       country=_text(row.country), document=_text(row.document),
                        line=int(row.line) if row.line is not None else None, hop=str(row.engagement),
                        covered=_covered(country, (importer, _text(row.country)) in certified))
         if country is not None:
             graph.add_node(country.iri, kind="country")
-            graph.add_edge(importer, country.iri, service=service, relation="located in", basis="",
-                           missing=False)
+            graph.add_edge(importer, country.iri, service=service, relation="located in", basis=Basis())
     for node, data in list(graph.nodes(data=True)):
         if data["kind"] == "organisation" and not any(
                 d["relation"] == "located in" for _, _, d in graph.out_edges(node, data=True)):
-            home = kg.value(URIRef(node), URIRef("https://w3id.org/dpv#hasCountry"))
+            home = kg.value(URIRef(node), DPV.hasCountry)
             if home is not None and str(home) in countries:
                 graph.add_node(str(home), kind="country")
                 for service in {d["service"] for _, _, d in graph.in_edges(node, data=True)}:
-                    graph.add_edge(node, str(home), service=service, relation="located in", basis="",
-                                   missing=False)
+                    graph.add_edge(node, str(home), service=service, relation="located in", basis=Basis())
     _unstated_subjects(kg, graph)
     labels = _labels(kg, set(graph.nodes))
     labels.update(undisclosed_names)
@@ -229,14 +234,14 @@ def _unstated_subjects(kg: KnowledgeGraph, graph: nx.MultiDiGraph) -> None:
     for service in sorted(engaged):
         if service in graph and any(d["relation"] == "data of" for _, _, d in graph.in_edges(service, data=True)):
             continue
-        processor = kg.value(URIRef(service), URIRef("https://w3id.org/dpv#hasDataProcessor"))
+        processor = kg.value(URIRef(service), DPV.hasDataProcessor)
         if processor is None or str(processor) not in graph:
             continue
         graph.add_node(service, kind="service")
         graph.add_node(UNSTATED_SUBJECTS, kind="data-subjects")
-        graph.add_edge(UNSTATED_SUBJECTS, service, service=service, relation="data of", basis="", missing=False)
+        graph.add_edge(UNSTATED_SUBJECTS, service, service=service, relation="data of", basis=Basis())
         graph.add_edge(service, str(processor), service=service, relation="processor",
-                       basis="processor of the service", missing=False)
+                       basis=Basis("processor of the service"))
 
 
 def _covered(country: Country | None, certified: bool) -> bool:
@@ -247,12 +252,13 @@ def _covered(country: Country | None, certified: bool) -> bool:
     return country.eea or country.adequacy or (country.certification_only and certified)
 
 
-def _basis(row, country: Country | None, certified: bool) -> tuple[str, bool]:
-    """The Chapter V basis of a hop to an importer, and whether one is missing."""
+def _basis(row, country: Country | None, certified: bool) -> Basis:
+    """The Chapter V basis of a hop to an importer: its words, whether one is missing, its grounds."""
+    grounds = _grounds(row, country, certified)
     if country is None:
-        return "country unknown", True
+        return Basis("country unknown", True, kinds_of("country unknown", True), grounds, country_unknown=True)
     if country.eea:
-        return "within the EU/EEA", False
+        return Basis.of("within the EU/EEA", False, grounds)
     reasons = []
     if country.adequacy:
         reasons.append(f"adequacy decision ({country.name})")
@@ -264,23 +270,23 @@ def _basis(row, country: Country | None, certified: bool) -> tuple[str, bool]:
         reasons.append(_text(row.derogation))
     requested = [s for s in (_text(row.engagementRequested), _text(row.rowRequested)) if s]
     if reasons:
-        return "; ".join(reasons), False
-    note = "NO BASIS"
+        return Basis.of("; ".join(reasons), False, grounds)
+    note = NO_BASIS
     if requested:
         note += f" ({'; '.join(requested)} only requested)"
-    return note, True
+    return Basis.of(note, True, grounds)
 
 
-def _grounds(row, country: Country | None, certified: bool) -> dict[str, object]:
+def _grounds(row, country: Country | None, certified: bool) -> Grounds:
     """What a hop to an importer rests on, field by field (the parts ``_basis`` words as text)."""
-    def split(*values: Node | None) -> list[str]:
-        return [s for v in values for s in _text(v).split("; ") if s]
+    def split(*values: Node | None) -> tuple[str, ...]:
+        return tuple(s for v in values for s in _text(v).split("; ") if s)
     third = country is not None and not country.eea
-    return {"adequacy": bool(third and country.adequacy),
-            "dpf": bool(third and country.certification_only and certified),
-            "in_place": split(row.engagementInPlace, row.rowInPlace),
-            "requested": split(row.engagementRequested, row.rowRequested),
-            "derogation": _text(row.derogation)}
+    return Grounds(adequacy=bool(third and country.adequacy),
+                   dpf=bool(third and country.certification_only and certified),
+                   in_place=split(row.engagementInPlace, row.rowInPlace),
+                   requested=split(row.engagementRequested, row.rowRequested),
+                   derogation=_text(row.derogation))
 
 
 def transfer_paths(tg: TransferGraph, service: str | None = None, to: str | None = "third-countries",
@@ -353,42 +359,51 @@ def _hop_edge(parallel: list[dict], country: str) -> dict:
     for data in parallel:
         if data.get("country") == country:
             return data
-    return min(parallel, key=lambda d: (not d["missing"], d["basis"]))
+    return min(parallel, key=lambda d: (not d["basis"].missing, d["basis"].text))
 
 
 def _path(tg: TransferGraph, hops: dict[str, dict[str, list[dict]]], service: str, nodes: list[str]) -> TransferPath:
     steps = []
     for a, b in pairwise(nodes):
         data = _hop_edge(hops[a][b], nodes[-1])
-        steps.append(Hop(tg.label(a), tg.label(b), data["relation"], data["basis"], data["missing"],
+        steps.append(Hop(tg.label(a), tg.label(b), data["relation"], data["basis"].text, data["basis"].missing,
                          data.get("document", ""), data.get("line"), data.get("hop", "")))
     country = nodes[-1]
     zone = "third country" if country == UNDISCLOSED_COUNTRY else tg.countries[country].zone
-    transfer = dict(_hop_edge(hops[nodes[-3]][nodes[-2]], country)) if len(nodes) >= 3 else {}
+    data = _hop_edge(hops[nodes[-3]][nodes[-2]], country) if len(nodes) >= 3 else None
+    transfer = None if data is None else TransferHop(
+        data["relation"], data["basis"], data.get("document", ""), data.get("line"), data.get("hop", ""))
     return TransferPath(nodes, [tg.label(n) for n in nodes], steps, service, country,
                         tg.label(country), zone, transfer)
 
 
-def path_record(path: TransferPath) -> dict[str, object]:
+@dataclass(frozen=True)
+class PathRecord:
     """A path as plain data: its chain, country, zone, and each hop with its basis."""
-    return {
-        "chain": path.labels,
-        "country": path.country_name,
-        "zone": path.zone,
-        "missing_basis": path.missing_basis,
-        "hops": [dict(vars(h)) for h in path.hops],
-    }
+
+    chain: list[str]
+    country: str
+    zone: str
+    missing_basis: bool
+    hops: list[Hop]
+
+    def to_json(self) -> dict[str, object]:
+        """The record as ``paths --format json`` prints it."""
+        return asdict(self)
 
 
-def describe_path(path: dict[str, object]) -> str:
+def path_record(path: TransferPath) -> PathRecord:
+    """A path as plain data: its chain, country, zone, and each hop with its basis."""
+    return PathRecord(list(path.labels), path.country_name, path.zone, path.missing_basis, list(path.hops))
+
+
+def describe_path(path: PathRecord) -> str:
     """A path on one line, transfer hops annotated with their basis."""
-    chain = list(path["chain"])  # type: ignore[arg-type]
-    text = chain[0]
-    for hop in path["hops"]:  # type: ignore[union-attr]
-        basis = hop["basis"]
-        text += f" -> {hop['target']}"
-        if hop["relation"].startswith("engages") and basis:
-            text += f" [{'!! ' if hop['missing_basis'] else ''}{basis}]"
+    text = path.chain[0]
+    for hop in path.hops:
+        text += f" -> {hop.target}"
+        if hop.relation.startswith("engages") and hop.basis:
+            text += f" [{'!! ' if hop.missing_basis else ''}{hop.basis}]"
     return text
 
 

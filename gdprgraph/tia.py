@@ -16,14 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS
 
 from . import paths, queries
+from .basis import Basis
 from .errors import InputError
 from .store import KnowledgeGraph
+from .vocabulary import DCTERMS, DPV, GG
 from .workspace import Workspace
 
-GG = "https://w3id.org/gdprgraph/ontology#"
 #: the statuses of a hop that needs a TIA
 MISSING, OVERDUE, OK = "missing", "overdue", "ok"
 
@@ -80,7 +80,7 @@ class TiaHop:
     importer_name: str
     country: str
     country_name: str
-    basis: str
+    basis: Basis
     source: Source | None = None
     tools: list[Tool] = field(default_factory=list)
     chains: list[str] = field(default_factory=list)
@@ -175,7 +175,7 @@ def hops_needing_tia(ws: Workspace, service: str | None = None, country: str | N
     for hop in hops:
         hop.tools = [Tool(str(r.instrument), str(r.instrumentName), str(r.statusName), _source(r, r.section))
                      for r in ws.asserted.query(tools_query, {"hop": URIRef(hop.hop)})]
-    hops = [h for h in hops if h.tools or "NO BASIS" in h.basis]  # an Art. 49 derogation alone: no TIA
+    hops = [h for h in hops if h.tools or (h.basis.missing and not h.basis.country_unknown)]  # Art. 49 alone: none
     if facts:
         _add_facts(ws, tg, hops)
     return hops
@@ -269,7 +269,7 @@ def tias_of(ws: Workspace, organisation: str) -> list[Recorded]:
         parties = {str(o) for p in ("engagedBy", "subProcessor") for o in kg.objects(hop, URIRef(GG + p))}
         tia = URIRef(record.tia)
         parties |= {str(o) for p in ("hasDataExporter", "hasDataImporter")
-                    for o in kg.objects(tia, URIRef("https://w3id.org/dpv#" + p))}
+                    for o in kg.objects(tia, DPV[p])}
         if organisation in parties:
             mine.append(record)
     return mine

@@ -59,7 +59,7 @@ def markdown(hop: TiaHop) -> str:
         f"- **Exporter**: {md(hop.exporter_name)}",
         f"- **Importer**: {md(hop.importer_name)}{_cite(hop.source)}",
         f"- **Country of destination**: {md(hop.country_name)}",
-        f"- **Chapter V basis as recorded**: {md(hop.basis)}",
+        f"- **Chapter V basis as recorded**: {md(hop.basis.text)}",
         "",
         "### Data categories",
         "",

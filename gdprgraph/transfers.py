@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import paths
+from .basis import Basis, Kind, kinds_of
 from .workspace import Workspace
 
 #: the kinds of basis, in the order a filter lists them
-BASIS_KINDS = ("adequacy", "DPF", "SCC", "BCR", "derogation", "other", "NO BASIS")
+BASIS_KINDS = tuple(Kind)
 NAMED, UNDISCLOSED = "named", "communicated separately"
 
 
@@ -25,34 +26,22 @@ class Transfer:
     importer_name: str
     country: str
     country_name: str
-    basis: str
-    kinds: tuple[str, ...]
+    basis: Basis
     disclosure: str
     document: str
     line: int | None
 
     @property
+    def kinds(self) -> tuple[Kind, ...]:
+        return self.basis.kinds
+
+    @property
     def missing_basis(self) -> bool:
-        return "NO BASIS" in self.kinds
+        return self.basis.missing
 
 
-def basis_kinds(basis: str, missing: bool) -> tuple[str, ...]:
-    """The kinds of basis a hop's basis (paths' wording) names."""
-    if missing:
-        return ("NO BASIS",)
-    kinds = set()
-    for part in basis.casefold().split("; "):
-        if "data privacy framework" in part:
-            kinds.add("DPF")
-        elif part.startswith("adequacy decision"):
-            kinds.add("adequacy")
-        if "contractual clauses" in part or "model clauses" in part:
-            kinds.add("SCC")
-        if "corporate rules" in part:
-            kinds.add("BCR")
-        if "derogation" in part or "49(" in part:
-            kinds.add("derogation")
-    return tuple(kind for kind in BASIS_KINDS if kind in kinds) or ("other",)
+#: the kinds of basis a hop's words name (the transfer graph computes them once: Transfer.kinds)
+basis_kinds = kinds_of
 
 
 def third_country_transfers(ws: Workspace) -> list[Transfer]:
@@ -78,7 +67,6 @@ def third_country_transfers(ws: Workspace) -> list[Transfer]:
         service = data["service"]
         found.append(Transfer(
             service, tg.label(service), exporter, tg.label(exporter), importer, tg.label(importer),
-            country, tg.label(country) if country else "country unknown", data["basis"],
-            basis_kinds(data["basis"], data["missing"]), disclosure, document, line))
+            country, tg.label(country) if country else "country unknown", data["basis"], disclosure, document, line))
     found.sort(key=lambda t: (t.service_name, t.exporter_name, t.importer_name, t.country_name))
     return found

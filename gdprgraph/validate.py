@@ -18,14 +18,14 @@ from rdflib.term import Node
 
 from . import reason, resources
 from .errors import InputError
+from .labels import label_of
 from .store import KnowledgeGraph, MemoryGraph
+from .vocabulary import DCT, DPV, GG
 
 if TYPE_CHECKING:
     from . import shacl_sparql
     from .workspace import Workspace
 
-GG = rdflib.Namespace("https://w3id.org/gdprgraph/ontology#")
-DCT = rdflib.Namespace("http://purl.org/dc/terms/")
 INFERENCE_MODES = ("none", "rdfs", "owlrl")
 #: sparql: the shapes compiled to SPARQL and run in the store (shacl_sparql); pyshacl: the reference
 ENGINES = ("sparql", "pyshacl")
@@ -268,11 +268,11 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _label(graph: KnowledgeGraph, node: Node) -> str:
-    for prop in (SKOS.prefLabel, RDFS.label):
-        labels = list(graph.objects(node, prop))
-        if labels:
-            english = [lab for lab in labels if getattr(lab, "language", None) in ("en", None)]
-            return str(sorted(english or labels)[0])
+    """The rule of labels.display_name; a node without a name shows as a CURIE (``gg:Supplier``), as shapes
+    name it (computed only then: normalizeUri may bind a prefix)."""
+    found = label_of(graph, node)
+    if found is not None:
+        return found
     return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
 
 
@@ -297,7 +297,7 @@ def _focus_label(graph: KnowledgeGraph, focus: Node) -> str:
 def _owner(graph: KnowledgeGraph, focus: Node) -> tuple[Node, str]:
     """The service, organisation or policy a finding belongs to, and its kind in words."""
     owner = graph.value(focus, GG.about) or focus
-    kinds = [(GG.PrivacyPolicy, "privacy policy"), (URIRef("https://w3id.org/dpv#Service"), "service")]
+    kinds = [(GG.PrivacyPolicy, "privacy policy"), (DPV.Service, "service")]
     for cls, kind in kinds:
         if (owner, RDF.type, cls) in graph:
             return owner, kind
@@ -352,7 +352,7 @@ def _services_concerned(graph: KnowledgeGraph, owner: Node, owner_kind: str) -> 
     if owner_kind == "service":
         return (_label(graph, owner),)
     users = {graph.value(engagement, GG.about) for engagement, _, _ in graph.triples((None, GG.subProcessor, owner))}
-    users |= {s for s, _, _ in graph.triples((None, URIRef("https://w3id.org/dpv#hasDataProcessor"), owner))}
+    users |= {s for s, _, _ in graph.triples((None, DPV.hasDataProcessor, owner))}
     return tuple(sorted(_label(graph, s) for s in users if s is not None))
 
 

@@ -19,11 +19,10 @@ from itertools import pairwise
 from rdflib import RDF, URIRef
 
 from . import impact, paths, tia
+from .basis import NO_BASIS
 from .templates import environment
+from .vocabulary import GG
 from .workspace import Workspace
-
-DPV = "https://w3id.org/dpv#"
-GG = "https://w3id.org/gdprgraph/ontology#"
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ BASES: dict[str, EdgeStyle] = {
     "scc": EdgeStyle("standard contractual clauses (in place)", "SCCs", "#1f77b4", 3),
     "safeguard": EdgeStyle("other Art. 46 safeguard (in place)", "safeguard", "#6a3d9a", 3),
     "derogation": EdgeStyle("Art. 49 derogation", "derogation", "#8c564b", 3),
-    "none": EdgeStyle("NO BASIS", "NO BASIS", "#d62728", 5, [10, 6]),
+    "none": EdgeStyle(NO_BASIS, NO_BASIS, "#d62728", 5, [10, 6]),
     "unassessed": EdgeStyle("outside the EU/EEA, basis not assessed", "not assessed", "#e377c2", 3),
     "eea": EdgeStyle("within the EU/EEA (no transfer)", "", "#9e9e9e", 1),
 }
@@ -117,24 +116,25 @@ class MapSelection:
     notes: list[str] = field(default_factory=list)
 
 
-def transfer_style(zone: str, transfer: dict, tia_status: dict[str, str] | None = None) -> tuple[str, list[str]]:
+def transfer_style(zone: str, transfer: paths.TransferHop | None,
+                   tia_status: dict[str, str] | None = None) -> tuple[str, list[str]]:
     """The basis kind (a key of BASES) and the marks (keys of MARKS) of the hop into a country of ``zone``,
-    from the edge data of the hop into its recipient (``TransferPath.transfer``); ``tia_status`` (hop IRI
+    from the hop into its recipient (``TransferPath.transfer``) and its basis' grounds; ``tia_status`` (hop IRI
     to missing / overdue / ok, from tia.hop_statuses) marks a hop whose TIA is missing or overdue."""
     if zone == "EU/EEA":
         return "eea", []
-    grounds = transfer.get("grounds")
-    if grounds is None:
+    grounds = transfer.basis.grounds if transfer is not None else None
+    if transfer is None or grounds is None:
         return "unassessed", []
-    kinds = {INSTRUMENTS.get(name, "safeguard") for name in grounds["in_place"]}
-    kinds |= {k for k in ("adequacy", "dpf") if grounds[k]}
-    if grounds["derogation"]:
+    kinds = {INSTRUMENTS.get(name, "safeguard") for name in grounds.in_place}
+    kinds |= {k for k, held in (("adequacy", grounds.adequacy), ("dpf", grounds.dpf)) if held}
+    if grounds.derogation:
         kinds.add("derogation")
     kind = next((k for k in BASES if k in kinds), "none")
-    marks = ["requested-bcr" if INSTRUMENTS.get(name) == "bcr" else "requested" for name in grounds["requested"]]
-    if transfer.get("relation") == "engages (not disclosed)":
+    marks = ["requested-bcr" if INSTRUMENTS.get(name) == "bcr" else "requested" for name in grounds.requested]
+    if transfer.relation == "engages (not disclosed)":
         marks.append("undisclosed")
-    tia_mark = TIA_MARKS.get((tia_status or {}).get(str(transfer.get("hop", ""))) or "")
+    tia_mark = TIA_MARKS.get((tia_status or {}).get(transfer.hop) or "")
     if tia_mark:
         marks.append(tia_mark)
     return kind, sorted(set(marks))
@@ -163,9 +163,9 @@ def node_kind(ws: Workspace, tg: paths.TransferGraph, node: str, processors: set
     if node in processors:
         return "processor"
     types = set(ws.asserted.objects(URIRef(node), RDF.type))
-    if URIRef(GG + "IntraGroupEntity") in types:
+    if GG.IntraGroupEntity in types:
         return "intra-group"
-    if URIRef(GG + "Supplier") in types:
+    if GG.Supplier in types:
         return "supplier"
     return "organisation"
 
@@ -220,8 +220,8 @@ def map_model(ws: Workspace, selection: MapSelection) -> dict[str, object]:
             where = f"{hop.document}, line {hop.line}" if hop.document and hop.line else hop.document
             if i == len(p.hops) - 1:  # the hop into the country: the transfer
                 style, marks = transfer_style(p.zone, p.transfer, tia_status)
-                source, line = p.transfer.get("document"), p.transfer.get("line")
-                title = (f"{hop.source} -> {hop.target}\ntransfer: {p.transfer.get('basis') or BASES[style].legend}"
+                source, line = (p.transfer.document, p.transfer.line) if p.transfer else ("", None)
+                title = (f"{hop.source} -> {hop.target}\ntransfer: {_words(p.transfer) or BASES[style].legend}"
                          + (f"\n{'; '.join(MARKS[m].legend for m in marks)}" if marks else "")
                          + (f"\nsource: {source}" + (f", line {line}" if line else "") if source else ""))
                 hop_edges.append(built.edge(a, b, style, marks, edge_label(style, marks), title))
@@ -231,11 +231,11 @@ def map_model(ws: Workspace, selection: MapSelection) -> dict[str, object]:
                 + (f"\nsource: {where}" if where else "")
             hop_edges.append(built.edge(a, b, link, [], "", title))
         style, marks = transfer_style(p.zone, p.transfer, tia_status)
-        line = p.transfer.get("line")
+        line = p.transfer.line if p.transfer else None
         rows.append({  # service, data subjects, country and path: from the nodes, in the page
             "nodes": chain, "edges": hop_edges, "zone": p.zone, "kind": style, "marks": marks,
-            "basis": p.transfer.get("basis") or BASES[style].legend if style != "eea" else "within the EU/EEA",
-            "missing": p.missing_basis, "document": p.transfer.get("document", ""),
+            "basis": _words(p.transfer) or BASES[style].legend if style != "eea" else "within the EU/EEA",
+            "missing": p.missing_basis, "document": p.transfer.document if p.transfer else "",
             "line": "" if line is None else str(line),
         })
     for edge in built.edges:
@@ -244,6 +244,11 @@ def map_model(ws: Workspace, selection: MapSelection) -> dict[str, object]:
         if node["kind"] == "service":
             node["categories"] = "; ".join(categories.get(node["id"], []))
     return {"nodes": built.nodes, "edges": built.edges, "rows": rows, "styles": styles()}
+
+
+def _words(transfer: paths.TransferHop | None) -> str:
+    """The basis of a path's transfer in words ("" for a path without one)."""
+    return transfer.basis.text if transfer is not None else ""
 
 
 def _node(tg: paths.TransferGraph, node: str, kind: str, services: set[str], processor_of: dict[str, str],

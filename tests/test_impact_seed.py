@@ -38,7 +38,7 @@ def test_impact_of_platform_sh(seed):
     assert result.data_subjects == ["Customer's employees and self-employed contractors",
                                     "Customer's other end-users"]
     assert result.countries == ["France"]
-    assert result.paths and all(p["zone"] == "EU/EEA" for p in result.paths)
+    assert result.paths and all(p.zone == "EU/EEA" for p in result.paths)
 
 
 def test_impact_cli_text_and_json(capsys):

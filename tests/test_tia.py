@@ -171,7 +171,7 @@ def test_the_map_status_and_the_missing_shape_agree(onward):
 
 def test_impact_lists_the_tias_of_an_organisation(onward, capsys):
     result = impacts.impact(onward, "Fixture Support Services Pvt Ltd")
-    assert [t["hop"] for t in result.tias] == ["http://example.org/fixture/eng-non-eea-supplier"]
+    assert [t.hop for t in result.tias] == ["http://example.org/fixture/eng-non-eea-supplier"]
     text = impacts.as_text(result)
     assert "Transfer impact assessments (1):" in text
     assert "essentially equivalent, proceed (Fixture DPO, 2026-01-15, review 2099-12-31)" in text

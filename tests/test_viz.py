@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from gdprgraph import Workspace, resources
+from gdprgraph.basis import Basis, Grounds
 from gdprgraph.cli import main
+from gdprgraph.paths import TransferHop
 from gdprgraph.report import render_report
 from gdprgraph.viz import BASES, MapSelection, edge_label, render_map, transfer_style
 
@@ -95,12 +97,15 @@ def test_the_hop_into_the_third_country_carries_its_basis_and_requested_bcrs(see
 
 
 def test_transfer_style_reads_the_grounds_of_the_hop():
-    grounds = {"adequacy": False, "dpf": False, "in_place": [], "requested": ["Binding corporate rules"],
-               "derogation": ""}
-    assert transfer_style("third country", {"grounds": grounds}) == ("none", ["requested-bcr"])
-    assert transfer_style("adequate", {"grounds": grounds | {"adequacy": True}})[0] == "adequacy"
-    assert transfer_style("third country", {"grounds": grounds | {"derogation": "Art. 49(1)(b)"}})[0] == "derogation"
-    assert transfer_style("EU/EEA", {"grounds": grounds}) == ("eea", [])
+    def hop(**grounds: object) -> TransferHop:
+        held = Grounds(requested=("Binding corporate rules",), **grounds)  # type: ignore[arg-type]
+        return TransferHop("engages", Basis.of("NO BASIS", True, held))
+    assert transfer_style("third country", hop()) == ("none", ["requested-bcr"])
+    assert transfer_style("adequate", hop(adequacy=True))[0] == "adequacy"
+    assert transfer_style("third country", hop(derogation="Art. 49(1)(b)"))[0] == "derogation"
+    assert transfer_style("EU/EEA", hop()) == ("eea", [])
+    assert transfer_style("third country", TransferHop("processor", Basis("processor of the service"))) == (
+        "unassessed", [])
     assert edge_label("none", ["requested-bcr"]) == "NO BASIS + BCRs requested"
 
 

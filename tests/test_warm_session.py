@@ -46,7 +46,7 @@ def test_impact_categories_are_those_of_data_exposed_to(estate):
         result = impacts.impact(ws, org)
         for kind, found in (("personal data", result.data_categories), ("data subjects", result.data_subjects)):
             assert found == sorted({str(r["categoryName"]) for r in rows if str(r["kind"]) == kind}), org
-        assert {s["service"] for s in result.services} >= {str(r["service"]) for r in rows}
+        assert {s.service for s in result.services} >= {str(r["service"]) for r in rows}
 
 
 def test_what_a_session_keeps_is_derived_again_after_a_change():

@@ -7,16 +7,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rdflib import RDFS, SKOS, URIRef
+from rdflib import URIRef
 from rdflib.term import Node
 
 from .. import paths, queries
+from ..basis import Basis
+from ..labels import display_name
 from ..store import KnowledgeGraph
+from ..vocabulary import DECLARED_YES, DPV, GG, SAFEGUARD_IN_PLACE
 from .model import Change, DiffResult
 from .versions import load_version
 
-GG = "https://w3id.org/gdprgraph/ontology#"
-DPV = "https://w3id.org/dpv#"
+#: the basis of an engagement to a country the transfer graph does not hold
+UNKNOWN_COUNTRY = Basis.of("country unknown", True)
 KIND_ORDER = ("subprocessor-added", "subprocessor-replaced", "subprocessor-moved", "subprocessor-removed",
               "safeguard-removed", "safeguard-weakened", "safeguard-added", "safeguard-strengthened",
               "line-flipped", "retention-added", "retention-changed", "retention-removed")
@@ -27,19 +30,6 @@ SECTION_WORDS = {GG + "OperationsSection": "processing operation", GG + "DataCat
 
 
 # --- reading the facts to compare ---------------------------------------------------------------
-
-def _name(kg: KnowledgeGraph, node: Node | None) -> str:
-    """A display name: English prefLabel or label, then untagged, then any; else the IRI's tail."""
-    if node is None:
-        return ""
-    labels = list(kg.objects(node, SKOS.prefLabel)) + list(kg.objects(node, RDFS.label))
-    ranked = sorted(labels, key=lambda lit: (
-        {"en": 0, None: 1}.get(getattr(lit, "language", None), 2), str(lit)))
-    if ranked:
-        return str(ranked[0])
-    text = str(node)
-    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-
 
 def _int(value: Node | None) -> int | None:
     return int(value) if value is not None else None
@@ -71,22 +61,22 @@ class _Snapshot:
     durations: dict[tuple[str, ...], dict]
 
     def name(self, iri: str) -> str:
-        return _name(self.kg, URIRef(iri))
+        return display_name(self.kg, URIRef(iri))
 
     def country(self, iri: str) -> paths.Country | None:
         return self.transfers.countries.get(iri)
 
     def customers(self, service: str) -> tuple[str, ...]:
         controllers = self.kg.objects(URIRef(service), URIRef(DPV + "hasDataController"))
-        return tuple(sorted(f"{_name(self.kg, c)} of {self.name(service)}" for c in controllers))
+        return tuple(sorted(f"{display_name(self.kg, c)} of {self.name(service)}" for c in controllers))
 
-    def hops(self, key: tuple[str, str, str]) -> dict[str, tuple[str, bool]]:
+    def hops(self, key: tuple[str, str, str]) -> dict[str, Basis]:
         """Basis of the engagement's transfer to each country (gdprgraph.paths)."""
         service, exporter, importer = key
         found = {}
         for data in (self.transfers.graph.get_edge_data(exporter, importer) or {}).values():
             if data["service"] == service and data["relation"] == "engages":
-                found[data.get("country", "")] = (data["basis"], data["missing"])
+                found[data.get("country", "")] = data["basis"]
         return found
 
 
@@ -167,8 +157,8 @@ def _subprocessor_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
             del removed[(replaced.service, replaced.exporter, replaced.importer)]
         new_third = sorted(c for c in eng.countries if _is_third(b, c) and c not in old_countries)
         hops = b.hops(key)
-        bases = [hops.get(c, ("country unknown", True)) for c in (new_third or sorted(eng.countries))]
-        basis = "; ".join(sorted({text for text, _ in bases})) if bases else ""
+        bases = [hops.get(c, UNKNOWN_COUNTRY) for c in (new_third or sorted(eng.countries))]
+        basis = "; ".join(sorted({b.text for b in bases})) if bases else ""
         org, where = b.name(eng.importer), _where(b, eng.countries)
         if before is None and replaced is None:
             kind, text, was = "subprocessor-added", f"new sub-processor {org} ({where})", ""
@@ -188,7 +178,7 @@ def _subprocessor_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
         changes.append(Change(
             kind, org, text, was, where, **_service_fields(b, eng.service), document=eng.document, line=eng.line,
             new_third_country_transfer=bool(new_third), countries=tuple(sorted(b.name(c) for c in eng.countries)),
-            basis=basis, has_basis=(not any(m for _, m in bases)) if new_third else None, needs_action=True))
+            basis=basis, has_basis=(not any(b.missing for b in bases)) if new_third else None, needs_action=True))
     for eng in removed.values():
         org = a.name(eng.importer)
         changes.append(Change(
@@ -206,7 +196,7 @@ def _holder_name(snap: _Snapshot, holder: tuple[str, ...]) -> str:
 
 def _safeguard_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
     changes = []
-    in_place = GG + "SafeguardInPlace"
+    in_place = str(SAFEGUARD_IN_PLACE)
     for holder in sorted(set(a.safeguards) | set(b.safeguards)):
         before, after = a.safeguards.get(holder, {}), b.safeguards.get(holder, {})
         for instrument in sorted(set(before) | set(after)):
@@ -250,7 +240,7 @@ def _line_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
         changes.append(Change(
             "line-flipped", item, text, words_before, words_after, **_service_fields(snap, key[0]),
             document=document, line=line, source_version="new" if new else "old",
-            needs_action=new_status == GG + "DeclaredYes"))
+            needs_action=new_status == str(DECLARED_YES)))
     return changes
 
 

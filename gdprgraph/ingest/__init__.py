@@ -22,6 +22,7 @@ from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 from .. import resources
 from ..errors import InputError
 from ..names import normalise
+from ..vocabulary import DPV, GGS
 from . import annex1, annex1_emit, art28, emit, text
 
 __all__ = ["FORMS", "IngestResult", "default_context", "ingest_file"]
@@ -105,12 +106,12 @@ def service_iri(name: str | None, wanted: str | None, context: Graph | None) -> 
         return URIRef(target)
     if context is not None:
         key = normalise(target)
-        for service in sorted(context.subjects(RDF.type, emit.DPV.Service)):
+        for service in sorted(context.subjects(RDF.type, DPV.Service)):
             labels = [*context.objects(service, SKOS.prefLabel), *context.objects(service, SKOS.altLabel),
                       *context.objects(service, RDFS.label)]
             if any(normalise(str(label)) == key for label in labels) or str(service).endswith("/" + target):
                 return service
-    return emit.GGS[emit.slug(target)]
+    return GGS[emit.slug(target)]
 
 
 def ingest_file(path: Path | str, key: str | None = None, service: str | None = None,

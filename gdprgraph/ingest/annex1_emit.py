@@ -20,10 +20,11 @@ from rdflib.namespace import DCTERMS
 
 from .. import names, queries, resources
 from ..store import MemoryGraph
+from ..vocabulary import DPV, GG, GGD, GGDOC, GGO, GGT
 from .annex1 import AnnexDescription, Element, list_items
 from .art28 import classify_duration
 from .countries import country_iri
-from .emit import DPV, DURATION_CLASS, GG, GGD, GGDOC, GGO, GGT, PREFIXES, Organisations, slug
+from .emit import DURATION_CLASS, PREFIXES, Organisations, slug
 
 #: element kind -> what it is in the template model: (item local name, template section, English label)
 LINES = {

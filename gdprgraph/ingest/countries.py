@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from rdflib import RDF, RDFS, SKOS, Graph, Namespace, URIRef
+from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 
 from .. import resources
 from ..names import normalise
+from ..vocabulary import DPV, GG
 
-DPV_COUNTRY = URIRef("https://w3id.org/dpv#Country")
-GG = Namespace("https://w3id.org/gdprgraph/ontology#")
+DPV_COUNTRY = DPV.Country
 
 
 @cache

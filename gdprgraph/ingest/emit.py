@@ -5,25 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from ..names import core_name, normalise, strip_legal_suffix
+from ..vocabulary import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, GGS, GGT, LOC, PD
 from . import template
 from .art28 import Answer, Description, Row, Section
 from .countries import country_iri
-
-GG = Namespace("https://w3id.org/gdprgraph/ontology#")
-GGT = Namespace("https://w3id.org/gdprgraph/template/")
-GGO = Namespace("https://w3id.org/gdprgraph/org/")
-GGS = Namespace("https://w3id.org/gdprgraph/service/")
-GGDOC = Namespace("https://w3id.org/gdprgraph/doc/")
-GGD = Namespace("https://w3id.org/gdprgraph/data/")
-DPV = Namespace("https://w3id.org/dpv#")
-PD = Namespace("https://w3id.org/dpv/pd#")
-EU_GDPR = Namespace("https://w3id.org/dpv/legal/eu/gdpr#")
-LOC = Namespace("https://w3id.org/dpv/loc#")
-GGR = Namespace("https://w3id.org/gdprgraph/ref/")
 
 PREFIXES = {"gg": GG, "ggt": GGT, "ggo": GGO, "ggs": GGS, "ggdoc": GGDOC, "ggd": GGD, "dpv": DPV, "pd": PD,
             "eu-gdpr": EU_GDPR, "loc": LOC, "rdfs": RDFS, "skos": SKOS, "xsd": XSD, "ggr": GGR, "dcterms": DCTERMS}

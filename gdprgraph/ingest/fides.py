@@ -45,10 +45,11 @@ from rdflib.namespace import DCTERMS
 from .. import resources
 from ..errors import InputError
 from ..names import normalise, strip_legal_suffix
+from ..vocabulary import DPV, GG, GGD, GGDOC, GGO, GGR, GGS, GGT, LOC
 from . import default_context, text
 from .countries import _reference as country_reference
 from .countries import country_by_name_or_code
-from .emit import DPV, GG, GGD, GGDOC, GGO, GGR, GGS, GGT, LOC, PREFIXES, Organisations, slug, without_legal_suffix
+from .emit import PREFIXES, Organisations, slug, without_legal_suffix
 from .identity import Estate, restate
 
 if TYPE_CHECKING:

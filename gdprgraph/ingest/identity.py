@@ -34,7 +34,7 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from ..names import normalise, strip_legal_suffix
-from .emit import DPV, GG, GGD, GGDOC, GGO
+from ..vocabulary import DPV, GG, GGD, GGDOC, GGO
 
 __all__ = ["Duration", "Estate"]
 

@@ -25,16 +25,14 @@ from functools import cache
 from pathlib import Path
 
 import pycountry
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from .. import resources
+from ..vocabulary import DPV, GG, GGR, LOC
 
 __all__ = ["Country", "Place", "Places", "countries", "country", "country_triples", "key", "parse_places", "place"]
 
-LOC = Namespace("https://w3id.org/dpv/loc#")
-GGR = Namespace("https://w3id.org/gdprgraph/ref/")
-GG = Namespace("https://w3id.org/gdprgraph/ontology#")
-DPV_COUNTRY = URIRef("https://w3id.org/dpv#Country")
+DPV_COUNTRY = DPV.Country
 #: zone local name (zones.csv) -> its IRI
 ZONES = {"EU": LOC.EU, "EEA": LOC.EEA, "Europe": GGR.Europe, "Worldwide": GGR.Worldwide}
 #: separators between places in one cell

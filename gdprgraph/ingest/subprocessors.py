@@ -29,8 +29,9 @@ from rdflib.namespace import DCTERMS
 from .. import names, resources
 from ..errors import InputError
 from ..store import KnowledgeGraph, MemoryGraph
+from ..vocabulary import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, LOC, PD
 from . import default_context, listforms, places, text
-from .emit import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, PD, PREFIXES, Organisations, slug, without_legal_suffix
+from .emit import PREFIXES, Organisations, slug, without_legal_suffix
 from .listforms import Row, Table
 from .listheaders import ALIASES, ROLE_ORDER, columns, plain
 from .mechanisms import Mechanism, read_mechanism
@@ -288,7 +289,7 @@ class _Terms:
 
 _GG, _DPV, _DCTERMS, _SKOS, _RDFS = _Terms(GG), _Terms(DPV), _Terms(DCTERMS), _Terms(SKOS), _Terms(RDFS)
 _RDF_TYPE = RDF.type
-US = URIRef("https://w3id.org/dpv/loc#US")
+US = LOC.US
 
 
 class _Builder:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
 from .. import resources
-
-GG = Namespace("https://w3id.org/gdprgraph/ontology#")
-GGT = Namespace("https://w3id.org/gdprgraph/template/")
+from ..vocabulary import GG, GGT
 
 
 @cache

@@ -14,17 +14,15 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 
 from ..errors import InputError
 from ..store import KnowledgeGraph
 from ..tia_render import ASSESSOR_COLUMNS, SHEET_TITLE
 from ..untrusted import FORMULA_STARTS
+from ..vocabulary import DPV, EU_GDPR, GG, GG_TIA
 
-GG = Namespace("https://w3id.org/gdprgraph/ontology#")
-DPV = Namespace("https://w3id.org/dpv#")
-EU_GDPR = Namespace("https://w3id.org/dpv/legal/eu/gdpr#")
-TIA_BASE = "https://w3id.org/gdprgraph/data/tia/"
+TIA_BASE = GG_TIA
 
 CONCLUSIONS = {"essentially equivalent": GG.EssentiallyEquivalent,
                "not essentially equivalent": GG.NotEssentiallyEquivalent}
@@ -102,7 +100,7 @@ def import_sheet(path: Path | str, kg: KnowledgeGraph) -> ImportedSheet:
     path = Path(path)
     result = ImportedSheet(Graph())
     g = result.graph
-    for prefix, ns in (("gg", GG), ("dpv", DPV), ("eu-gdpr", EU_GDPR), ("ggtia", Namespace(TIA_BASE))):
+    for prefix, ns in (("gg", GG), ("dpv", DPV), ("eu-gdpr", EU_GDPR), ("ggtia", GG_TIA)):
         g.bind(prefix, ns)
     for line, row in read_rows(path):
         if not all(row.get(c) for c in ("conclusion", "outcome", "assessor")):

@@ -16,8 +16,9 @@ from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from .. import names
 from ..errors import InputError
 from ..store import MemoryGraph
+from ..vocabulary import DPV, GGO, GGS
 from . import places
-from .emit import DPV, GGO, GGS, Organisations, without_legal_suffix
+from .emit import Organisations, without_legal_suffix
 
 __all__ = ["Vendor", "ensure_vendor"]
 

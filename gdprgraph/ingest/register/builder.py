@@ -12,7 +12,8 @@ from rdflib.namespace import DCTERMS, PROV
 
 from ... import queries
 from ...names import normalise
-from ..emit import DPV, GG, GGD, GGDOC, GGO, PREFIXES, slug, without_legal_suffix
+from ...vocabulary import DPV, GG, GGD, GGDOC, GGO
+from ..emit import PREFIXES, slug, without_legal_suffix
 from ..identity import Estate, restate
 from .columns import Layout
 from .context import Context

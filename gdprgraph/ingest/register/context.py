@@ -11,9 +11,10 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from ...load import input_files
 from ...names import normalise
-from ..emit import DPV, EU_GDPR, GG, Organisations
+from ...vocabulary import DPV, EU_GDPR, GG, PD
+from ..emit import Organisations
 
-DPV_SPACES = ("https://w3id.org/dpv#", "https://w3id.org/dpv/pd#", "https://w3id.org/dpv/legal/eu/gdpr#")
+DPV_SPACES = (str(DPV), str(PD), str(EU_GDPR))  # legal: the GDPR's terms only
 
 
 # ------------------------------------------------------------------------------------------------ the context

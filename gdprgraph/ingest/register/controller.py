@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 
-from ..emit import DPV, GG, GGD, GGDOC
+from ...vocabulary import DPV, GG, GGD, GGDOC
 from .builder import TITLE, Builder, recipient_parts, split_set, trailing_parenthesis
 from .columns import Layout, column_label
 from .durations import DURATION_KINDS, QUANTITY, fold, parse_duration

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..emit import DPV, GG
+from ...vocabulary import DPV, GG
 
 # ------------------------------------------------------------------------------------------------ durations
 

@@ -8,8 +8,8 @@ import re
 from rdflib import RDF, SKOS, XSD, Literal, URIRef
 
 from ...names import normalise
+from ...vocabulary import DPV, GG
 from ..countries import country_by_name_or_code
-from ..emit import DPV, GG
 from ..subprocessors import NOTHING, plain
 from .builder import Builder, recipient_parts, split_list
 from .columns import Layout, column_label

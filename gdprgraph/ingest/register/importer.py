@@ -11,7 +11,8 @@ from pathlib import Path
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from ...errors import InputError
-from ..emit import DPV, GG, GGD, GGDOC, slug
+from ...vocabulary import DPV, GG, GGD, GGDOC
+from ..emit import slug
 from .builder import TITLE, Builder
 from .columns import Layout, layout
 from .context import Context, context_graph

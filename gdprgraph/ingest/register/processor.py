@@ -10,8 +10,9 @@ from rdflib.namespace import DCTERMS
 
 from ...errors import InputError
 from ...names import normalise
+from ...vocabulary import DPV, GG, GGD, GGS, GGT
 from ..art28 import classify_duration
-from ..emit import DPV, DURATION_CLASS, GG, GGD, GGS, GGT, slug
+from ..emit import DURATION_CLASS, slug
 from ..identity import Duration
 from .builder import Builder, split_set, trailing_parenthesis
 from .columns import Layout, column_label

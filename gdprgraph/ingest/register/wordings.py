@@ -11,10 +11,10 @@ from rdflib import SKOS, Graph, URIRef
 
 from ... import resources
 from ...names import normalise
-from ..emit import DPV, EU_GDPR, GG
+from ...vocabulary import DPV, EU_GDPR, GG, GGR
 
 WORDINGS = "register-wordings.ttl"
-SCHEMES = {name: URIRef(f"https://w3id.org/gdprgraph/ref/wordings-{name}") for name in (
+SCHEMES = {name: GGR[f"wordings-{name}"] for name in (
     "lawful-basis", "art9-condition", "transfer-basis", "purpose", "data-category", "data-subject",
     "technical-measure")}
 

@@ -1,0 +1,71 @@
+"""Every namespace the code refers to, defined once, and the few IRIs it names.
+
+The W3C namespaces rdflib defines (RDF, RDFS, SKOS, XSD, SH, DCTERMS) are re-exported from rdflib
+so that a module finds all of its vocabulary here. Each gdprgraph namespace is an rdflib
+``Namespace``: ``GG.DeclaredYes`` and ``GG["DeclaredYes"]`` are IRIs, ``GG + "DeclaredYes"`` a string.
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS, XSD
+
+__all__ = [
+    "DCT",
+    "DCTERMS",
+    "DECLARED_NO",
+    "DECLARED_YES",
+    "DPV",
+    "DPV_SPACES",
+    "EU_GDPR",
+    "GG",
+    "GGD",
+    "GGDOC",
+    "GGO",
+    "GGR",
+    "GGS",
+    "GGT",
+    "GG_TIA",
+    "LEGAL",
+    "LOC",
+    "NOT_STATED",
+    "PD",
+    "RDF",
+    "RDFS",
+    "SAFEGUARD_IN_PLACE",
+    "SH",
+    "SKOS",
+    "UNSTATED_SUBJECTS",
+    "XSD",
+]
+
+#: the gdprgraph ontology (classes and properties of the model)
+GG = Namespace("https://w3id.org/gdprgraph/ontology#")
+#: W3C Data Privacy Vocabulary: core, personal data, locations, legal
+DPV = Namespace("https://w3id.org/dpv#")
+PD = Namespace("https://w3id.org/dpv/pd#")
+LOC = Namespace("https://w3id.org/dpv/loc#")
+LEGAL = Namespace("https://w3id.org/dpv/legal/")
+EU_GDPR = Namespace("https://w3id.org/dpv/legal/eu/gdpr#")
+#: the IRI prefixes of DPV's own terms (core, personal data, legal)
+DPV_SPACES = (str(DPV), str(PD), str(LEGAL))
+
+#: gdprgraph instances: template lines, organisations, services, documents, data, reference data
+GGT = Namespace("https://w3id.org/gdprgraph/template/")
+GGO = Namespace("https://w3id.org/gdprgraph/org/")
+GGS = Namespace("https://w3id.org/gdprgraph/service/")
+GGDOC = Namespace("https://w3id.org/gdprgraph/doc/")
+GGD = Namespace("https://w3id.org/gdprgraph/data/")
+GGR = Namespace("https://w3id.org/gdprgraph/ref/")
+#: transfer impact assessments imported from files
+GG_TIA = Namespace(GGD + "tia/")
+
+#: Dublin Core terms under its short name
+DCT = DCTERMS
+
+#: the answers a template line can have
+DECLARED_YES, DECLARED_NO, NOT_STATED = GG.DeclaredYes, GG.DeclaredNo, GG.NotStated
+#: the status of a safeguard that is a basis (not only requested)
+SAFEGUARD_IN_PLACE = GG.SafeguardInPlace
+#: the source of the paths of a service whose data subjects no document states
+UNSTATED_SUBJECTS: URIRef = GGR.UnstatedDataSubjects
