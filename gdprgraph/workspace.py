@@ -13,6 +13,7 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from . import names, paths, queries, resources
+from .backends import Backend
 from .errors import GdprGraphError, InputError
 from .load import OpenGraphs, open_graphs
 from .queries import Answer, QueryResult
@@ -34,6 +35,12 @@ class Workspace:
         self.graphs: OpenGraphs = open_graphs(data_files, self.store)
         self.asserted: KnowledgeGraph = self.graphs.asserted
         self._kept: dict[str, tuple[int, object]] = {}
+
+    @property
+    def backend(self) -> Backend:
+        """The kind of store the graphs live in (what it opens, infers and validates with)."""
+        assert self.graphs.backend is not None
+        return self.graphs.backend
 
     @property
     def inferred(self) -> KnowledgeGraph:

@@ -3,7 +3,8 @@
 Callers load files, run SPARQL with bound parameters and read a few values through
 ``KnowledgeGraph``. Three backends implement it: ``MemoryGraph`` (rdflib in memory, the plain
 stack), ``DatasetGraph`` over an Oxigraph store (in memory or on disk), and ``DatasetGraph`` over a
-remote SPARQL 1.1 server. Results always come back as rdflib terms in an ``rdflib.query.Result``.
+remote SPARQL 1.1 server. Results always come back as rdflib terms in a ``results.Results``: one
+shape (columns and typed rows, a boolean or a graph) for every backend.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import rdflib
 from rdflib.namespace import NamespaceManager
-from rdflib.query import Result
 from rdflib.term import Node
+
+from .results import Results
 
 _PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 
@@ -43,6 +45,8 @@ class KnowledgeGraph(ABC):
         #: its source files, so nothing cached under their names may stand for it
         self.edited = False
         self.namespace_manager = NamespaceManager(rdflib.Graph(bind_namespaces="rdflib"))
+        #: the ``--store`` spec of the backend that made it (see gdprgraph.backends)
+        self.backend_spec = "oxigraph"
 
     # -- what every backend implements ------------------------------------------------------
     @abstractmethod
@@ -54,7 +58,7 @@ class KnowledgeGraph(ABC):
         """Parse files into the graph; nothing is added if one of them fails."""
 
     @abstractmethod
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Results:
         """Run a SPARQL query with parameters bound as values, never pasted into the text."""
 
     @abstractmethod
