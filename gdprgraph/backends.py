@@ -22,14 +22,16 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from rdflib.term import Node
+
 from . import reason, resources
 from .errors import InputError, StoreError
 from .store import OPTIONS, DatasetGraph, KnowledgeGraph, MemoryGraph, open_dataset, store_spec
-from .store.admin import DiskGc, DiskStatus, RemoteGc, RemoteStatus, remote_gc, remote_status
+from .store.admin import RemoteGc, RemoteStatus, remote_gc, remote_status
 from .store.auth import mask_spec
 from .store.base import declared_prefixes
 from .store.dataset import CopyOnWrite, Dataset, Generation, ensure_generation, stamp
-from .store.disk import DiskStore
+from .store.disk import DiskGc, DiskStatus, DiskStore
 from .store.lease import Lease
 from .store.oxigraph import OxigraphDataset
 from .store.remote import SparqlDataset
@@ -120,9 +122,8 @@ class MemoryBackend(Backend):
         return self.closure_of(graphs.asserted)
 
     def closure_of(self, graph: KnowledgeGraph) -> KnowledgeGraph:
-        if not isinstance(graph, MemoryGraph):  # a copy made elsewhere: owlrl needs an rdflib graph
-            graph = graph.copy()
-        assert isinstance(graph, MemoryGraph)
+        if not isinstance(graph, MemoryGraph):  # owlrl works on an rdflib graph
+            return super().closure_of(graph)
         inferred = reason.infer_cached(graph)
         inferred.backend_spec = self.spec
         return inferred
@@ -145,14 +146,14 @@ class _MirroredGraph(DatasetGraph):
         if self.mirror is not None:
             self.mirror.load_files(paths)
 
-    def add(self, triples: Iterable[tuple]) -> int:  # type: ignore[override]
+    def add(self, triples: Iterable[tuple[Node, Node, Node]]) -> int:
         triples = list(triples)
         added = super().add(triples)
         if self.mirror is not None:
             self.mirror.add(triples)
         return added
 
-    def remove(self, triples: Iterable[tuple]) -> None:  # type: ignore[override]
+    def remove(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         triples = list(triples)
         super().remove(triples)
         if self.mirror is not None:
@@ -223,9 +224,7 @@ class _Generations(Backend):
         for path in files:
             asserted.bind_prefixes(declared_prefixes(path))
         asserted.sources = list(files)
-        graphs = self._tag(OpenGraphs(asserted, None, generation, rebuilt))
-        graphs.infer()
-        return graphs
+        return self._tag(OpenGraphs(asserted, None, generation, rebuilt))
 
 
 class OxigraphDiskBackend(_Generations):

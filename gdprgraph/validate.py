@@ -157,7 +157,7 @@ def validate(graph: KnowledgeGraph | Workspace, inference: str = "none", shapes:
 def check_has_records(data: KnowledgeGraph) -> None:
     """InputError if the data hold no record of a kind the shapes check: validating nothing is no
     evidence of conformance (an empty or wrong file would otherwise pass as CONFORMS)."""
-    row = next(iter(data.query(resources.internal_query("records"))))
+    row = next(iter(data.internal("records")))
     if int(row[0]) == 0:
         ours = {p.resolve() for p in [*resources.ontology_files(), *resources.reference_files()]}
         files = [str(p) for p in data.sources if Path(p).resolve() not in ours] or ["the data"]

@@ -18,6 +18,7 @@ import rdflib
 from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
+from ..resources import internal_query
 from .results import Results
 
 _PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
@@ -74,6 +75,11 @@ class KnowledgeGraph(ABC):
         """The triples matching a pattern (None is a wildcard)."""
 
     # -- shared conveniences -----------------------------------------------------------------
+    def internal(self, name: str, bindings: Mapping[str, Node] | None = None) -> Results:
+        """Run an internal query of queries/internal/ (by its file's stem) with bound parameters:
+        the one way the library runs its own queries."""
+        return self.query(internal_query(name), bindings)
+
     def load_file(self, path: Path | str) -> None:
         """Parse one file; a syntax error names the file and line."""
         self.load_files([path])

@@ -64,7 +64,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 from ..errors import InputError, StoreError
 from .auth import (
@@ -413,7 +413,7 @@ def _unskolemise(iri: str) -> Node:
     return URIRef(iri)
 
 
-def _json_term(cell: Mapping[str, str], blanks: dict[str, BNode]) -> Node:
+def _json_term(cell: Mapping[str, str], blanks: dict[str, BNode]) -> Identifier:
     """A term of a SPARQL JSON result as an rdflib term."""
     kind, value = cell["type"], cell["value"]
     if kind == "uri":
@@ -430,7 +430,7 @@ def _json_term(cell: Mapping[str, str], blanks: dict[str, BNode]) -> Node:
     raise ValueError(f"unsupported term type {kind!r}")
 
 
-def _ox_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, blanks: dict[str, BNode]) -> Node:
+def _ox_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, blanks: dict[str, BNode]) -> Identifier:
     """A term of a graph answer as an rdflib term."""
     if isinstance(term, ox.NamedNode):
         return _unskolemise(term.value)

@@ -1,18 +1,19 @@
 """What ``KnowledgeGraph.query`` returns, in one shape for every backend.
 
 A SELECT gives ``columns`` and typed ``rows`` (``Row``: a cell by name, by position or as an
-attribute, each an rdflib term or None where unbound); an ASK gives ``boolean``; a CONSTRUCT or a
+attribute, each an rdflib term (an ``Identifier``: URIRef, BNode or Literal) or None
+where unbound); an ASK gives ``boolean``; a CONSTRUCT or a
 DESCRIBE gives ``graph``. The names rdflib's ``Result`` uses (``vars``, ``askAnswer``, iteration
 over rows or triples) are kept for callers written against it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import rdflib
 import rdflib.query
-from rdflib.term import Node, Variable
+from rdflib.term import Identifier, Variable
 
 #: the query forms, as ``Results.type`` names them
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -27,16 +28,16 @@ class Row:
 
     __slots__ = ("_index", "_values")
 
-    def __init__(self, index: dict[str, int], values: Sequence[Node | None]) -> None:
+    def __init__(self, index: dict[str, int], values: Sequence[Identifier | None]) -> None:
         self._index = index
         self._values = tuple(values)
 
-    def __getitem__(self, key: str | int | Variable) -> Node | None:
+    def __getitem__(self, key: str | int | Variable) -> Identifier | None:
         if isinstance(key, int):
             return self._values[key]
         return self._values[self._index[str(key)]]
 
-    def __getattr__(self, name: str) -> Node | None:
+    def __getattr__(self, name: str) -> Identifier | None:
         if name.startswith("__"):
             raise AttributeError(name)
         try:
@@ -44,17 +45,24 @@ class Row:
         except KeyError:
             raise AttributeError(f"no column {name!r} in this row") from None
 
-    def get(self, name: str, default: Node | None = None) -> Node | None:
+    def term(self, name: str) -> Identifier:
+        """The cell of a column every solution binds; ValueError if this one left it unbound."""
+        value = self[name]
+        if value is None:
+            raise ValueError(f"column {name!r} is unbound in this row")
+        return value
+
+    def get(self, name: str, default: Identifier | None = None) -> Identifier | None:
         """The cell of a column, or ``default`` if the column is absent or unbound."""
         position = self._index.get(name)
         value = self._values[position] if position is not None else None
         return default if value is None else value
 
-    def asdict(self) -> dict[str, Node]:
+    def asdict(self) -> dict[str, Identifier]:
         """The bound cells by column name."""
         return {name: value for name, value in zip(self._index, self._values, strict=True) if value is not None}
 
-    def __iter__(self) -> Iterator[Node | None]:
+    def __iter__(self) -> Iterator[Identifier | None]:
         return iter(self._values)
 
     def __len__(self) -> int:
@@ -88,8 +96,7 @@ class Results:
         self.graph = graph
 
     @classmethod
-    def select(cls, columns: Sequence[str], values: Iterator[Sequence[Node | None]] | Sequence[Sequence[Node | None]]
-               ) -> Results:
+    def select(cls, columns: Sequence[str], values: Iterable[Sequence[Identifier | None]]) -> Results:
         """A SELECT answer from its columns and each solution's cells in column order."""
         index = {name: position for position, name in enumerate(columns)}
         return cls("SELECT", columns, [Row(index, cells) for cells in values])
@@ -119,13 +126,18 @@ class Results:
         return [Variable(c) for c in self.columns]
 
     @property
+    def bindings(self) -> list[dict[Variable, Identifier]]:
+        """The rows as rdflib does: the bound cells of each by variable."""
+        return [{Variable(n): v for n, v in row.asdict().items()} for row in self.rows]
+
+    @property
     def askAnswer(self) -> bool | None:  # rdflib's name
         return self.boolean
 
     def __iter__(self) -> Iterator[Row]:
         """The rows (a SELECT); the triples of a graph answer are ``graph``'s."""
         if self.graph is not None:
-            return iter(self.graph)  # type: ignore[arg-type]
+            return iter(self.graph)
         return iter(self.rows)
 
     def __len__(self) -> int:
