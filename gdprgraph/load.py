@@ -1,10 +1,8 @@
 """Build the knowledge graph (ontology + reference data + templates + documents) in a store.
 
-``open_graphs`` gives a command its asserted graph, and the inferred one when the store already
-holds it: an in-memory store is filled from the files; an Oxigraph store on disk is rebuilt only
-when the files changed (and while another process builds it, its previous build answers); a remote
-server answers from what ``publish`` last uploaded to it. ``publish`` builds under the store's
-writers' lock (on disk) or lease (on a server): one build at a time.
+``input_files`` says which files a build reads. ``open_graphs`` gives a command the graphs of a
+store built from them, and ``publish`` builds into a store: both ask the store's backend
+(gdprgraph.backends), which knows how its kind of store opens, publishes and infers.
 """
 
 from __future__ import annotations
