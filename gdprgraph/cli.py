@@ -21,6 +21,7 @@ from . import __version__, queries, render, resources, viz
 from . import impact as impacts
 from . import paths as transfer_paths
 from . import validate as validation
+from .backends import backend_for
 from .describe import as_json, as_text, describe
 from .errors import GdprGraphError, InputError, NoMatchError
 from .load import input_files, publish
@@ -76,7 +77,7 @@ def workspace(args: argparse.Namespace) -> Workspace:
 
 def cmd_build(args: argparse.Namespace) -> int:
     spec = store_spec(args.store)
-    shared = spec.startswith(("sparql:", "oxigraph:"))
+    shared = backend_for(spec).persistent
     out = out_target(args, default=None if shared else "out/graph.ttl")
     if shared:
         graphs = publish(args.files or None, spec)
@@ -534,11 +535,11 @@ def cmd_dpia_screen(args: argparse.Namespace) -> int:
 def cmd_store(args: argparse.Namespace) -> int:
     from .store import admin
 
-    spec = store_spec(args.store)
+    backend = backend_for(args.store)
     if args.action == "status":
-        print(admin.status_text(admin.status(spec)))
+        print(admin.status_text(backend.status()))
     else:
-        print(admin.gc_text(admin.gc(spec, wait=args.wait or 0.0)))
+        print(admin.gc_text(backend.gc(wait=args.wait or 0.0)))
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
-from . import names, queries
+from . import names
 from .errors import AmbiguousNameError, NoMatchError
 from .render import cell
 from .workspace import Workspace
@@ -54,7 +54,7 @@ def describe(ws: Workspace, name: str) -> Description:
     nsm = graph.namespace_manager
     desc = Description(iri, kind)
     facts: dict[tuple[str, str], tuple[int, str]] = {}  # (property, value) -> (rank, label): English first
-    for row in graph.query(queries.internal("entity-facts").text, {"entity": iri}):
+    for row in graph.internal("entity-facts", {"entity": iri}):
         prop = str(row.propertyLabel) if row.propertyLabel is not None else cell(row.p, nsm)
         if row.valueLabel is None:
             label, rank = cell(row.value, nsm), 3
@@ -64,7 +64,7 @@ def describe(ws: Workspace, name: str) -> Description:
         if key not in facts or (rank, label) < facts[key]:
             facts[key] = (rank, label)
     desc.facts = [(prop, label) for (prop, _), (_, label) in facts.items()]
-    for row in graph.query(queries.internal("statements-about").text, {"entity": iri}):
+    for row in graph.internal("statements-about", {"entity": iri}):
         desc.statements.append({k: cell(row[k], nsm) for k in STATEMENT_KEYS})
     return desc
 

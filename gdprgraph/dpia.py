@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
-from . import queries, tia
+from . import tia
 from .workspace import Workspace
 
 
@@ -50,9 +50,9 @@ def screen(ws: Workspace, service: str | None = None) -> list[Screening]:
     kg = ws.asserted
     bindings = {"service": URIRef(service)} if service is not None else None
     found: dict[str, Screening] = {}
-    for row in kg.query(queries.internal("services-described").text, bindings):
+    for row in kg.internal("services-described", bindings):
         found[str(row.service)] = Screening(str(row.service), str(row.serviceName))
-    for row in kg.query(queries.internal("dpia-criteria").text, bindings):
+    for row in kg.internal("dpia-criteria", bindings):
         screening = found.setdefault(str(row.service), Screening(str(row.service), str(row.serviceName)))
         criterion = next((c for c in screening.criteria if c.name == str(row.criterionName)), None)
         if criterion is None:
@@ -71,7 +71,7 @@ def screen(ws: Workspace, service: str | None = None) -> list[Screening]:
             fact = f"{hop.exporter_name} -> {hop.importer_name} ({hop.country_name}): {hop.basis}"
             if fact not in criterion.facts:
                 criterion.facts.append(fact)
-    for row in kg.query(queries.internal("dpia-records").text):
+    for row in kg.internal("dpia-records"):
         screening = found.get(str(row.service))
         if screening is not None and not screening.dpia:
             screening.dpia = f"{row.assessedOn}" + (f": {row.outcome}" if row.outcome else "")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import rdflib
 
-from . import resources
 from .store.base import KnowledgeGraph
 from .vocabulary import GG
 
@@ -36,8 +35,8 @@ def dpv_view(kg: KnowledgeGraph) -> rdflib.Graph:
     """The DPV-only graph of the estate held by ``kg`` (its asserted graph)."""
     view = rdflib.Graph()
     for name in QUERIES:
-        result = kg.query(resources.internal_query(name))
-        view += result.graph
+        result = kg.internal(name)
+        view += result.graph if result.graph is not None else ()
     return view
 
 

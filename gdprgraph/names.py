@@ -6,7 +6,6 @@ import functools
 
 from rdflib import URIRef
 
-from . import queries
 from .errors import AmbiguousNameError, InputError, NoMatchError
 from .labels import best
 from .namekinds import KINDS
@@ -29,9 +28,8 @@ def candidates(graph: KnowledgeGraph, kind: str) -> dict[URIRef, list[tuple[str,
     if kind not in KINDS:
         raise InputError(f"unknown parameter kind '{kind}'")
     query_name, root, _ = KINDS[kind]
-    query = queries.internal(query_name)
     names: dict[URIRef, list[tuple[str, bool]]] = {}
-    for row in graph.query(query.text, {"kind": URIRef(root)}):
+    for row in graph.internal(query_name, {"kind": URIRef(root)}):
         names.setdefault(row.entity, []).append((str(row.label), bool(row.preferred.toPython())))
     return names
 
@@ -100,8 +98,7 @@ def _known_iri(graph: KnowledgeGraph, iri: URIRef, kind: str) -> URIRef:
     """An IRI typed instead of a name, if the graph holds it as an entity of the kind."""
     if kind not in KINDS:
         raise InputError(f"unknown parameter kind '{kind}'")
-    query = queries.internal("is-of-kind")
-    if not graph.query(query.text, {"entity": iri, "kind": URIRef(KINDS[kind][1])}).askAnswer:
+    if not graph.internal("is-of-kind", {"entity": iri, "kind": URIRef(KINDS[kind][1])}).askAnswer:
         raise NoMatchError(f"no {KINDS[kind][2]} <{iri}> in the graph")
     return iri
 
@@ -115,7 +112,7 @@ def _holding_all(graph: KnowledgeGraph, classes: list[URIRef]) -> URIRef | None:
     """
     below: dict[URIRef, set[URIRef]] = {c: set() for c in classes}
     params = {"narrower": AnyOf(classes), "broader": AnyOf(classes)}
-    for row in graph.query(queries.internal("broader-classes").text, params):
+    for row in graph.internal("broader-classes", params):
         below[row.broader].add(row.narrower)
     holding = [c for c in classes if below[c] >= set(classes) - {c}]
     return holding[0] if len(holding) == 1 else None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from . import impact as impacts
-from . import paths, queries, sources, viz
+from . import paths, sources, viz
 from . import validate as validation
 from .describe import STATEMENT_KEYS, describe
 from .render import cell
@@ -46,7 +46,7 @@ def statements_by_service(ws: Workspace) -> dict[str, list[dict[str, str]]]:
         nsm = ws.asserted.namespace_manager
         found: dict[str, list[dict[str, str]]] = {}
         seen: set[tuple[str, ...]] = set()
-        for row in ws.asserted.query(queries.internal("statements-about").text):
+        for row in ws.asserted.internal("statements-about"):
             if row["service"] is None:
                 continue
             key = (str(row["statement"]), str(row["service"]))
@@ -128,7 +128,7 @@ def describe_facts(ws: Workspace, iri: URIRef) -> list[tuple[str, str]]:
     """The direct facts of an entity, as describe gives them."""
     nsm = ws.asserted.namespace_manager
     facts = []
-    for row in ws.asserted.query(queries.internal("entity-facts").text, {"entity": iri}):
+    for row in ws.asserted.internal("entity-facts", {"entity": iri}):
         value = str(row.valueLabel) if row.valueLabel is not None else cell(row.value, nsm)
         prop = str(row.propertyLabel) if row.propertyLabel is not None else cell(row.p, nsm)
         facts.append((prop, value))

@@ -31,7 +31,8 @@ def apply_rules(graph: KnowledgeGraph) -> int:
     """Run every rule in ontology/rules/ once; return the number of triples added."""
     added = 0
     for rule in resources.rule_files():
-        added += graph.add(graph.query(rule.read_text(encoding="utf-8")))
+        result = graph.query(rule.read_text(encoding="utf-8"))
+        added += graph.add(result.graph if result.graph is not None else ())
     return added
 
 
@@ -102,10 +103,9 @@ class UnsupportedAxiomError(GdprGraphError):
 
 def unsupported_axioms(graph: KnowledgeGraph) -> list[str]:
     """OWL constructs in the graph that ontology/rules/owl-rl/ does not cover, as 'subject construct'."""
-    text = resources.internal_query("unsupported-axioms")
     nsm = graph.namespace_manager
-    return [f"{nsm.normalizeUri(row['subject'])} {nsm.normalizeUri(row['construct'])}"
-            for row in graph.query(text)]
+    return [f"{nsm.normalizeUri(row.term('subject'))} {nsm.normalizeUri(row.term('construct'))}"
+            for row in graph.internal("unsupported-axioms")]
 
 
 #: a fact pattern of a rule: GRAPH ?g1 { ?x ?p ?y }

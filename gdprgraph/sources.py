@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rdflib import Literal
 
-from . import queries, resources
+from . import resources
 from .workspace import Workspace
 
 
@@ -27,8 +27,7 @@ def evidence(ws: Workspace, document: str, line: int, around: int = 3) -> Eviden
     """What ``document`` (a file name, as facts cite it) says at ``line``: the quoted text of every
     statement whose lines cover it, with its section, and the verbatim lines around it."""
     found = Evidence(document, line)
-    query = queries.internal("source-quotes")
-    for row in ws.asserted.query(query.text, {"file": Literal(document), "line": Literal(line)}):
+    for row in ws.asserted.internal("source-quotes", {"file": Literal(document), "line": Literal(line)}):
         found.title = found.title or str(row.title or "")
         found.quotes.append({"section": str(row.section or ""), "first": str(row.first),
                              "last": str(row.last), "text": str(row.text)})
@@ -54,7 +53,7 @@ def quotes_by_line(ws: Workspace) -> dict[tuple[str, int], str]:
     (kept by the workspace: one query for the whole estate)."""
     def read() -> dict[tuple[str, int], str]:
         found: dict[tuple[str, int], list[str]] = {}
-        for row in ws.asserted.query(queries.internal("source-lines").text):
+        for row in ws.asserted.internal("source-lines"):
             texts = found.setdefault((str(row.file), int(row.line)), [])
             if str(row.text) not in texts:
                 texts.append(str(row.text))

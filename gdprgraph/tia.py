@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
 
-from . import paths, queries
+from . import paths
 from .basis import Basis
 from .errors import InputError
 from .store import KnowledgeGraph
@@ -171,10 +171,9 @@ def hops_needing_tia(ws: Workspace, service: str | None = None, country: str | N
                      tg.label(where) if where else "unknown", data["basis"])
         found.setdefault((hop.hop, hop.country), hop)
     hops = sorted(found.values(), key=lambda h: (h.service_name, h.exporter_name, h.importer_name, h.country_name))
-    tools_query = queries.internal("tia-hop-tools").text
     for hop in hops:
         hop.tools = [Tool(str(r.instrument), str(r.instrumentName), str(r.statusName), _source(r, r.section))
-                     for r in ws.asserted.query(tools_query, {"hop": URIRef(hop.hop)})]
+                     for r in ws.asserted.internal("tia-hop-tools", {"hop": URIRef(hop.hop)})]
     hops = [h for h in hops if h.tools or (h.basis.missing and not h.basis.country_unknown)]  # Art. 49 alone: none
     if facts:
         _add_facts(ws, tg, hops)
@@ -184,7 +183,6 @@ def hops_needing_tia(ws: Workspace, service: str | None = None, country: str | N
 def _add_facts(ws: Workspace, tg: paths.TransferGraph, hops: list[TiaHop]) -> None:
     """The hop's own source, its service's declarations and the chains through it."""
     kg = ws.asserted
-    facts_query = queries.internal("tia-service-facts").text
     by_service: dict[str, list[Fact]] = {}
     chains: dict[str, list[paths.TransferPath]] = {}
     for hop in hops:
@@ -192,7 +190,7 @@ def _add_facts(ws: Workspace, tg: paths.TransferGraph, hops: list[TiaHop]) -> No
         if hop.service not in by_service:
             by_service[hop.service] = [
                 Fact(_SECTIONS.get(str(r.section), str(r.section)), str(r.name), str(r.duration), _source(r, r.part))
-                for r in kg.query(facts_query, {"service": URIRef(hop.service)})]
+                for r in kg.internal("tia-service-facts", {"service": URIRef(hop.service)})]
             chains[hop.service] = paths.transfer_paths(tg, service=hop.service, to=None)
         hop.facts = by_service[hop.service]
         seen = []
@@ -211,7 +209,7 @@ _SECTIONS = {GG + "DataCategoriesSection": "data categories", GG + "DataSubjects
 def recorded(kg: KnowledgeGraph) -> list[Recorded]:
     """Every TIA the graph holds."""
     out: list[Recorded] = []
-    for r in kg.query(queries.internal("tia-records").text):
+    for r in kg.internal("tia-records"):
         if out and out[-1].tia == str(r.tia):  # several tools: one record
             continue
         out.append(Recorded(str(r.tia), str(r.hop), bool(r.hopExists.toPython()), str(r.country or ""),
@@ -257,7 +255,7 @@ def rows_without_entities(ws: Workspace, service: str | None = None) -> list[NoE
     bindings = {"service": URIRef(service)} if service is not None else None
     return [NoEntityRow(str(r.serviceName), str(r.rowName),
                         Source(str(r.document), "", _int(r.line), _int(r.lineEnd)) if r.document else None)
-            for r in ws.asserted.query(queries.internal("tia-rows-without-entities").text, bindings)]
+            for r in ws.asserted.internal("tia-rows-without-entities", bindings)]
 
 
 def tias_of(ws: Workspace, organisation: str) -> list[Recorded]:

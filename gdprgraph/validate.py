@@ -16,7 +16,8 @@ from rdflib import RDF, RDFS, SKOS, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from . import reason, resources
+from . import resources
+from .backends import backend_for
 from .errors import InputError
 from .labels import label_of
 from .store import KnowledgeGraph, MemoryGraph
@@ -133,7 +134,7 @@ def validate(graph: KnowledgeGraph | Workspace, inference: str = "none", shapes:
     data = _data_graph(graph, inference)
     if focus is None:
         check_has_records(data)
-    engine = engine or ("pyshacl" if isinstance(data, MemoryGraph) else "sparql")
+    engine = engine or backend_for(data.backend_spec).default_validator
     if engine not in ENGINES:
         raise InputError(f"unknown validation engine '{engine}' ({', '.join(ENGINES)})")
     shapes = shapes if shapes is not None else shapes_graph()
@@ -156,7 +157,7 @@ def validate(graph: KnowledgeGraph | Workspace, inference: str = "none", shapes:
 def check_has_records(data: KnowledgeGraph) -> None:
     """InputError if the data hold no record of a kind the shapes check: validating nothing is no
     evidence of conformance (an empty or wrong file would otherwise pass as CONFORMS)."""
-    row = next(iter(data.query(resources.internal_query("records"))))
+    row = next(iter(data.internal("records")))
     if int(row[0]) == 0:
         ours = {p.resolve() for p in [*resources.ontology_files(), *resources.reference_files()]}
         files = [str(p) for p in data.sources if Path(p).resolve() not in ours] or ["the data"]
@@ -167,11 +168,7 @@ def check_has_records(data: KnowledgeGraph) -> None:
 def _data_graph(graph: KnowledgeGraph | Workspace, inference: str) -> KnowledgeGraph:
     """The graph the shapes see: the asserted one, or its closure for owlrl."""
     if isinstance(graph, KnowledgeGraph):
-        if inference == "owlrl":
-            if not isinstance(graph, MemoryGraph):
-                raise InputError("pass the Workspace (or its inferred graph) to validate a store's closure")
-            return reason.infer_cached(graph)
-        return graph
+        return backend_for(graph.backend_spec).closure_of(graph) if inference == "owlrl" else graph
     return graph.inferred if inference == "owlrl" else graph.asserted
 
 

@@ -9,14 +9,15 @@ from typing import TypeVar
 
 import rdflib
 from rdflib import Literal
-from rdflib.query import Result
 from rdflib.term import Node
 
-from . import names, paths, queries, resources
+from . import names, paths, queries
+from .backends import Backend
 from .errors import GdprGraphError, InputError
 from .load import OpenGraphs, open_graphs
 from .queries import Answer, QueryResult
 from .store import KnowledgeGraph, store_spec
+from .store.results import Results
 
 T = TypeVar("T")
 
@@ -34,6 +35,12 @@ class Workspace:
         self.graphs: OpenGraphs = open_graphs(data_files, self.store)
         self.asserted: KnowledgeGraph = self.graphs.asserted
         self._kept: dict[str, tuple[int, object]] = {}
+
+    @property
+    def backend(self) -> Backend:
+        """The kind of store the graphs live in (what it opens, infers and validates with)."""
+        assert self.graphs.backend is not None
+        return self.graphs.backend
 
     @property
     def inferred(self) -> KnowledgeGraph:
@@ -130,7 +137,8 @@ class Workspace:
                 found = rdflib.Graph(bind_namespaces="none")
                 for prefix, namespace in self.asserted.namespace_manager.namespaces():
                     found.bind(prefix, namespace, override=False)
-                found += result.graph
+                if result.graph is not None:
+                    found += result.graph
                 form = query.form if query.form in ("CONSTRUCT", "DESCRIBE") else result.type
                 return Answer([], [], form=form, graph=found)
             return Answer(*self._table(query, result), form="SELECT")
@@ -148,7 +156,7 @@ class Workspace:
             raise InputError(f"the store could not run the query: {' '.join(str(err).split())[:300]}",
                              query.name) from err
 
-    def _graph_for(self, query: queries.NamedQuery, inference: bool | None):
+    def _graph_for(self, query: queries.NamedQuery, inference: bool | None) -> KnowledgeGraph:
         """The closure when asked, or when the query's header asks for it; else the asserted graph."""
         use_closure = query.inference != "none" if inference is None else inference
         return self.inferred if use_closure else self.asserted
@@ -159,10 +167,10 @@ class Workspace:
         return QueryResult(*self._table(query, result))
 
     @staticmethod
-    def _table(query: queries.NamedQuery, result: Result) -> tuple[list[str], list[dict[str, Node | None]]]:
+    def _table(query: queries.NamedQuery, result: Results) -> tuple[list[str], list[dict[str, Node | None]]]:
         """A SELECT result's columns and rows, cells holding sets in a stable order."""
-        columns = [str(v) for v in result.vars]
-        rows = [{col: row[col] for col in columns} for row in result]
+        columns = list(result.columns)
+        rows: list[dict[str, Node | None]] = [{col: row[col] for col in columns} for row in result.rows]
         for row in rows:  # several values in one cell: a set, so in a stable order
             for col in query.set_columns:
                 if row.get(col) is not None:
@@ -173,6 +181,6 @@ class Workspace:
         """Number of instances per rdf:type, as compact names."""
         graph = self.inferred if inferred else self.asserted
         counts: dict[str, int] = {}
-        for row in graph.query(resources.internal_query("class-counts")):
-            counts[graph.namespace_manager.normalizeUri(row["class"])] = int(row["count"])
+        for row in graph.internal("class-counts").rows:
+            counts[graph.namespace_manager.normalizeUri(row.term("class"))] = int(row.term("count"))
         return dict(sorted(counts.items()))

@@ -18,7 +18,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import DCTERMS
 
-from .. import names, queries, resources
+from .. import names, resources
 from ..store import MemoryGraph
 from ..vocabulary import DPV, GG, GGD, GGDOC, GGO, GGT
 from .annex1 import AnnexDescription, Element, list_items
@@ -87,9 +87,8 @@ class Vocabulary:
         """Normalised name -> the terms of a kind (``names.KINDS``) that bear it."""
         if kind not in self._names:
             index: dict[str, set[URIRef]] = {}
-            query = queries.internal("class-names").text
             for root in ROOTS.get(kind, (URIRef(names.KINDS[kind][1]),)):
-                for row in self.graph.query(query, {"kind": root}):
+                for row in self.graph.internal("class-names", {"kind": root}):
                     for key in _keys(str(row.label)):
                         index.setdefault(key, set()).add(row.entity)
             self._names[kind] = index

@@ -21,10 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .. import resources
-from ..errors import InputError
-from .auth import mask_spec
 from .dataset import GENERATION_PREFIX, Dataset
-from .disk import DiskGc, DiskStatus, DiskStore, size_text
+from .disk import DiskGc, DiskStatus, size_text
 from .lease import LeaseInfo, leases, live_leases, remove_lease
 
 _GENERATION_GRAPH = re.compile(r"^urn:gdprgraph:graph:([0-9A-Za-z]+)(?::|$)")
@@ -68,27 +66,6 @@ class RemoteGc:
     after: int
     removed: list[RemoteGeneration]
     leases_removed: int = 0
-
-
-def open_persistent(spec: str) -> Dataset | DiskStore:
-    """The store a spec names, if it persists (``oxigraph:PATH``, ``sparql:URL``)."""
-    from . import open_dataset
-    from .remote import SparqlDataset
-
-    dataset = open_dataset(spec)
-    if isinstance(dataset, DiskStore | SparqlDataset):
-        return dataset
-    raise InputError(f"store status and store gc apply to oxigraph:PATH and sparql:URL, not '{mask_spec(spec)}'")
-
-
-def status(spec: str) -> DiskStatus | RemoteStatus:
-    store = open_persistent(spec)
-    return store.status() if isinstance(store, DiskStore) else remote_status(store)
-
-
-def gc(spec: str, wait: float = 0.0) -> DiskGc | RemoteGc:
-    store = open_persistent(spec)
-    return store.gc(wait) if isinstance(store, DiskStore) else remote_gc(store)
 
 
 # -- on a server --------------------------------------------------------------------------------------

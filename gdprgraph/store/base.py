@@ -3,7 +3,8 @@
 Callers load files, run SPARQL with bound parameters and read a few values through
 ``KnowledgeGraph``. Three backends implement it: ``MemoryGraph`` (rdflib in memory, the plain
 stack), ``DatasetGraph`` over an Oxigraph store (in memory or on disk), and ``DatasetGraph`` over a
-remote SPARQL 1.1 server. Results always come back as rdflib terms in an ``rdflib.query.Result``.
+remote SPARQL 1.1 server. Results always come back as rdflib terms in a ``results.Results``: one
+shape (columns and typed rows, a boolean or a graph) for every backend.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from typing import ClassVar
 
 import rdflib
 from rdflib.namespace import NamespaceManager
-from rdflib.query import Result
 from rdflib.term import Node
+
+from ..resources import internal_query
+from .results import Results
 
 _PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 
@@ -48,6 +51,8 @@ class KnowledgeGraph(ABC):
         #: its source files, so nothing cached under their names may stand for it
         self.edited = False
         self.namespace_manager = NamespaceManager(rdflib.Graph(bind_namespaces="rdflib"))
+        #: the ``--store`` spec of the backend that made it (see gdprgraph.backends)
+        self.backend_spec = "oxigraph"
 
     # -- what every backend implements ------------------------------------------------------
     @abstractmethod
@@ -59,7 +64,7 @@ class KnowledgeGraph(ABC):
         """Parse files into the graph; nothing is added if one of them fails."""
 
     @abstractmethod
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Results:
         """Run a SPARQL query with parameters bound as values, never pasted into the text."""
 
     @abstractmethod
@@ -75,6 +80,11 @@ class KnowledgeGraph(ABC):
         """The triples matching a pattern (None is a wildcard)."""
 
     # -- shared conveniences -----------------------------------------------------------------
+    def internal(self, name: str, bindings: Mapping[str, Node] | None = None) -> Results:
+        """Run an internal query of queries/internal/ (by its file's stem) with bound parameters:
+        the one way the library runs its own queries."""
+        return self.query(internal_query(name), bindings)
+
     def load_file(self, path: Path | str) -> None:
         """Parse one file; a syntax error names the file and line."""
         self.load_files([path])

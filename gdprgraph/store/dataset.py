@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Protocol
 
 from rdflib import Literal, URIRef
-from rdflib.query import Result
 from rdflib.term import Node
 
 from .. import resources
 from ..errors import StoreError
 from .base import KnowledgeGraph, declared_prefixes
 from .binding import inline_values_each, term_text
+from .results import Results
 
 
 class Lease(Protocol):
@@ -53,7 +53,7 @@ class Dataset(ABC):
     location: str = "memory"
 
     @abstractmethod
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Result:
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Results:
         """Answer a query whose default graph is the union of ``graphs``."""
 
     @abstractmethod
@@ -196,8 +196,6 @@ class DatasetGraph(KnowledgeGraph):
         self.dataset = dataset
         self.graphs = list(graphs)
         self.write_to = write_to or self.graphs[-1]
-        #: a graph in another dataset that every write here is applied to as well (load.open_graphs)
-        self.mirror: DatasetGraph | None = None
 
     def __len__(self) -> int:
         return self.dataset.count(self.graphs)
@@ -226,26 +224,20 @@ class DatasetGraph(KnowledgeGraph):
                 self.dataset.drop(target)
         self.sources.extend(loaded)
         self.revision += 1
-        if self.mirror is not None:
-            self.mirror.load_files(loaded)
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Results:
         return self.dataset.query(sparql, bindings, self.graphs)
 
     def add(self, triples: Iterable[tuple[Node, Node, Node]]) -> int:
         fresh = {t for t in triples if t not in self}
         self.dataset.insert(fresh, self.write_to)
         self.revision += 1
-        if self.mirror is not None:
-            self.mirror.add(fresh)
         return len(fresh)
 
     def remove(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         triples = list(triples)
         self.dataset.remove(triples, self.write_to)
         self.revision += 1
-        if self.mirror is not None:
-            self.mirror.remove(triples)
 
     def triples(self, pattern):
         return self.dataset.triples(pattern, self.graphs)
@@ -256,6 +248,7 @@ class DatasetGraph(KnowledgeGraph):
         other = DatasetGraph(dataset or self.dataset, graphs, write_to)
         other.namespace_manager = self.namespace_manager
         other.sources = self.sources
+        other.backend_spec = self.backend_spec
         return other
 
 

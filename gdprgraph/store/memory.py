@@ -7,12 +7,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import rdflib
-from rdflib.query import Result
 from rdflib.term import Node
 
 from ..errors import InputError
 from .base import KnowledgeGraph
 from .binding import AnyOf, inline_values
+from .results import Results
 
 _LINE = re.compile(r"line (\d+)")
 _REASON = re.compile(r"Bad syntax \((.*?)\) at \^")
@@ -49,6 +49,7 @@ class MemoryGraph(KnowledgeGraph):
         super().__init__()
         self._graph = graph if graph is not None else rdflib.Graph()
         self.namespace_manager = self._graph.namespace_manager
+        self.backend_spec = "memory"
 
     @property
     def graph(self) -> rdflib.Graph:
@@ -90,10 +91,10 @@ class MemoryGraph(KnowledgeGraph):
     def triples(self, pattern):
         return self._graph.triples(pattern)
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Results:
         single = {k: v for k, v in (bindings or {}).items() if not isinstance(v, AnyOf)}
         several = {k: v for k, v in (bindings or {}).items() if isinstance(v, AnyOf)}
-        return self._graph.query(inline_values(sparql, several), initBindings=single)
+        return Results.from_rdflib(self._graph.query(inline_values(sparql, several), initBindings=single))
 
     def value(self, subject: Node, predicate: Node) -> Node | None:
         return self._graph.value(subject, predicate)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from rdflib.query import Result
-from rdflib.term import Node, Variable
+from rdflib.term import Node
 
 from ..errors import InputError
 from .binding import inline_values
 from .dataset import Dataset
 from .memory import parse_file
+from .results import Results
 from .terms import to_oxigraph, to_rdflib
 
 FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
@@ -33,7 +33,7 @@ class OxigraphDataset(Dataset):
         except OSError as err:
             raise InputError(f"cannot open the Oxigraph store: {err}", self.location) from err
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Result:
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Results:
         # Oxigraph's own substitutions only accept projected variables; a VALUES block opening the
         # WHERE group binds any variable, and is what remote servers get too (same semantics).
         return _as_result(self._query(inline_values(sparql, bindings), graphs))
@@ -109,26 +109,18 @@ class OxigraphDataset(Dataset):
         self.store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
 
 
-def _as_result(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Result:
-    """An Oxigraph answer as an rdflib Result (rows of rdflib terms)."""
+def _as_result(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Results:
+    """An Oxigraph answer as Results (rows of rdflib terms)."""
     if isinstance(answer, ox.QueryBoolean):
-        result = Result("ASK")
-        result.askAnswer = bool(answer)
-        return result
+        return Results.ask(bool(answer))
     if isinstance(answer, ox.QueryTriples):
-        result = Result("CONSTRUCT")
         graph = rdflib.Graph()
         for triple in answer:
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
-        result.graph = graph
-        return result
-    variables = [Variable(v.value) for v in answer.variables]
-    result = Result("SELECT")
-    result.vars = variables
+        return Results.triples(graph)
     # a solution iterates its values in the order of the variables (None where unbound)
-    result.bindings = [{var: to_rdflib(value) for var, value in zip(variables, solution, strict=True)
-                        if value is not None} for solution in answer]
-    return result
+    return Results.select([v.value for v in answer.variables], [[to_rdflib(value) for value in solution]
+                                                                for solution in answer])
 
 
 class CopyOnWrite(Dataset):

@@ -8,7 +8,7 @@ Protocol (SPARQL 1.1 Protocol, https://www.w3.org/TR/sparql11-protocol/):
 - a query is a POST of ``application/x-www-form-urlencoded`` ``query=...`` with one
   ``default-graph-uri=...`` per graph to read (the server merges them into the default graph);
   the answer is asked as ``application/sparql-results+json`` (SELECT, ASK) or
-  ``application/n-triples`` (CONSTRUCT, DESCRIBE) and comes back as an ``rdflib.query.Result``,
+  ``application/n-triples`` (CONSTRUCT, DESCRIBE) and comes back as ``results.Results``,
   exactly as from ``OxigraphDataset`` (plain ``xsd:string`` literals come back without datatype);
 - an update is a POST of ``update=...`` to the update endpoint;
 - files are parsed *locally* with pyoxigraph (a syntax error names the file and line and sends
@@ -64,8 +64,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 from rdflib import BNode, Literal, URIRef
-from rdflib.query import Result
-from rdflib.term import Node, Variable
+from rdflib.term import Identifier, Node
 
 from ..errors import InputError, StoreError
 from .auth import (
@@ -80,6 +79,7 @@ from .auth import (
 from .binding import AnyOf, code_only, inline_values, term_text
 from .dataset import Dataset
 from .oxigraph import OxigraphDataset
+from .results import Results
 from .terms import XSD_STRING
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ class SparqlDataset(Dataset):
         return self._shown.get(url, mask_url(url))
 
     # -- Dataset ------------------------------------------------------------------------------
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Result:
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Results:
         text = inline_values(sparql, {k: AnyOf(map(_skolemise, v)) if isinstance(v, AnyOf) else _skolemise(v)
                                       for k, v in (bindings or {}).items()})
         form = _query_form(sparql)
@@ -338,25 +338,21 @@ class SparqlDataset(Dataset):
         return text
 
     # -- answers ------------------------------------------------------------------------------
-    def _json_result(self, body: bytes) -> Result:
+    def _json_result(self, body: bytes) -> Results:
         try:
             answer = json.loads(body)
             if "boolean" in answer:
-                result = Result("ASK")
-                result.askAnswer = bool(answer["boolean"])
-                return result
+                return Results.ask(bool(answer["boolean"]))
             names = list(answer["head"]["vars"])
             rows = answer["results"]["bindings"]
             blanks: dict[str, BNode] = {}
-            result = Result("SELECT")
-            result.vars = [Variable(n) for n in names]
-            result.bindings = [{Variable(n): _json_term(row[n], blanks) for n in names if n in row} for row in rows]
-            return result
+            return Results.select(names, [[_json_term(row[n], blanks) if n in row else None for n in names]
+                                          for row in rows])
         except (ValueError, KeyError, TypeError, AttributeError) as err:
             raise StoreError(f"the SPARQL server at {self.location} sent an unreadable answer: "
                              f"{_one_line(err)}") from None
 
-    def _graph_result(self, body: bytes, fmt: ox.RdfFormat) -> Result:
+    def _graph_result(self, body: bytes, fmt: ox.RdfFormat) -> Results:
         blanks: dict[str, BNode] = {}
         graph = rdflib.Graph()
         try:
@@ -365,9 +361,7 @@ class SparqlDataset(Dataset):
         except (SyntaxError, ValueError) as err:
             raise StoreError(f"the SPARQL server at {self.location} sent an unreadable graph: "
                              f"{_one_line(err)}") from None
-        result = Result("CONSTRUCT")
-        result.graph = graph
-        return result
+        return Results.triples(graph)
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -419,7 +413,7 @@ def _unskolemise(iri: str) -> Node:
     return URIRef(iri)
 
 
-def _json_term(cell: Mapping[str, str], blanks: dict[str, BNode]) -> Node:
+def _json_term(cell: Mapping[str, str], blanks: dict[str, BNode]) -> Identifier:
     """A term of a SPARQL JSON result as an rdflib term."""
     kind, value = cell["type"], cell["value"]
     if kind == "uri":
@@ -436,7 +430,7 @@ def _json_term(cell: Mapping[str, str], blanks: dict[str, BNode]) -> Node:
     raise ValueError(f"unsupported term type {kind!r}")
 
 
-def _ox_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, blanks: dict[str, BNode]) -> Node:
+def _ox_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, blanks: dict[str, BNode]) -> Identifier:
     """A term of a graph answer as an rdflib term."""
     if isinstance(term, ox.NamedNode):
         return _unskolemise(term.value)

@@ -11,18 +11,18 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 import rdflib
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Identifier | None:
     """An Oxigraph term as the rdflib term with the same meaning."""
     return None if term is None else _converted(term)
 
 
 @lru_cache(maxsize=1 << 17)
-def _converted(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+def _converted(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Identifier:
     # Terms recur across the rows of an answer (a service, a country, a label); rdflib terms are
     # immutable, so each distinct one is built once (a typed literal parses its value).
     if isinstance(term, ox.NamedNode):
