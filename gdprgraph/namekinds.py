@@ -3,8 +3,7 @@ query that lists its names, its root class and the words for messages."""
 
 from __future__ import annotations
 
-DPV = "https://w3id.org/dpv#"
-GG = "https://w3id.org/gdprgraph/ontology#"
+from .vocabulary import DPV, GG
 
 #: parameter kind -> (internal query, root class, words for messages)
 KINDS: dict[str, tuple[str, str, str]] = {
