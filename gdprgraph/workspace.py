@@ -55,6 +55,7 @@ class Workspace:
         if held is None:
             held = derive()
             self._kept[name] = (self.asserted.revision, held)
+        # a name is always kept with what its derive returns; the store of all names is untyped
         return held  # type: ignore[return-value]
 
     def held(self, name: str) -> object | None:

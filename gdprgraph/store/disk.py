@@ -45,7 +45,7 @@ from rdflib.term import Node
 try:
     import fcntl
 except ImportError:  # not a POSIX system: on-disk stores are refused (see DiskStore._prepare)
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # typeshed has the module, not its absence
 
 from ..errors import InputError, StoreBusyError, StoreError
 from .dataset import Dataset, Generation, fingerprint, stamp

@@ -84,7 +84,7 @@ def results_body(answer: Answer, media: str) -> str:
         return out.getvalue()
     lines = ["\t".join(f"?{c}" for c in answer.columns)]
     for row in answer.rows:
-        lines.append("\t".join("" if row.get(c) is None else row[c].n3().replace("\t", "\\t")  # type: ignore[union-attr]
+        lines.append("\t".join("" if (value := row.get(c)) is None else value.n3().replace("\t", "\\t")
                                for c in answer.columns))
     return "\n".join(lines) + "\n"
 
