@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, overload
 
 import shtab
 
@@ -34,6 +35,11 @@ from .store import store_spec
 from .store.auth import mask_spec
 from .workspace import Workspace
 
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from .ingest.vendor import Vendor
+
 EXIT_OK, EXIT_NO_MATCH, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -48,6 +54,12 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     return params
 
 
+@overload
+def out_target(args: argparse.Namespace, inputs: Sequence[Path | str] = (), *, default: str,
+               graph_inputs: bool = True) -> Path: ...
+@overload
+def out_target(args: argparse.Namespace, inputs: Sequence[Path | str] = (), default: str | None = None,
+               graph_inputs: bool = True) -> Path | None: ...
 def out_target(args: argparse.Namespace, inputs: Sequence[Path | str] = (), default: str | None = None,
                graph_inputs: bool = True) -> Path | None:
     """Where the command may write (``--out``, else its default), checked before any work is done:
@@ -55,12 +67,13 @@ def out_target(args: argparse.Namespace, inputs: Sequence[Path | str] = (), defa
     from) or gdprgraph's own files, and over an existing file only with ``--force`` (its own default
     output excepted). None when there is nothing to write to a file."""
     given = getattr(args, "out", None)
-    if not given and default is None:
+    target = given or default
+    if target is None:  # no --out and no default: nothing to write to a file
         return None
     read = [*inputs, *(getattr(args, "files", None) or [])]
     if graph_inputs:
         read += [*input_files(getattr(args, "files", None) or None), *resources.shape_files()]
-    return check_target(given or default, inputs=read, force=getattr(args, "force", False), default=not given)
+    return check_target(target, inputs=read, force=getattr(args, "force", False), default=not given)
 
 def emit_text(out: Path | None, text: str) -> None:
     """Write ``text`` atomically to ``out`` (saying so on stderr), or to stdout without one."""
@@ -129,7 +142,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         if args.columns and query.form != "SELECT":
             raise InputError(f"--columns applies to SELECT queries; {args.file} is {query.form}")
         ws = workspace(args)
-        result = ws.run_query(query, parse_params(args.param), inference)
+        result: QueryResult = ws.run_query(query, parse_params(args.param), inference)
     else:
         query = queries.get(args.name)
         ws = workspace(args)
@@ -190,9 +203,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.conforms else EXIT_NO_MATCH
 
 
-def print_table(columns: list[str], rows: list[list[object]], fmt: str) -> None:
+def print_table(columns: list[str], rows: Sequence[Sequence[object]], fmt: str) -> None:
     """Rows of plain values in one of render.FORMATS."""
-    result = QueryResult(columns, [dict(zip(columns, row, strict=True)) for row in rows])
+    result = render.PlainTable(columns, [dict(zip(columns, row, strict=True)) for row in rows])
     print(render.render(result, fmt, width=render.terminal_width()))
 
 
@@ -298,9 +311,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         service = str(vendor.service).rsplit("/", 1)[-1]
     results = [ingest.ingest_file(path, key=args.key, service=service, context=context, form=args.form)
                for path in args.inputs]
-    for result in results if vendor is not None else []:
-        for triple in vendor.triples:
-            result.graph.add(triple)
+    if vendor is not None:
+        for result in results:
+            for triple in vendor.triples:
+                result.graph.add(triple)
     unrecognised = 0
     for result in results:
         if result.encoding_note:
@@ -321,7 +335,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _vendor(args: argparse.Namespace, context):  # (Graph) -> ingest.vendor.Vendor
+def _vendor(args: argparse.Namespace, context: Graph) -> Vendor:
     """The --vendor (and its service) found in ``context`` or created (added to it); stderr says what
     is created."""
     from .ingest.vendor import ensure_vendor
@@ -578,7 +592,7 @@ def data_option(p: argparse.ArgumentParser) -> None:
     store_option(p)
 
 
-def _graph_commands(sub: argparse._SubParsersAction) -> None:
+def _graph_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Build, query, validate: the graph itself."""
     p = sub.add_parser("build", help="load, infer, write the merged graph, print counts per class")
     data_option(p)
@@ -620,7 +634,7 @@ def _graph_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_validate)
 
 
-def _estate_commands(sub: argparse._SubParsersAction) -> None:
+def _estate_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Impact, paths, concentration: what depends on what."""
     p = sub.add_parser("impact", help="blast radius of an organisation: services, data, countries, paths")
     p.add_argument("org", help="the organisation, by any of its names")
@@ -643,7 +657,7 @@ def _estate_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_concentration)
 
 
-def _page_commands(sub: argparse._SubParsersAction) -> None:
+def _page_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Viz, report: the pages written to files."""
     p = sub.add_parser("viz", help="write the interactive transfer map (offline HTML)")
     p.add_argument("--out", help="where to write the map (default viz/transfer-map.html)")
@@ -668,7 +682,7 @@ def _page_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_report)
 
 
-def _document_commands(sub: argparse._SubParsersAction) -> None:
+def _document_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Ingest, import-subprocessors, diff: documents and versions of the data."""
     p = sub.add_parser("ingest", help="read descriptions of processing (Article 28 template, Annex I) into Turtle")
     p.add_argument("inputs", nargs="+", metavar="FILE", help="the documents (.txt, .md, .html or .pdf)")
@@ -710,7 +724,7 @@ def _document_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_diff)
 
 
-def _import_commands(sub: argparse._SubParsersAction) -> None:
+def _import_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Import ropa, fides, tia: the inventories DPOs keep."""
     p = sub.add_parser("import", help="read the inventories DPOs keep (a register of processing activities, "
                        "fides manifests) into Turtle")
@@ -746,7 +760,7 @@ def _import_commands(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=cmd_import_tia)
 
 
-def _export_commands(sub: argparse._SubParsersAction) -> None:
+def _export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Export ropa, graph, fides."""
     p = sub.add_parser("export", help="records of processing (Article 30) as CSV/XLSX, or the graph as RDF")
     export_sub = p.add_subparsers(dest="what", required=True)
@@ -776,7 +790,7 @@ def _export_commands(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=cmd_export_fides)
 
 
-def _assessment_commands(sub: argparse._SubParsersAction) -> None:
+def _assessment_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Tia, dpia-screen: assessments pre-filled from the graph."""
     p = sub.add_parser("tia", help="pre-fill a transfer impact assessment for every third-country hop that needs one")
     p.add_argument("--service", metavar="NAME", help="only the hops of this service")
@@ -797,7 +811,7 @@ def _assessment_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_dpia_screen)
 
 
-def _store_commands(sub: argparse._SubParsersAction) -> None:
+def _store_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Store status, gc."""
     p = sub.add_parser("store", help="the generations an on-disk or server store holds, who is writing it; "
                        "remove the leftovers of failed builds")
@@ -812,7 +826,7 @@ def _store_commands(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=cmd_store)
 
 
-def _browse_commands(sub: argparse._SubParsersAction) -> None:
+def _browse_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Serve, show: reading the estate."""
     p = sub.add_parser("serve", help="the estate as a local, read-only web application with a SPARQL endpoint")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine "
@@ -846,7 +860,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         configure_store(wait=getattr(args, "wait", None), auth_file=getattr(args, "auth_file", None))
-        return args.func(args)
+        command: Callable[[argparse.Namespace], int] = args.func  # set by each subcommand's parser
+        return command(args)
     except BrokenPipeError:  # output piped into head or less, closed early
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return EXIT_OK

@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from rdflib import URIRef
-from rdflib.term import Node
+from rdflib.term import Identifier
 
-from . import paths, queries
+from . import paths
 from .labels import display_name
 from .paths import PathRecord, describe_path, path_record
 from .store import AnyOf, KnowledgeGraph
@@ -86,7 +86,7 @@ def declarations(kg: KnowledgeGraph, services: Collection[str] | None = None) ->
     """
     scope = {"service": AnyOf(URIRef(s) for s in sorted(services))} if services is not None else None
     found: dict[str, list[Declared]] = {}
-    for row in kg.query(queries.internal("declared-categories").text, scope):
+    for row in kg.internal("declared-categories", scope):
         found.setdefault(str(row.service), []).append(Declared(
             str(row.kind), str(row.category), str(row.categoryName), str(row.document), str(row.serviceName)))
     for rows in found.values():
@@ -94,9 +94,9 @@ def declarations(kg: KnowledgeGraph, services: Collection[str] | None = None) ->
     return found
 
 
-def services_using(ws: Workspace) -> dict[str, list[dict[str, Node | None]]]:
+def services_using(ws: Workspace) -> dict[str, list[dict[str, Identifier | None]]]:
     """The rows of services-using for every organisation at once, by organisation."""
-    found: dict[str, list[dict[str, Node | None]]] = {}
+    found: dict[str, list[dict[str, Identifier | None]]] = {}
     for row in ws.run_unbound("services-using").rows:
         found.setdefault(str(row["organisation"]), []).append(row)
     return found
@@ -125,7 +125,7 @@ def impact(ws: Workspace, name: str) -> Impact:
     else:
         using = ws.run("services-using", {"org": str(org)}).rows
     dependants: dict[str, str] = {}
-    for row in ws.inferred.query(queries.internal("dependants").text, {"org": org}):
+    for row in ws.inferred.internal("dependants", {"org": org}):
         if dependants.get(str(row.service)) != "processor":
             dependants[str(row.service)] = str(row.how)
     kept_declared = ws.held(DECLARATIONS)

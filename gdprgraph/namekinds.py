@@ -7,12 +7,12 @@ from .vocabulary import DPV, GG
 
 #: parameter kind -> (internal query, root class, words for messages)
 KINDS: dict[str, tuple[str, str, str]] = {
-    "organisation": ("instance-names", DPV + "Organisation", "organisation"),
-    "service": ("instance-names", DPV + "Service", "service"),
-    "activity": ("instance-names", GG + "ProcessingActivity", "processing activity"),
-    "data-category": ("class-names", DPV + "PersonalData", "category of personal data"),
-    "data-subject": ("class-names", DPV + "DataSubject", "category of data subjects"),
-    "purpose": ("class-names", DPV + "Purpose", "purpose"),
-    "country": ("instance-names", DPV + "Country", "country"),
-    "right": ("class-names", DPV + "DataSubjectRight", "data-subject right"),
+    "organisation": ("instance-names", str(DPV.Organisation), "organisation"),
+    "service": ("instance-names", str(DPV.Service), "service"),
+    "activity": ("instance-names", str(GG.ProcessingActivity), "processing activity"),
+    "data-category": ("class-names", str(DPV.PersonalData), "category of personal data"),
+    "data-subject": ("class-names", str(DPV.DataSubject), "category of data subjects"),
+    "purpose": ("class-names", str(DPV.Purpose), "purpose"),
+    "country": ("instance-names", str(DPV.Country), "country"),
+    "right": ("class-names", str(DPV.DataSubjectRight), "data-subject right"),
 }

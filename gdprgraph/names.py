@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
+from rdflib.term import Identifier
 
 from .errors import AmbiguousNameError, InputError, NoMatchError
 from .labels import best
-from .namekinds import KINDS
-from .spelling import closeness, core_name, normalise, ranked
+from .namekinds import KINDS as KINDS
+from .spelling import closeness as closeness
+from .spelling import core_name as core_name
+from .spelling import normalise as normalise
+from .spelling import ranked as ranked
 from .spelling import strip_legal_suffix as strip_legal_suffix
 from .store import AnyOf, KnowledgeGraph
 
@@ -30,7 +35,11 @@ def candidates(graph: KnowledgeGraph, kind: str) -> dict[URIRef, list[tuple[str,
     query_name, root, _ = KINDS[kind]
     names: dict[URIRef, list[tuple[str, bool]]] = {}
     for row in graph.internal(query_name, {"kind": URIRef(root)}):
-        names.setdefault(row.entity, []).append((str(row.label), bool(row.preferred.toPython())))
+        entity, preferred = row.term("entity"), row.term("preferred")
+        if not isinstance(entity, URIRef):  # a name resolves to an IRI: a blank node has none to give
+            continue
+        names.setdefault(entity, []).append((str(row.label), isinstance(preferred, Literal)
+                                             and bool(preferred.toPython())))
     return names
 
 
@@ -59,7 +68,7 @@ def resolve(graph: KnowledgeGraph, name: str, kind: str,
         raise InputError(f"empty {KINDS.get(kind, (None, None, kind))[2]} name")
     entities = candidates(graph, kind) if entities is None else entities
     core = core_name(name) or wanted
-    tests = (
+    tests: tuple[Callable[[str], bool], ...] = (
         lambda label: _normalised(label) == wanted,
         lambda label: core_name(label) == core,
         lambda label: all(word in _normalised(label).split() or word in _normalised(label)
@@ -110,10 +119,10 @@ def _holding_all(graph: KnowledgeGraph, classes: list[URIRef]) -> URIRef | None:
     a policy's own category, under pd:Location, and the template line about pd:Location); the
     broader one is meant, and a question about it also answers for the narrower.
     """
-    below: dict[URIRef, set[URIRef]] = {c: set() for c in classes}
+    below: dict[Identifier, set[Identifier]] = {c: set() for c in classes}
     params = {"narrower": AnyOf(classes), "broader": AnyOf(classes)}
-    for row in graph.internal("broader-classes", params):
-        below[row.broader].add(row.narrower)
+    for row in graph.internal("broader-classes", params):  # both bound to the classes
+        below[row.term("broader")].add(row.term("narrower"))
     holding = [c for c in classes if below[c] >= set(classes) - {c}]
     return holding[0] if len(holding) == 1 else None
 

@@ -114,7 +114,7 @@ def write_atomic_bytes(path: Path | str, data: bytes) -> Path:
 
 def remove_stale_temporaries(path: Path) -> list[Path]:
     """Remove the temporary files of writes to ``path`` whose process is gone (killed mid-write)."""
-    removed = []
+    removed: list[Path] = []
     if not path.parent.is_dir():
         return removed
     for candidate in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):

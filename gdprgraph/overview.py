@@ -15,6 +15,7 @@ from . import impact as impacts
 from . import paths, sources, viz
 from . import validate as validation
 from .describe import STATEMENT_KEYS, describe
+from .labels import display_name
 from .render import cell
 from .transfers import Transfer, third_country_transfers
 from .workspace import Workspace
@@ -193,5 +194,5 @@ def country(ws: Workspace, name: str) -> CountryPage:
     into = [t for t in transfers(ws) if t.country == iri]
     if known is not None and known.eea:  # no third-country hop: the organisations located there
         into = []
-    return CountryPage(iri, known.name if known else paths.display_name(ws.asserted, iri, iri), zone, adequacy,
+    return CountryPage(iri, known.name if known else display_name(ws.asserted, URIRef(iri), iri), zone, adequacy,
                        into, paths.transfer_paths(tg, to=iri))

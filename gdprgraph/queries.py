@@ -7,12 +7,16 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
-from rdflib.term import Node
+from rdflib.term import Identifier
 
 from . import namekinds, resources, spelling
 from .errors import InputError, NoMatchError
+
+if TYPE_CHECKING:
+    from pyparsing import ParseBaseException
 
 _HEADER = re.compile(r"^#\s*([\w-]+):\s*(.*)$")
 
@@ -59,7 +63,7 @@ class QueryResult:
     """Rows of a query: column names and one dict per row (values as rdflib terms or None)."""
 
     columns: list[str]
-    rows: list[dict[str, Node | None]]
+    rows: list[dict[str, Identifier | None]]
 
 
 @dataclass
@@ -197,7 +201,7 @@ def sparql_form(text: str, where: str = "query") -> str:
         raise InputError("no SPARQL query in the file", where) from None
     if "ServiceGraphPattern" in _parts(parsed):
         raise InputError(SERVICE_REFUSED, where)
-    form = parsed[1].name.removesuffix("Query").upper()
+    form: str = parsed[1].name.removesuffix("Query").upper()  # pyparsing's results are untyped
     if form not in QUERY_FORMS:  # pragma: no cover - the grammar has no other query form
         raise InputError(f"unsupported query form {form}", where)
     return form
@@ -205,16 +209,18 @@ def sparql_form(text: str, where: str = "query") -> str:
 
 def _parts(node: object) -> set[str]:
     """The names of the grammar rules in a parsed query (CompValue nodes, at any depth)."""
+    from pyparsing import ParseResults
     from rdflib.plugins.sparql.parserutils import CompValue
 
+    found: set[str] = set()
     if isinstance(node, CompValue):
-        return {node.name}.union(*(_parts(value) for value in node.values()))
-    if isinstance(node, list | tuple) or hasattr(node, "asList"):
-        return set().union(*(_parts(value) for value in node))
-    return set()
+        return found.union({node.name}, *(_parts(value) for value in node.values()))
+    if isinstance(node, list | tuple | ParseResults):
+        return found.union(*(_parts(value) for value in node))
+    return found
 
 
-def _parse_message(err) -> str:
+def _parse_message(err: ParseBaseException) -> str:
     """pyparsing's message on one line, without its character offset (the line is given apart)."""
     message = " ".join(str(err.msg).split())
     found = getattr(err, "found", "")

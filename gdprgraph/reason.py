@@ -158,7 +158,8 @@ def infer_in_store(asserted: DatasetGraph, target: str) -> DatasetGraph:
     for rule_file in resources.rule_files():
         dataset.construct_into(rule_file.read_text(encoding="utf-8"), graphs, [target])
     rules = [Rule.read(path) for path in resources.owl_rl_rule_files()]
-    delta, rounds, full = None, 0, True
+    delta: str | None = None
+    rounds, full = 0, True
     try:
         while True:
             rounds += 1
@@ -169,6 +170,8 @@ def infer_in_store(asserted: DatasetGraph, target: str) -> DatasetGraph:
                     into = [target, fresh] if rule.delta_vars else [target]
                     added += dataset.construct_into(rule.full(), graphs, into)
                 for var in () if full else rule.delta_vars:
+                    if delta is None:  # pragma: no cover - the first round is a full one and sets it
+                        raise RuntimeError("a semi-naive round without the previous round's delta")
                     added += dataset.construct_into(rule.semi_naive(var, delta), graphs, [target, fresh])
             log.debug("OWL RL round %d (%s): %d new triples", rounds, "full" if full else "delta", added)
             if delta:

@@ -13,15 +13,36 @@ import os
 import shutil
 import sys
 import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import NamespaceManager
 
 from .errors import InputError
-from .queries import Answer, QueryResult
+from .queries import Answer
 from .untrusted import spreadsheet_cell
 
 FORMATS = ("table", "csv", "json")
+
+
+class Table(Protocol):
+    """Columns and rows of cells by column name: a query's result, or a PlainTable."""
+
+    @property
+    def columns(self) -> Sequence[str]: ...
+    @property
+    def rows(self) -> Sequence[Mapping[str, object]]: ...
+
+
+@dataclass
+class PlainTable:
+    """Rows of plain values (text, numbers, tuples) to render as a query's rows are."""
+
+    columns: list[str]
+    rows: list[dict[str, object]]
+
 #: how a graph (CONSTRUCT, DESCRIBE) is written in each format that can hold one
 GRAPH_FORMATS = {"table": "turtle", "json": "json-ld"}
 
@@ -85,7 +106,7 @@ def _wrapped(row: list[str], widths: list[int]) -> list[str]:
             for i in range(depth)]
 
 
-def render(result: QueryResult, fmt: str = "table",
+def render(result: Table, fmt: str = "table",
            namespaces: NamespaceManager | None = None, width: int | None = None) -> str:
     """The result in one of FORMATS; a table wider than ``width`` has its long cells wrapped."""
     if fmt == "json":

@@ -73,8 +73,8 @@ class Record:
 
 def _run_internal(ws: Workspace, name: str) -> list[dict[str, str]]:
     """An internal query's rows as strings, set cells sorted."""
-    query = queries.internal(name)
-    result = ws.asserted.query(query.text)
+    query = queries.internal(name)  # its header: columns, set columns
+    result = ws.asserted.internal(name)
     rows = []
     for row in result:
         values = {col: "" if row[col] is None else str(row[col]) for col in query.columns}
@@ -136,7 +136,8 @@ def to_xlsx(recs: list[Record]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    book.remove(book.active)
+    if book.active is not None:  # a new workbook opens with one empty sheet: each record adds its own
+        book.remove(book.active)
     fixed = datetime(2000, 1, 1)  # the same records give the same workbook
     book.properties.created = fixed
     book.properties.modified = fixed

@@ -130,9 +130,9 @@ def search(ws: Workspace, text: str, limit: int = 12, kinds: tuple[str, ...] = K
                 near.append(Hit(kind, str(iri), names.display_name(known[iri]), 0.9, False))
         by_name = {names.display_name(labels): iri for iri, labels in some.items()}
         for name in names.suggest(some, wanted, limit=limit):
-            iri = by_name.get(name)
-            if iri is not None and iri not in found:
-                near.append(Hit(kind, str(iri), name, _score(wanted, known[iri]), False))
+            named = by_name.get(name)
+            if named is not None and named not in found:
+                near.append(Hit(kind, str(named), name, _score(wanted, known[named]), False))
     near.sort(key=lambda h: (-h.score, h.name, KINDS.index(h.kind) if h.kind in KINDS else 99))
     if near:  # beside a name that matches, only names nearly as close
         floor = KEEP_SHARE if exact else KEEP_SHARE * near[0].score

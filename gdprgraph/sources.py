@@ -54,7 +54,7 @@ def quotes_by_line(ws: Workspace) -> dict[tuple[str, int], str]:
     def read() -> dict[tuple[str, int], str]:
         found: dict[tuple[str, int], list[str]] = {}
         for row in ws.asserted.internal("source-lines"):
-            texts = found.setdefault((str(row.file), int(row.line)), [])
+            texts = found.setdefault((str(row.file), int(row.term("line"))), [])
             if str(row.text) not in texts:
                 texts.append(str(row.text))
         return {key: " / ".join(texts) for key, texts in found.items()}

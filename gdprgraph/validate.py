@@ -8,13 +8,13 @@ import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import pyshacl
 import rdflib
 from rdflib import RDF, RDFS, SKOS, Literal, URIRef
-from rdflib.namespace import SH
-from rdflib.term import Node
+from rdflib.namespace import SH, NamespaceManager
+from rdflib.term import Identifier, Node
 
 from . import resources
 from .backends import backend_for
@@ -41,7 +41,8 @@ class Severity(enum.IntEnum):
 
     @classmethod
     def from_iri(cls, iri: Node) -> Severity:
-        return {SH.Violation: cls.VIOLATION, SH.Warning: cls.WARNING, SH.Info: cls.INFO}[iri]
+        severities: dict[Node, Severity] = {SH.Violation: cls.VIOLATION, SH.Warning: cls.WARNING, SH.Info: cls.INFO}
+        return severities[iri]
 
     @classmethod
     def parse(cls, name: str) -> Severity:
@@ -158,7 +159,7 @@ def check_has_records(data: KnowledgeGraph) -> None:
     """InputError if the data hold no record of a kind the shapes check: validating nothing is no
     evidence of conformance (an empty or wrong file would otherwise pass as CONFORMS)."""
     row = next(iter(data.internal("records")))
-    if int(row[0]) == 0:
+    if int(row.term("records")) == 0:
         ours = {p.resolve() for p in [*resources.ontology_files(), *resources.reference_files()]}
         files = [str(p) for p in data.sources if Path(p).resolve() not in ours] or ["the data"]
         raise InputError("no record to validate: the data hold no service, template line, sub-processor, "
@@ -172,10 +173,10 @@ def _data_graph(graph: KnowledgeGraph | Workspace, inference: str) -> KnowledgeG
     return graph.inferred if inference == "owlrl" else graph.asserted
 
 
-_COMPILED: dict[int, list] = {}
+_COMPILED: dict[int, list[shacl_sparql.CompiledConstraint]] = {}
 
 
-def compiled_shapes(shapes: rdflib.Graph) -> list:
+def compiled_shapes(shapes: rdflib.Graph) -> list[shacl_sparql.CompiledConstraint]:
     """The shapes compiled to SPARQL, once per shapes graph."""
     from . import shacl_sparql
     key = id(shapes)
@@ -190,13 +191,13 @@ def report_from(data: KnowledgeGraph, shapes: rdflib.Graph,
     """Findings (labelled, sourced, sorted) from a SHACL validation report graph, or from the
     results of a compiled run (whose report graph is then built on demand)."""
     reads = _MemoisedReads(data, _context_names(data))  # findings share services, items, organisations
-    shape_reads = _MemoisedReads(shapes)  # type: ignore[arg-type]
+    shape_reads = _MemoisedReads(shapes)
     if isinstance(report, rdflib.Graph):
         results = [dict(report.predicate_objects(r)) for r in report.objects(None, SH.result)]
         source: rdflib.Graph | Callable[[], rdflib.Graph] = report
     else:
         results, source = [r.facts for r in report.results], report.graph
-    findings = [_finding(reads, shape_reads, facts) for facts in results]  # type: ignore[arg-type]
+    findings = [_finding(reads, shape_reads, facts) for facts in results]
     return ValidationReport(sorted_findings(findings), source)
 
 
@@ -220,28 +221,49 @@ def _embedded_graph() -> KnowledgeGraph:
 _NAMING = (SKOS.prefLabel, RDFS.label, RDF.type)
 
 
+_Pattern = tuple[Node | None, Node | None, Node | None]
+_Triple = tuple[Node, Node, Node]
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Reads(Protocol):
+    """What findings read of a graph: a KnowledgeGraph, an rdflib Graph (shapes), or _MemoisedReads."""
+
+    @property
+    def namespace_manager(self) -> NamespaceManager: ...
+    def value(self, subject: Node, predicate: Node) -> Node | None: ...
+    def objects(self, subject: Node, predicate: Node) -> Iterable[Node]: ...
+    def triples(self, pattern: _Pattern) -> Iterable[_Triple]: ...
+    def __contains__(self, triple: _Triple) -> bool: ...
+
+
+def _once(answers: dict[_K, _V], key: _K, compute: Callable[[], _V]) -> _V:
+    if key not in answers:
+        answers[key] = compute()
+    return answers[key]
+
+
 class _MemoisedReads:
     """The reads findings make of a graph (value, objects, triples, membership), each asked once.
 
     With ``names``: a node's labels (or types) are read from it when the graph holds none.
     """
 
-    def __init__(self, graph: KnowledgeGraph, names: KnowledgeGraph | None = None) -> None:
+    def __init__(self, graph: _Reads, names: KnowledgeGraph | None = None) -> None:
         self.graph = graph
         self.names = names
         self.namespace_manager = graph.namespace_manager
-        self._answers: dict[tuple, object] = {}
-
-    def _once(self, key: tuple, compute):
-        if key not in self._answers:
-            self._answers[key] = compute()
-        return self._answers[key]
+        self._values: dict[tuple[Node, Node], Node | None] = {}
+        self._objects_of: dict[tuple[Node, Node], list[Node]] = {}
+        self._matches: dict[_Pattern, list[_Triple]] = {}
+        self._has: dict[_Triple, bool] = {}
 
     def value(self, subject: Node, predicate: Node) -> Node | None:
-        return self._once(("value", subject, predicate), lambda: self.graph.value(subject, predicate))
+        return _once(self._values, (subject, predicate), lambda: self.graph.value(subject, predicate))
 
     def objects(self, subject: Node, predicate: Node) -> list[Node]:
-        return self._once(("objects", subject, predicate), lambda: self._objects(subject, predicate))
+        return _once(self._objects_of, (subject, predicate), lambda: self._objects(subject, predicate))
 
     def _objects(self, subject: Node, predicate: Node) -> list[Node]:
         found = list(self.graph.objects(subject, predicate))
@@ -249,11 +271,11 @@ class _MemoisedReads:
             found = list(self.names.objects(subject, predicate))
         return found
 
-    def triples(self, pattern: tuple) -> list[tuple[Node, Node, Node]]:
-        return self._once(("triples", pattern), lambda: list(self.graph.triples(pattern)))
+    def triples(self, pattern: _Pattern) -> list[_Triple]:
+        return _once(self._matches, pattern, lambda: list(self.graph.triples(pattern)))
 
-    def __contains__(self, triple: tuple) -> bool:
-        return self._once(("has", triple), lambda: triple in self.graph or (
+    def __contains__(self, triple: _Triple) -> bool:
+        return _once(self._has, triple, lambda: triple in self.graph or (
             self.names is not None and triple[1] == RDF.type and triple[2] in self.objects(triple[0], RDF.type)))
 
 
@@ -264,7 +286,7 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
                                            f.message, f.focus, f.shape))
 
 
-def _label(graph: KnowledgeGraph, node: Node) -> str:
+def _label(graph: _Reads, node: Node) -> str:
     """The rule of labels.display_name; a node without a name shows as a CURIE (``gg:Supplier``), as shapes
     name it (computed only then: normalizeUri may bind a prefix)."""
     found = label_of(graph, node)
@@ -273,7 +295,7 @@ def _label(graph: KnowledgeGraph, node: Node) -> str:
     return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
 
 
-def _focus_label(graph: KnowledgeGraph, focus: Node) -> str:
+def _focus_label(graph: _Reads, focus: Node) -> str:
     """What a focus node is, in words: a template line by its item, an engagement by its organisation."""
     item = graph.value(focus, GG.answers)
     if item is not None:
@@ -291,29 +313,31 @@ def _focus_label(graph: KnowledgeGraph, focus: Node) -> str:
     return _label(graph, focus)
 
 
-def _owner(graph: KnowledgeGraph, focus: Node) -> tuple[Node, str]:
+def _owner(graph: _Reads, focus: Node) -> tuple[Node, str]:
     """The service, organisation or policy a finding belongs to, and its kind in words."""
     owner = graph.value(focus, GG.about) or focus
     kinds = [(GG.PrivacyPolicy, "privacy policy"), (DPV.Service, "service")]
     for cls, kind in kinds:
         if (owner, RDF.type, cls) in graph:
             return owner, kind
-    types = set(graph.objects(owner, RDF.type))
+    types = {t for t in graph.objects(owner, RDF.type) if isinstance(t, Identifier)}  # terms, rdflib's order
     if types:
         return owner, _label(graph, sorted(types)[0])
     return owner, "node"
 
 
-def _shape_of(shapes: _MemoisedReads | rdflib.Graph, source_shape: Node) -> Node:
+def _shape_of(shapes: _Reads, source_shape: Node) -> Node:
     """The named node shape a (possibly blank) property shape belongs to."""
     owners = list(shapes.triples((None, SH.property, source_shape)))
     return owners[0][0] if owners else source_shape
 
 
-def _finding(data: KnowledgeGraph, shapes: _MemoisedReads | rdflib.Graph, facts: Mapping[Node, Node]) -> Finding:
+def _finding(data: _Reads, shapes: _Reads, facts: Mapping[Node, Node]) -> Finding:
     """One finding from the properties of one sh:ValidationResult."""
     focus = facts.get(SH.focusNode)
     source_shape = facts.get(SH.sourceShape)
+    if focus is None or source_shape is None:  # SHACL: every result has both
+        raise ValueError("a validation result without sh:focusNode or sh:sourceShape")
     component = facts.get(SH.sourceConstraintComponent)
     node_shape = _shape_of(shapes, source_shape)
     message = facts.get(SH.resultMessage)
@@ -321,7 +345,8 @@ def _finding(data: KnowledgeGraph, shapes: _MemoisedReads | rdflib.Graph, facts:
         message = shapes.value(source_shape, SH.message)
     owner, owner_kind = _owner(data, focus)
     section = data.value(focus, DCT.source)
-    document = data.value(data.value(section, DCT.isPartOf), GG.sourceFile) if section else None
+    part_of = data.value(section, DCT.isPartOf) if section else None
+    document = data.value(part_of, GG.sourceFile) if part_of is not None else None
     line = data.value(focus, GG.sourceLine)
     path = facts.get(SH.resultPath)
     services = _services_concerned(data, owner, owner_kind)
@@ -344,7 +369,7 @@ def _finding(data: KnowledgeGraph, shapes: _MemoisedReads | rdflib.Graph, facts:
     )
 
 
-def _services_concerned(graph: KnowledgeGraph, owner: Node, owner_kind: str) -> tuple[str, ...]:
+def _services_concerned(graph: _Reads, owner: Node, owner_kind: str) -> tuple[str, ...]:
     """The services a finding affects: the service itself, or those that use the organisation."""
     if owner_kind == "service":
         return (_label(graph, owner),)

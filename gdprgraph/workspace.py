@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import rdflib
-from rdflib import Literal
-from rdflib.term import Node
+from rdflib import Literal, URIRef
+from rdflib.term import Identifier, Node
 
 from . import names, paths, queries
 from .backends import Backend
@@ -55,6 +55,7 @@ class Workspace:
         if held is None:
             held = derive()
             self._kept[name] = (self.asserted.revision, held)
+        # a name is always kept with what its derive returns; the store of all names is untyped
         return held  # type: ignore[return-value]
 
     def held(self, name: str) -> object | None:
@@ -71,7 +72,7 @@ class Workspace:
         whole = self.held("transfer-graph")
         return whole if isinstance(whole, paths.TransferGraph) else paths.build(self.asserted, services)
 
-    def resolve(self, name: str, kind: str) -> Node:
+    def resolve(self, name: str, kind: str) -> URIRef:
         """The IRI a typed name designates (see names.resolve); the names of each kind are kept."""
         if name.startswith(("http://", "https://")):
             return names.resolve(self.asserted, name, kind)
@@ -167,10 +168,10 @@ class Workspace:
         return QueryResult(*self._table(query, result))
 
     @staticmethod
-    def _table(query: queries.NamedQuery, result: Results) -> tuple[list[str], list[dict[str, Node | None]]]:
+    def _table(query: queries.NamedQuery, result: Results) -> tuple[list[str], list[dict[str, Identifier | None]]]:
         """A SELECT result's columns and rows, cells holding sets in a stable order."""
         columns = list(result.columns)
-        rows: list[dict[str, Node | None]] = [{col: row[col] for col in columns} for row in result.rows]
+        rows: list[dict[str, Identifier | None]] = [{col: row[col] for col in columns} for row in result.rows]
         for row in rows:  # several values in one cell: a set, so in a stable order
             for col in query.set_columns:
                 if row.get(col) is not None:

@@ -65,9 +65,9 @@ class Names:
             self.by_namespace[namespace] = name
         if shapes is not None:
             for node in shapes.objects(None, SH.declare):
-                prefix, namespace = shapes.value(node, SH.prefix), shapes.value(node, SH.namespace)
-                if prefix is not None and namespace is not None:
-                    self.by_namespace.setdefault(str(namespace), str(prefix))
+                prefix, declared = shapes.value(node, SH.prefix), shapes.value(node, SH.namespace)
+                if prefix is not None and declared is not None:
+                    self.by_namespace.setdefault(str(declared), str(prefix))
             for name, namespace in shapes.namespaces():
                 if name and str(namespace) not in self.by_namespace:
                     self.by_namespace[str(namespace)] = name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import rdflib
@@ -211,7 +211,12 @@ class _Compiler:
         return isinstance(value, Literal) and value.value is True
 
     def _severity(self, shape: Node) -> URIRef:
-        return self.shapes.value(shape, SH.severity) or SH.Violation
+        value = self.shapes.value(shape, SH.severity)
+        if value is None:
+            return SH.Violation
+        if not isinstance(value, URIRef):  # SHACL: the values of sh:severity are IRIs
+            raise UnsupportedShapeError(self.names.short(shape), f"sh:severity {value} (not an IRI)")
+        return value
 
     def _messages(self, node: Node) -> tuple[Literal, ...]:
         return tuple(sorted((m for m in self.shapes.objects(node, SH.message) if isinstance(m, Literal)),
@@ -235,7 +240,7 @@ class _Compiler:
                 raise UnsupportedShapeError(label, "a core constraint on a node shape without sh:message")
             body = f"FILTER {_render_filter(condition)}"
             text = self._assemble(focus, "DISTINCT ?this", body,
-                                  f"{self.names.short(component)} of {label}", [])
+                                  f"{self.names.short(component)} of {label}", {})
             yield self._compiled(shape, shape, component, severity, None, text, messages=messages)
         for prop in sorted(self.shapes.objects(shape, SH.property), key=str):
             yield from self._property_shape(shape, prop, focus)
@@ -255,20 +260,20 @@ class _Compiler:
         for count in self._counts(prop, SH.minCount, shape):
             if count == 0:
                 continue  # sh:minCount 0 always holds
-            condition = _Exists(_distinct_values("?this", p, "?value", count), negated=True)
-            body = f"FILTER {_render_filter(condition)}"
-            text = self._assemble(focus, "?this", body, f"sh:minCount {count} on {self.names.short(path)}", [])
+            too_few = _Exists(_distinct_values("?this", p, "?value", count), negated=True)
+            body = f"FILTER {_render_filter(too_few)}"
+            text = self._assemble(focus, "?this", body, f"sh:minCount {count} on {self.names.short(path)}", {})
             yield self._compiled(shape, prop, SH.MinCountConstraintComponent, severity, path, text,
                                  messages=messages)
         for count in self._counts(prop, SH.maxCount, shape):
             body = _MORE_VALUES_THAN.format(path=p, count=count)
-            text = self._assemble(focus, "?this", body, f"sh:maxCount {count} on {self.names.short(path)}", [])
+            text = self._assemble(focus, "?this", body, f"sh:maxCount {count} on {self.names.short(path)}", {})
             yield self._compiled(shape, prop, SH.MaxCountConstraintComponent, severity, path, text,
                                  messages=messages)
         for component, condition in self._value_conditions(prop, shape, "?value"):
             body = f"?this {p} ?value .\nFILTER {_render_filter(condition)}"
             text = self._assemble(focus, "DISTINCT ?this ?value", body,
-                                  f"{self.names.short(component)} on the values of {self.names.short(path)}", [])
+                                  f"{self.names.short(component)} on the values of {self.names.short(path)}", {})
             yield self._compiled(shape, prop, component, severity, path, text, messages=messages)
 
     def _path(self, prop: Node, owner: Node) -> URIRef:
@@ -288,11 +293,13 @@ class _Compiler:
         return counts
 
     def _compiled(self, shape: Node, source: Node, component: URIRef, severity: URIRef, path: URIRef | None,
-                  template: str, **extra) -> CompiledConstraint:
+                  template: str, *, messages: tuple[Literal, ...] = (), source_constraint: Node | None = None,
+                  constraint_messages: tuple[Literal, ...] = ()) -> CompiledConstraint:
         return CompiledConstraint(node_shape=shape, source_shape=source, component=component, severity=severity,
                                   path=path, template=template,
                                   sparql=FOCUS_LINE.sub("", template).replace(BRANCH_FOCUS_SLOT, ""),
-                                  shapes=self.shapes, **extra)
+                                  shapes=self.shapes, messages=messages, source_constraint=source_constraint,
+                                  constraint_messages=constraint_messages)
 
     # -- value conditions (core components, nested shapes) -----------------------------------------
     def _value_conditions(self, shape: Node, owner: Node, var: str,
@@ -374,7 +381,7 @@ class _Compiler:
         return _Atom(f"!({tests})" if tests else "true")
 
     def _not_datatype(self, var: str, datatype: Node, owner: Node) -> _Expr:
-        if datatype not in _DATATYPE_TESTS:
+        if not isinstance(datatype, URIRef) or datatype not in _DATATYPE_TESTS:
             raise UnsupportedShapeError(self.names.short(owner), f"sh:datatype {self.names.short(datatype)} "
                                         f"(only {', '.join(self.names.short(d) for d in DATATYPES)})")
         lexical = _DATATYPE_TESTS[datatype].replace("{v}", var)
@@ -430,8 +437,8 @@ class _Compiler:
 
     # -- assembling ----------------------------------------------------------------------------------
     def _assemble(self, focus: _FocusNodes, projection: str, body: str, constraint: str,
-                  prefixes: dict[str, str] | list) -> str:
-        declared = dict(prefixes) if isinstance(prefixes, dict) else {}
+                  prefixes: Mapping[str, str]) -> str:
+        declared = dict(prefixes)
         used = dict(focus.prefixes)
         used.update(self.names.used)
         self.names.used.clear()

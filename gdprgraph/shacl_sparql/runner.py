@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import rdflib
 from rdflib import RDF, BNode, Literal
 from rdflib.namespace import SH
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 from ..store import KnowledgeGraph
 from .compiler import CompiledConstraint
@@ -90,7 +90,7 @@ def run_results(graph: KnowledgeGraph, compiled: Iterable[CompiledConstraint],
 
 
 def _results(graph: KnowledgeGraph, constraint: CompiledConstraint, focus: list[Node] | None) -> Iterator[_Result]:
-    seen: set = set()
+    seen: set[tuple[Identifier, Identifier | None, Identifier | None, tuple[tuple[str, Identifier], ...]]] = set()
     for row in graph.query(constraint.query(focus)):
         values = row.asdict()
         this = values.pop("this", None)
@@ -107,7 +107,7 @@ def _results(graph: KnowledgeGraph, constraint: CompiledConstraint, focus: list[
 
 
 def _result(constraint: CompiledConstraint, this: Node, path: Node | None, value: Node | None,
-            variables: dict[str, Node]) -> _Result:
+            variables: Mapping[str, Node]) -> _Result:
     """One sh:ValidationResult, as pyshacl's ConstraintComponent.make_v_result builds it."""
     node = BNode()
     sparql = constraint.component == SH.SPARQLConstraintComponent

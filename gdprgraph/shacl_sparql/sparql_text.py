@@ -72,8 +72,11 @@ class _Element:
 def _tokens(text: str) -> list[_Token]:
     tokens = []
     for match in _TOKEN.finditer(text):
-        if match.lastgroup != "space":
-            tokens.append(_Token(match.lastgroup, match.group(), match.start(), match.end()))
+        kind = match.lastgroup
+        if kind is None:  # pragma: no cover - every alternative of _TOKEN is a named group
+            raise ValueError(f"unnamed token {match.group()!r}")
+        if kind != "space":
+            tokens.append(_Token(kind, match.group(), match.start(), match.end()))
     return tokens
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from .base import KnowledgeGraph
-from .binding import AnyOf
+from .binding import AnyOf, Bindings
 from .dataset import Dataset, DatasetGraph, Generation
 from .memory import MemoryGraph
 
@@ -31,9 +31,9 @@ if TYPE_CHECKING:
     from .disk import DiskStore
 
 DEFAULT_STORE = "oxigraph"
-_OPEN_STORES: dict[str, object] = {}
+_OPEN_STORES: dict[str, DiskStore] = {}
 
-__all__ = ["DEFAULT_STORE", "OPTIONS", "AnyOf", "Dataset", "DatasetGraph", "Generation", "KnowledgeGraph",
+__all__ = ["DEFAULT_STORE", "OPTIONS", "AnyOf", "Bindings", "Dataset", "DatasetGraph", "Generation", "KnowledgeGraph",
            "MemoryGraph", "StoreOptions", "configure", "open_dataset", "store_spec"]
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .. import resources
@@ -71,7 +71,7 @@ class RemoteGc:
 # -- on a server --------------------------------------------------------------------------------------
 def remote_status(dataset: Dataset) -> RemoteStatus:
     """The generations on a server (graphs listed first, then the control graph read)."""
-    counts = {str(row["graph"]): int(row["triples"])
+    counts = {str(row.term("graph")): int(row.term("triples"))
               for row in dataset.query(resources.internal_query("store-graphs"), None, [])}
     current = dataset.current()
     every = leases(dataset)
@@ -127,8 +127,8 @@ def remote_gc(dataset: Dataset) -> RemoteGc:
 
 
 # -- text ------------------------------------------------------------------------------------------------
-def _table(columns: list[str], rows: Iterable[list[object]]) -> list[str]:
-    rows = [["" if v is None else str(v) for v in row] for row in rows]
+def _table(columns: list[str], values: Iterable[Sequence[object]]) -> list[str]:
+    rows = [["" if v is None else str(v) for v in row] for row in values]
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]

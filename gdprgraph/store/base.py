@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,6 +20,7 @@ from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from ..resources import internal_query
+from .binding import Bindings
 from .results import Results
 
 _PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
@@ -64,7 +65,7 @@ class KnowledgeGraph(ABC):
         """Parse files into the graph; nothing is added if one of them fails."""
 
     @abstractmethod
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Results:
+    def query(self, sparql: str, bindings: Bindings | None = None) -> Results:
         """Run a SPARQL query with parameters bound as values, never pasted into the text."""
 
     @abstractmethod
@@ -80,7 +81,7 @@ class KnowledgeGraph(ABC):
         """The triples matching a pattern (None is a wildcard)."""
 
     # -- shared conveniences -----------------------------------------------------------------
-    def internal(self, name: str, bindings: Mapping[str, Node] | None = None) -> Results:
+    def internal(self, name: str, bindings: Bindings | None = None) -> Results:
         """Run an internal query of queries/internal/ (by its file's stem) with bound parameters:
         the one way the library runs its own queries."""
         return self.query(internal_query(name), bindings)
@@ -116,7 +117,7 @@ class KnowledgeGraph(ABC):
 
     def copy(self) -> KnowledgeGraph:
         """An independent in-memory copy (to change without touching the store)."""
-        clone = self.memory_class(self.to_rdflib())
+        clone = KnowledgeGraph.memory_class(self.to_rdflib())  # a class attribute, not a method
         clone.sources = list(self.sources)
         return clone
 

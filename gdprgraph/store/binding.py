@@ -45,16 +45,20 @@ def term_text(term: Node) -> str:
     raise InputError(f"unsupported parameter value {term!r}")
 
 
-class AnyOf(tuple):
+class AnyOf(tuple[Node, ...]):
     """Several values for one parameter: the query answers for each of them (rows of VALUES)."""
 
 
-def inline_values(sparql: str, bindings: Mapping[str, Node | AnyOf] | None) -> str:
+#: a query's parameters by name: one value each, or several (``AnyOf``)
+Bindings = Mapping[str, Node | AnyOf]
+
+
+def inline_values(sparql: str, bindings: Bindings | None) -> str:
     """The query with its bindings as a VALUES block opening the WHERE group."""
     if not bindings:
         return sparql
     names = sorted(bindings)
-    choices = [bindings[n] if isinstance(bindings[n], AnyOf) else (bindings[n],) for n in names]
+    choices = [value if isinstance(value, AnyOf) else (value,) for value in (bindings[n] for n in names)]
     rows = " ".join("(" + " ".join(term_text(t) for t in row) + ")" for row in itertools.product(*choices))
     block = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { " + rows + " } "
     if not rows:  # no value at all (an empty AnyOf): no solution (rdflib ignores a literal FILTER(false))
@@ -69,7 +73,7 @@ def inline_values(sparql: str, bindings: Mapping[str, Node | AnyOf] | None) -> s
     return f"{sparql[:cut]} {block}{sparql[cut:]}"
 
 
-def inline_values_each(update: str, bindings: Mapping[str, Node | AnyOf] | None) -> str:
+def inline_values_each(update: str, bindings: Bindings | None) -> str:
     """A SPARQL Update of several operations with the bindings opening the WHERE group of each.
 
     >>> from rdflib import URIRef

@@ -15,7 +15,7 @@ import hashlib
 import re
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -26,7 +26,7 @@ from rdflib.term import Node
 from .. import resources
 from ..errors import StoreError
 from .base import KnowledgeGraph, declared_prefixes
-from .binding import inline_values_each, term_text
+from .binding import Bindings, inline_values_each, term_text
 from .results import Results
 
 
@@ -53,7 +53,7 @@ class Dataset(ABC):
     location: str = "memory"
 
     @abstractmethod
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Results:
+    def query(self, sparql: str, bindings: Bindings | None, graphs: Sequence[str]) -> Results:
         """Answer a query whose default graph is the union of ``graphs``."""
 
     @abstractmethod
@@ -81,7 +81,8 @@ class Dataset(ABC):
         """Triples matching a pattern, through SPARQL."""
         bindings = {v: t for v, t in zip("spo", pattern, strict=True) if t is not None}
         for row in self.query(resources.internal_query("match-pattern"), bindings, graphs):
-            yield tuple(bindings.get(v, row[v]) for v in "spo")
+            s, p, o = (bindings[v] if v in bindings else row.term(v) for v in "spo")  # a triple binds all three
+            yield s, p, o
 
     def remove(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
         """Remove rdflib triples from a named graph (DELETE DATA)."""
@@ -225,7 +226,7 @@ class DatasetGraph(KnowledgeGraph):
         self.sources.extend(loaded)
         self.revision += 1
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Results:
+    def query(self, sparql: str, bindings: Bindings | None = None) -> Results:
         return self.dataset.query(sparql, bindings, self.graphs)
 
     def add(self, triples: Iterable[tuple[Node, Node, Node]]) -> int:
@@ -239,7 +240,7 @@ class DatasetGraph(KnowledgeGraph):
         self.dataset.remove(triples, self.write_to)
         self.revision += 1
 
-    def triples(self, pattern):
+    def triples(self, pattern: tuple[Node | None, Node | None, Node | None]) -> Iterator[tuple[Node, Node, Node]]:
         return self.dataset.triples(pattern, self.graphs)
 
     def view(self, graphs: Sequence[str], write_to: str | None = None,

@@ -35,20 +35,21 @@ import shutil
 import socket
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib.term import Node
 
 try:
     import fcntl
 except ImportError:  # not a POSIX system: on-disk stores are refused (see DiskStore._prepare)
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # typeshed has the module, not its absence
 
 from ..errors import InputError, StoreBusyError, StoreError
 from .dataset import Dataset, Generation, fingerprint, stamp
-from .oxigraph import OxigraphDataset
+from .oxigraph import OxigraphDataset, solutions
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def folder_size(path: Path) -> int:
     return total
 
 
-def size_text(size: int) -> str:
+def size_text(size: float) -> str:
     """Bytes as a short text (``12.3 MB``)."""
     for unit in ("B", "kB", "MB", "GB"):
         if size < 1000 or unit == "GB":
@@ -188,11 +189,11 @@ class GenerationReader(OxigraphDataset):
         self._detach()
         super().load_file(path, graph)
 
-    def insert(self, triples, graph: str) -> None:
+    def insert(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
         self._detach()
         super().insert(triples, graph)
 
-    def remove(self, triples, graph: str) -> None:
+    def remove(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
         self._detach()
         super().remove(triples, graph)
 
@@ -539,7 +540,7 @@ class DiskStore:
         counts = []
         for graph in (f"{base}:asserted", f"{base}:inferred"):
             answer = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=[ox.NamedNode(graph)])
-            counts.append(int(next(iter(answer))["n"].value))
+            counts.append(int(next(solutions(answer))["n"].value))
         return counts[0], counts[1]
 
     def gc(self, wait: float = 0.0) -> DiskGc:

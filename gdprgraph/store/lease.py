@@ -111,7 +111,7 @@ def leases(dataset: Dataset) -> list[LeaseInfo]:
         try:
             found.append(LeaseInfo(str(row["lease"]), str(row["token"]), str(row["host"] or "?"),
                                    int(row["pid"] or 0), str(row["machine"] or ""), str(row["purpose"] or "build"),
-                                   int(row["startedAt"] or 0), int(row["expiresAt"]),
+                                   int(row["startedAt"] or 0), int(row.term("expiresAt")),
                                    str(row["building"]) if row["building"] else None))
         except (TypeError, ValueError):
             continue  # not one of ours

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import rdflib
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 from ..errors import InputError
 from .base import KnowledgeGraph
-from .binding import AnyOf, inline_values
+from .binding import AnyOf, Bindings, inline_values
 from .results import Results
 
 _LINE = re.compile(r"line (\d+)")
@@ -88,12 +88,19 @@ class MemoryGraph(KnowledgeGraph):
         self.revision += 1
         self.edited = True
 
-    def triples(self, pattern):
+    def triples(self, pattern: tuple[Node | None, Node | None, Node | None]) -> Iterator[tuple[Node, Node, Node]]:
         return self._graph.triples(pattern)
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Results:
-        single = {k: v for k, v in (bindings or {}).items() if not isinstance(v, AnyOf)}
-        several = {k: v for k, v in (bindings or {}).items() if isinstance(v, AnyOf)}
+    def query(self, sparql: str, bindings: Bindings | None = None) -> Results:
+        single: dict[str, Identifier] = {}
+        several: dict[str, AnyOf] = {}
+        for name, value in (bindings or {}).items():
+            if isinstance(value, AnyOf):
+                several[name] = value
+            elif isinstance(value, Identifier):
+                single[name] = value
+            else:  # a term is an Identifier (URIRef, BNode, Literal): not a graph
+                raise InputError(f"unsupported parameter value {value!r}")
         return Results.from_rdflib(self._graph.query(inline_values(sparql, several), initBindings=single))
 
     def value(self, subject: Node, predicate: Node) -> Node | None:

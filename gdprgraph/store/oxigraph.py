@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -11,11 +11,11 @@ import rdflib
 from rdflib.term import Node
 
 from ..errors import InputError
-from .binding import inline_values
-from .dataset import Dataset
+from .binding import Bindings, inline_values
+from .dataset import Dataset, Generation
 from .memory import parse_file
 from .results import Results
-from .terms import to_oxigraph, to_rdflib
+from .terms import OxTerm, predicate_to_oxigraph, subject_to_oxigraph, to_oxigraph, to_rdflib
 
 FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
            ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML, ".owl": ox.RdfFormat.RDF_XML,
@@ -33,12 +33,12 @@ class OxigraphDataset(Dataset):
         except OSError as err:
             raise InputError(f"cannot open the Oxigraph store: {err}", self.location) from err
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None, graphs: Sequence[str]) -> Results:
+    def query(self, sparql: str, bindings: Bindings | None, graphs: Sequence[str]) -> Results:
         # Oxigraph's own substitutions only accept projected variables; a VALUES block opening the
         # WHERE group binds any variable, and is what remote servers get too (same semantics).
         return _as_result(self._query(inline_values(sparql, bindings), graphs))
 
-    def _query(self, text: str, graphs: Sequence[str]):
+    def _query(self, text: str, graphs: Sequence[str]) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         return self.store.query(text, default_graph=[ox.NamedNode(g) for g in graphs] or None)
 
     def update(self, sparql: str) -> None:
@@ -66,28 +66,31 @@ class OxigraphDataset(Dataset):
 
     def insert(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
         target = ox.NamedNode(graph)
-        self.store.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), target)
+        self.store.extend(ox.Quad(subject_to_oxigraph(s), predicate_to_oxigraph(p), to_oxigraph(o), target)
                           for s, p, o in triples)
 
     def remove(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
         target = ox.NamedNode(graph)
         for s, p, o in triples:
-            self.store.remove(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), target))
+            self.store.remove(ox.Quad(subject_to_oxigraph(s), predicate_to_oxigraph(p), to_oxigraph(o), target))
 
     def count(self, graphs: Sequence[str]) -> int:
         text = ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }" if len(graphs) == 1 else
                 "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")
-        answer = self.store.query(text, default_graph=[ox.NamedNode(g) for g in graphs])
-        return int(next(iter(answer))["n"].value)
+        answer = solutions(self.store.query(text, default_graph=[ox.NamedNode(g) for g in graphs]))
+        return int(next(answer)["n"].value)
 
     def drop(self, graph: str) -> None:
         node = ox.NamedNode(graph)
         if self.store.contains_named_graph(node):
             self.store.remove_graph(node)
 
-    def triples(self, pattern, graphs: Sequence[str]) -> Iterator[tuple[Node, Node, Node]]:
-        s, p, o = (to_oxigraph(t) if t is not None else None for t in pattern)
-        seen: set[tuple] = set()
+    def triples(self, pattern: tuple[Node | None, Node | None, Node | None],
+                graphs: Sequence[str]) -> Iterator[tuple[Node, Node, Node]]:
+        s = subject_to_oxigraph(pattern[0]) if pattern[0] is not None else None
+        p = predicate_to_oxigraph(pattern[1]) if pattern[1] is not None else None
+        o = to_oxigraph(pattern[2]) if pattern[2] is not None else None
+        seen: set[tuple[ox.NamedNode | ox.BlankNode | ox.Triple, ox.NamedNode, OxTerm]] = set()
         for graph in graphs:
             for quad in self.store.quads_for_pattern(s, p, o, ox.NamedNode(graph)):
                 triple = (quad.subject, quad.predicate, quad.object)
@@ -102,11 +105,21 @@ class OxigraphDataset(Dataset):
         self.store.bulk_extend(other.store.quads_for_pattern(None, None, None, None))
 
     def dump(self, graph: str) -> bytes:
-        return self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+        data = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+        if data is None:  # pragma: no cover - Oxigraph returns the bytes when given no output
+            raise TypeError("Oxigraph gave no dump")
+        return data
 
     def load_ntriples(self, data: bytes, graph: str) -> None:
         """Add N-Triples bytes to a named graph."""
         self.store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+
+
+def solutions(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> ox.QuerySolutions:
+    """The answer of a SELECT (TypeError for another form's)."""
+    if not isinstance(answer, ox.QuerySolutions):
+        raise TypeError(f"not the answer of a SELECT: {answer!r}")
+    return answer
 
 
 def _as_result(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Results:
@@ -146,35 +159,36 @@ class CopyOnWrite(Dataset):
             self.copy = local
         return self.copy
 
-    def query(self, sparql, bindings, graphs):
+    def query(self, sparql: str, bindings: Bindings | None, graphs: Sequence[str]) -> Results:
         return self._reading().query(sparql, bindings, graphs)
 
-    def triples(self, pattern, graphs):
+    def triples(self, pattern: tuple[Node | None, Node | None, Node | None],
+                graphs: Sequence[str]) -> Iterator[tuple[Node, Node, Node]]:
         return self._reading().triples(pattern, graphs)
 
-    def count(self, graphs):
+    def count(self, graphs: Sequence[str]) -> int:
         return self._reading().count(graphs)
 
-    def dump(self, graph):
+    def dump(self, graph: str) -> bytes:
         return self._reading().dump(graph)
 
-    def current(self):
+    def current(self) -> Generation | None:
         return self.shared.current()
 
-    def update(self, sparql):
+    def update(self, sparql: str) -> None:
         self._writing().update(sparql)
 
-    def load_file(self, path, graph):
+    def load_file(self, path: Path, graph: str) -> None:
         self._writing().load_file(path, graph)
 
-    def insert(self, triples, graph):
+    def insert(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
         self._writing().insert(triples, graph)
 
-    def remove(self, triples, graph):
+    def remove(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
         self._writing().remove(triples, graph)
 
-    def drop(self, graph):
+    def drop(self, graph: str) -> None:
         self._writing().drop(graph)
 
-    def load_ntriples(self, data, graph):
+    def load_ntriples(self, data: bytes, graph: str) -> None:
         self._writing().load_ntriples(data, graph)

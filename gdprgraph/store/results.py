@@ -118,6 +118,7 @@ class Results:
             graph = result.graph if result.graph is not None else rdflib.Graph()
             return cls.triples(graph, result.type)
         columns = [str(v) for v in result.vars or []]
+        # rdflib types iteration over any Result as rows, triples or a boolean: a SELECT's are rows
         return cls.select(columns, [tuple(row) for row in result])  # type: ignore[arg-type]
 
     # -- rdflib Result's names ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from .. import export, overview, ropa
 from .. import validate as validation
 from ..errors import NoMatchError
 from ..report import render_report
+from ..workspace import Workspace
 from .pages import render, workspace
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,7 +28,7 @@ FILES = {
 }
 
 
-def build(ws, name: str) -> str | bytes:
+def build(ws: Workspace, name: str) -> str | bytes:
     """The content of a download."""
     if name == "ropa.xlsx":
         return ropa.to_xlsx(ropa.records(ws))

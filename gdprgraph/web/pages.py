@@ -60,7 +60,8 @@ def all_link(request: Request) -> str:
 
 
 def workspace(request: Request) -> Workspace:
-    return request.app.state.ws
+    ws: Workspace = request.app.state.ws  # set by app.create_app (Starlette's state is untyped)
+    return ws
 
 
 def service_names(ws: Workspace) -> list[tuple[str, str]]:

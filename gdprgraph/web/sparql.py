@@ -8,7 +8,7 @@ import json
 from urllib.parse import parse_qs
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import XSD, NamespaceManager
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -84,7 +84,7 @@ def results_body(answer: Answer, media: str) -> str:
         return out.getvalue()
     lines = ["\t".join(f"?{c}" for c in answer.columns)]
     for row in answer.rows:
-        lines.append("\t".join("" if row.get(c) is None else row[c].n3().replace("\t", "\\t")  # type: ignore[union-attr]
+        lines.append("\t".join("" if (value := row.get(c)) is None else value.n3().replace("\t", "\\t")
                                for c in answer.columns))
     return "\n".join(lines) + "\n"
 
@@ -154,7 +154,7 @@ async def endpoint(request: Request) -> Response:
     return Response(body, media_type=f"{media}; charset=utf-8")
 
 
-def table(answer: Answer, namespaces) -> tuple[list[str], list[list[str]]]:
+def table(answer: Answer, namespaces: NamespaceManager) -> tuple[list[str], list[list[str]]]:
     """An answer as a table of strings, for the query page."""
     if answer.form == "ASK":
         return ["answer"], [["true" if answer.boolean else "false"]]
