@@ -37,7 +37,7 @@ class Table:
 
     header: list[str]
     line: int
-    rows: list[Row] = field(default_factory=list)  # type: ignore[assignment]
+    rows: list[Row] = field(default_factory=list)
     title: str = ""
 
 

@@ -7,7 +7,7 @@ import re
 
 from rdflib import RDF, SKOS, XSD, Literal, URIRef
 
-from ...names import normalise
+from ...spelling import normalise
 from ...vocabulary import DPV, GG
 from ..countries import country_by_name_or_code
 from ..subprocessors import NOTHING, plain
