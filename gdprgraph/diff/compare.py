@@ -126,7 +126,8 @@ def snapshot(kg: KnowledgeGraph) -> _Snapshot:
              for r in kg.internal("diff-template-lines")}
     durations: dict[tuple[str, ...], _Duration] = {}
     for row in kg.internal("diff-durations"):
-        stated: tuple[str, ...] = (str(row.subject), str(row.item)) if str(row.kind) == "line" else (str(row.statement),)
+        stated: tuple[str, ...] = \
+            (str(row.subject), str(row.item)) if str(row.kind) == "line" else (str(row.statement),)
         entry = durations.setdefault(stated, _Duration(str(row.subject), str(row.item or row.data or ""),
                                                     str(row.period or ""), str(row.text or ""), set(),
                                                     str(row.document or ""), _int(row.line)))
