@@ -201,7 +201,7 @@ def csv_table(lines: list[str], where: str) -> Table:
     head = list(itertools.islice(rows, 10))
     best = listforms.header_position(head)
     if best >= 0:
-        return Table(head[best].cells, head[best].first, itertools.chain(head[best + 1:], rows))  # type: ignore[arg-type]
+        return Table(head[best].cells, head[best].first, itertools.chain(head[best + 1:], rows))
     first = head[0] if head else Row([], 1, 1)
     raise InputError(_no_name_message(first.cells), where, first.first)
 
