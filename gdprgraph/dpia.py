@@ -56,7 +56,7 @@ def screen(ws: Workspace, service: str | None = None) -> list[Screening]:
         screening = found.setdefault(str(row.service), Screening(str(row.service), str(row.serviceName)))
         criterion = next((c for c in screening.criteria if c.name == str(row.criterionName)), None)
         if criterion is None:
-            criterion = Criterion(str(row.criterionName), int(row.order), bool(row.counts.toPython()))
+            criterion = Criterion(str(row.criterionName), int(row.term("order")), tia._flag(row.counts))
             screening.criteria.append(criterion)
         source = tia.Source(str(row.document or ""), str(row.part or ""), tia._int(row.line), tia._int(row.lineEnd))
         criterion.facts.append(f"{row.factName} [{source.cite()}]" if row.document else str(row.factName))
@@ -72,9 +72,9 @@ def screen(ws: Workspace, service: str | None = None) -> list[Screening]:
             if fact not in criterion.facts:
                 criterion.facts.append(fact)
     for row in kg.internal("dpia-records"):
-        screening = found.get(str(row.service))
-        if screening is not None and not screening.dpia:
-            screening.dpia = f"{row.assessedOn}" + (f": {row.outcome}" if row.outcome else "")
+        assessed = found.get(str(row.service))
+        if assessed is not None and not assessed.dpia:
+            assessed.dpia = f"{row.assessedOn}" + (f": {row.outcome}" if row.outcome else "")
     for screening in found.values():
         screening.criteria.sort(key=lambda c: c.order)
     return sorted(found.values(), key=lambda s: s.name.casefold())

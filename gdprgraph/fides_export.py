@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 from .ingest.countries import _reference as country_reference
 from .ingest.fides import NON_PERSONAL, mapping_table
@@ -49,6 +49,8 @@ KINDS = {"category": (GG.DataCategoriesSection, GG.aboutDataCategory, DPV.hasPer
          "subject": (GG.DataSubjectsSection, GG.aboutDataSubject, DPV.hasDataSubject)}
 FALLBACK_USE = "collect"
 _FIDES_KEY = re.compile(r"^[a-zA-Z0-9_.<>-]+$")
+#: a mapping of the manifest as YAML writes it (keys and values as fideslang names them)
+Entry = dict[str, Any]
 
 
 def _graph(source: Workspace | KnowledgeGraph | Graph) -> Graph:
@@ -64,6 +66,11 @@ def _snake(name: str, camel: bool = True) -> str:
     if camel:
         name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
     return re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_") or "key"
+
+
+def _sorted(nodes: Iterable[Node]) -> list[Identifier]:
+    """Terms of a graph in rdflib's order (every term of a graph is an Identifier)."""
+    return sorted(node for node in nodes if isinstance(node, Identifier))
 
 
 def _notation(graph: Graph, node: Node) -> str | None:
@@ -86,7 +93,7 @@ class Exporter:
                          if (d, GG.inForce, Literal(True)) in reference
                          and (d, GG.requiresCertification, Literal(False)) in reference
                          for c in reference.objects(d, GG.coversCountry)}
-        self.custom: dict[str, dict[str, dict]] = {"subject": {}, "use": {}, "category": {}}
+        self.custom: dict[str, dict[str, Entry]] = {"subject": {}, "use": {}, "category": {}}
         self.keys: dict[URIRef, str] = {}
         self.org_keys: dict[URIRef, str] = {}
 
@@ -147,7 +154,7 @@ class Exporter:
                 self.define(kind, own, URIRef(str(target)))
             return [self.table.current(kind, own)]
         keys: list[str] = []
-        for target in sorted(self.g.objects(item, about)):
+        for target in _sorted(self.g.objects(item, about)):
             if target != NON_PERSONAL:
                 keys += self.reverse(kind, URIRef(str(target)))
         return keys
@@ -187,16 +194,16 @@ class Exporter:
         return sorted(keys)
 
     def basis(self, kind: str, terms: Iterable[Node]) -> str | None:
-        for term in sorted(terms):
+        for term in _sorted(terms):
             for found in self.table.terms[kind].values():
                 if found.target == term and found.how == "exact" and found.key not in self.table.replaced[kind]:
                     return found.key
         return None
 
-    def declarations(self, service: URIRef) -> list[dict]:
-        out = []
-        activities = sorted(a for a in self.g.subjects(GG.about, service)
-                            if (a, RDF.type, GG.ProcessingActivity) in self.g)
+    def declarations(self, service: URIRef) -> list[Entry]:
+        out: list[Entry] = []
+        activities = _sorted(a for a in self.g.subjects(GG.about, service)
+                             if (a, RDF.type, GG.ProcessingActivity) in self.g)
         for activity in activities:
             # the keys the declaration was imported from (dcterms:subject: their concepts), else the DPV
             # terms of the activity mapped back
@@ -219,13 +226,13 @@ class Exporter:
                     for term in self.g.objects(activity, prop):
                         if term != NON_PERSONAL:
                             declared[kind].update(self.reverse(kind, URIRef(str(term))))
-            purposes = sorted(self.g.objects(activity, DPV.hasPurpose))
+            purposes = _sorted(self.g.objects(activity, DPV.hasPurpose))
             if use is None:
                 keys = self.use_keys(purposes)
                 use = keys[0] if keys else FALLBACK_USE
             elif not self.table.is_fideslang("use", use):
                 self.use_keys(purposes)
-            entry: dict = {"name": display_name(self.g, activity),
+            entry: Entry = {"name": display_name(self.g, activity),
                            "data_categories": sorted({self.table.current("category", k) for k in declared["category"]}),
                            "data_use": self.table.current("use", use),
                            "data_subjects": sorted({self.table.current("subject", k) for k in declared["subject"]})}
@@ -240,14 +247,16 @@ class Exporter:
         if out:
             return out
         categories, data_subjects = self.lines(service, "category"), self.lines(service, "subject")
-        statements = sorted(s for s in self.g.subjects(GG.about, service)
-                            if (s, RDF.type, GG.PurposeStatement) in self.g)
-        purposes = [(self.g.value(s, GG.purpose), self.g.value(s, GG.sourceText)) for s in statements]
-        purposes += [(p, None) for p in sorted(self.g.objects(service, DPV.hasPurpose))
-                     if p not in {q for q, _ in purposes}]
-        if not purposes and not categories and not data_subjects:
+        statements = _sorted(s for s in self.g.subjects(GG.about, service)
+                             if (s, RDF.type, GG.PurposeStatement) in self.g)
+        # (purpose, its words as stated)
+        stated: list[tuple[Node | None, Node | None]] = [(self.g.value(s, GG.purpose), self.g.value(s, GG.sourceText))
+                                                         for s in statements]
+        stated += [(p, None) for p in _sorted(self.g.objects(service, DPV.hasPurpose))
+                   if p not in {q for q, _ in stated}]
+        if not stated and not categories and not data_subjects:
             return []
-        for purpose, words in purposes or [(None, None)]:
+        for purpose, words in stated or [(None, None)]:
             uses = self.use_keys([purpose]) if purpose is not None else [FALLBACK_USE]
             for use in uses:
                 name = str(words) if words is not None else (display_name(self.g, purpose) if purpose is not None
@@ -315,14 +324,14 @@ class Exporter:
 
     # ---- the manifest
 
-    def manifest(self) -> dict:
+    def manifest(self) -> Entry:
         services = sorted(URIRef(str(s)) for s in self.g.subjects(RDF.type, DPV.Service))
         taken: set[str] = set()
         for service in services:
             self.key_of(service, taken, "system")
         operators: dict[URIRef, str] = {}
-        systems: list[dict] = []
-        vendors: dict[URIRef, dict] = {}
+        systems: list[Entry] = []
+        vendors: dict[URIRef, Entry] = {}
         run_by: dict[URIRef, list[URIRef]] = {}  # organisation -> the services it runs (processor, else controller)
         for service in services:
             runner = self.g.value(service, DPV.hasDataProcessor) or self.g.value(service, DPV.hasDataController)
@@ -331,7 +340,7 @@ class Exporter:
         for service in services:
             processor = self.g.value(service, DPV.hasDataProcessor)
             controller = self.g.value(service, DPV.hasDataController)
-            system: dict = {"fides_key": self.keys[service], "name": display_name(self.g, service)}
+            system: Entry = {"fides_key": self.keys[service], "name": display_name(self.g, service)}
             description = self.g.value(service, GG.description)
             if description is not None:
                 system["description"] = str(description)
@@ -341,7 +350,7 @@ class Exporter:
             system["system_type"] = "Service"
             if operator is not None:
                 system["responsibility"] = ["Processor" if processor is not None else "Controller"]
-            egress: list[dict] = []
+            egress: list[Entry] = []
             for engagement in self.engagements(service):
                 org = self.g.value(engagement, GG.subProcessor)
                 if org is None:
@@ -359,7 +368,7 @@ class Exporter:
                     vendor["_bases"].update(self.in_place([engagement, *self.g.objects(engagement, GG.inCategory)]))
                 if all(flow["fides_key"] != key for flow in egress):
                     egress.append({"fides_key": key, "type": "system"})
-            for flow in sorted(self.g.subjects(GG.about, service)):
+            for flow in _sorted(self.g.subjects(GG.about, service)):
                 target = self.g.value(flow, DCTERMS.relation)
                 if (flow, RDF.type, GG.SourcedStatement) in self.g and target is not None and \
                         URIRef(str(target)) in self.keys and (flow, RDF.type, GG.SubProcessingEngagement) not in self.g:
@@ -387,7 +396,7 @@ class Exporter:
                 vendor["legal_basis_for_transfers"] = sorted(bases)
             del org
             systems.append(vendor)
-        document: dict = {}
+        document: Entry = {}
         if operators:
             document["organization"] = [{"fides_key": key, "name": display_name(self.g, org)}
                                         for org, key in sorted(operators.items(), key=lambda item: item[1])]
@@ -407,7 +416,7 @@ class Exporter:
             operators[org] = key
         return operators[org]
 
-    def vendor(self, org: URIRef, taken: set[str], vendors: dict[URIRef, dict],
+    def vendor(self, org: URIRef, taken: set[str], vendors: dict[URIRef, Entry],
                run_by: dict[URIRef, list[URIRef]]) -> str:
         """The Third Party system standing for an organisation engaged."""
         if org not in vendors:
@@ -424,10 +433,11 @@ class Exporter:
                             "privacy_declarations": [], "_countries": set(), "_bases": set()}
             if org in run_by:
                 vendors[org]["description"] = "An organisation that also runs services of this manifest."
-        return vendors[org]["fides_key"]
+        fides_key: str = vendors[org]["fides_key"]
+        return fides_key
 
 
-def manifest(source: Workspace | KnowledgeGraph | Graph) -> dict:
+def manifest(source: Workspace | KnowledgeGraph | Graph) -> Entry:
     """The services of a graph as a fides manifest (a dict: organization, system, custom taxonomy)."""
     return Exporter(_graph(source)).manifest()
 
@@ -435,5 +445,5 @@ def manifest(source: Workspace | KnowledgeGraph | Graph) -> dict:
 def export_fides(source: Workspace | KnowledgeGraph | Graph) -> str:
     """The fides manifest as YAML text."""
     document = manifest(source)
-    return HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                                   width=110)
+    text: str = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=110)
+    return HEADER + text

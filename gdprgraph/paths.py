@@ -11,19 +11,23 @@ from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from itertools import pairwise
+from typing import Any
 
 import networkx as nx
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from . import queries
 from .basis import NO_BASIS, Basis, Grounds, kinds_of
 from .labels import rank as label_rank
 from .store import AnyOf, KnowledgeGraph
+from .store.results import Row
 from .vocabulary import DPV
 from .vocabulary import UNSTATED_SUBJECTS as _UNSTATED
 
 UNDISCLOSED_COUNTRY = "undisclosed:third-country"
+#: the attributes of an edge of the transfer graph: relation, service, basis, and for an engagement its
+#: country, document, line and hop (networkx keeps them as a plain dict)
+EdgeData = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,7 @@ class TransferGraph:
     Its edges are not changed once built: the indexes below are computed on first use and kept.
     """
 
-    graph: nx.MultiDiGraph
+    graph: nx.MultiDiGraph[str]
     labels: dict[str, str] = field(default_factory=dict)
     countries: dict[str, Country] = field(default_factory=dict)
 
@@ -109,9 +113,9 @@ class TransferGraph:
         return self.labels.get(node, node)
 
     @cached_property
-    def edges_of(self) -> dict[str, list[tuple[str, str, dict]]]:
+    def edges_of(self) -> dict[str, list[tuple[str, str, EdgeData]]]:
         """The edges of each service's chains, by service."""
-        edges: dict[str, list[tuple[str, str, dict]]] = {}
+        edges: dict[str, list[tuple[str, str, EdgeData]]] = {}
         for a, b, data in self.graph.edges(data=True):
             edges.setdefault(data["service"], []).append((a, b, data))
         return edges
@@ -135,13 +139,17 @@ def _text(value: Node | None) -> str:
     return "" if value is None else str(value)
 
 
+def _flag(value: Node | None) -> bool:
+    """A boolean cell (an EXISTS the query binds) as a bool."""
+    return isinstance(value, Literal) and bool(value.toPython())
+
+
 def _labels(kg: KnowledgeGraph, nodes: set[str]) -> dict[str, str]:
     """Display names (English preferred) of the given nodes."""
-    query = queries.internal("display-names").text
     names: dict[str, tuple[int, int, str]] = {}
     named = all(":" in n and not n.startswith("_:") for n in nodes)  # else: blank nodes, ask for all
-    scope = {"entity": AnyOf(URIRef(n) for n in sorted(nodes))} if named else None
-    for row in kg.query(query, scope):
+    scope: dict[str, Node | AnyOf] | None = {"entity": AnyOf(URIRef(n) for n in sorted(nodes))} if named else None
+    for row in kg.internal("display-names", scope):
         node = str(row.entity)
         if node not in nodes:
             continue
@@ -153,19 +161,18 @@ def _labels(kg: KnowledgeGraph, nodes: set[str]) -> dict[str, str]:
 
 def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> TransferGraph:
     """The transfer graph of a knowledge graph (asserted facts are enough), or of some services."""
-    scope = {"service": AnyOf(URIRef(s) for s in sorted(services))} if services is not None else None
-    graph = nx.MultiDiGraph()
-    countries = {}
-    for row in kg.query(queries.internal("countries").text):
+    scope: dict[str, Node | AnyOf] | None = \
+        {"service": AnyOf(URIRef(s) for s in sorted(services))} if services is not None else None
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    countries: dict[str, Country] = {}
+    for row in kg.internal("countries"):
         countries[str(row.country)] = Country(
-            str(row.country), str(row.name), row.eea.toPython(), row.adequacy.toPython(),
-            row.certificationOnly.toPython())
-    certified = {(str(row.org), str(row.country))
-                 for row in kg.query(queries.internal("certified-organisations").text)}
+            str(row.country), str(row.name), _flag(row.eea), _flag(row.adequacy), _flag(row.certificationOnly))
+    certified = {(str(row.org), str(row.country)) for row in kg.internal("certified-organisations")}
 
     undisclosed_names: dict[str, str] = {}
-    subject_rows = list(kg.query(queries.internal("transfer-subjects").text, scope))
-    undisclosed_rows = list(kg.query(queries.internal("undisclosed-rows").text, scope))
+    subject_rows = list(kg.internal("transfer-subjects", scope))
+    undisclosed_rows = list(kg.internal("undisclosed-rows", scope))
     for row in [*subject_rows, *undisclosed_rows]:
         service = str(row.service)
         graph.add_node(service, kind="service")
@@ -195,7 +202,7 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
             graph.add_edge(hidden, UNDISCLOSED_COUNTRY, service=service, relation="located in",
                            basis=Basis())
 
-    for row in kg.query(queries.internal("transfer-edges").text, scope):
+    for row in kg.internal("transfer-edges", scope):
         service, exporter, importer = str(row.service), str(row.exporter), str(row.importer)
         for org in (exporter, importer):
             if org not in graph:
@@ -209,7 +216,7 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
         if country is not None:
             graph.add_node(country.iri, kind="country")
             graph.add_edge(importer, country.iri, service=service, relation="located in", basis=Basis())
-    for node, data in list(graph.nodes(data=True)):
+    for node, data in list(graph.nodes.items()):
         if data["kind"] == "organisation" and not any(
                 d["relation"] == "located in" for _, _, d in graph.out_edges(node, data=True)):
             home = kg.value(URIRef(node), DPV.hasCountry)
@@ -226,7 +233,7 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
     return TransferGraph(graph, labels, countries)
 
 
-def _unstated_subjects(kg: KnowledgeGraph, graph: nx.MultiDiGraph) -> None:
+def _unstated_subjects(kg: KnowledgeGraph, graph: nx.MultiDiGraph[str]) -> None:
     """A service known only from an imported sub-processor list (no description declaring its data
     subjects, as for a vendor created on the fly) still has transfer paths: from 'data subjects (not
     stated)' through the service and its processor to the engagements the list states."""
@@ -252,7 +259,7 @@ def _covered(country: Country | None, certified: bool) -> bool:
     return country.eea or country.adequacy or (country.certification_only and certified)
 
 
-def _basis(row, country: Country | None, certified: bool) -> Basis:
+def _basis(row: Row, country: Country | None, certified: bool) -> Basis:
     """The Chapter V basis of a hop to an importer: its words, whether one is missing, its grounds."""
     grounds = _grounds(row, country, certified)
     if country is None:
@@ -277,13 +284,13 @@ def _basis(row, country: Country | None, certified: bool) -> Basis:
     return Basis.of(note, True, grounds)
 
 
-def _grounds(row, country: Country | None, certified: bool) -> Grounds:
+def _grounds(row: Row, country: Country | None, certified: bool) -> Grounds:
     """What a hop to an importer rests on, field by field (the parts ``_basis`` words as text)."""
     def split(*values: Node | None) -> tuple[str, ...]:
         return tuple(s for v in values for s in _text(v).split("; ") if s)
-    third = country is not None and not country.eea
-    return Grounds(adequacy=bool(third and country.adequacy),
-                   dpf=bool(third and country.certification_only and certified),
+    third = country if country is not None and not country.eea else None
+    return Grounds(adequacy=bool(third and third.adequacy),
+                   dpf=bool(third and third.certification_only and certified),
                    in_place=split(row.engagementInPlace, row.rowInPlace),
                    requested=split(row.engagementRequested, row.rowRequested),
                    derogation=_text(row.derogation))
@@ -298,7 +305,7 @@ def transfer_paths(tg: TransferGraph, service: str | None = None, to: str | None
     A category of data subjects only sends to its service, so the chains are walked once per service,
     from the service, and each category is put in front of them.
     """
-    found = []
+    found: list[TransferPath] = []
     if service is not None:
         services = [service] if service in tg.edges_of else []
     elif through is not None:
@@ -307,7 +314,7 @@ def transfer_paths(tg: TransferGraph, service: str | None = None, to: str | None
         services = sorted(tg.edges_of)
     kinds = tg.graph.nodes
     for svc in services:
-        hops: dict[str, dict[str, list[dict]]] = {}  # a -> b -> the edges a -> b (several: see _hop_edge)
+        hops: dict[str, dict[str, list[EdgeData]]] = {}  # a -> b -> the edges a -> b (several: see _hop_edge)
         for a, b, data in tg.edges_of[svc]:
             hops.setdefault(a, {}).setdefault(b, []).append(data)
         sources = sorted(n for n in hops if kinds[n]["kind"] == "data-subjects")
@@ -327,7 +334,7 @@ def transfer_paths(tg: TransferGraph, service: str | None = None, to: str | None
     return found
 
 
-def _chains(hops: dict[str, dict[str, list[dict]]], start: str, targets: set[str]) -> Iterator[list[str]]:
+def _chains(hops: dict[str, dict[str, list[EdgeData]]], start: str, targets: set[str]) -> Iterator[list[str]]:
     """Every simple path (no node twice) from ``start`` to one of ``targets``, depth first."""
     chain = [start]
     pending = [iter(hops.get(start, {}))]
@@ -351,7 +358,7 @@ def _wanted(tg: TransferGraph, country: str, to: str | None) -> bool:
     return country == to
 
 
-def _hop_edge(parallel: list[dict], country: str) -> dict:
+def _hop_edge(parallel: list[EdgeData], country: str) -> EdgeData:
     """The edge a -> b of a path: when an organisation processes in several countries, the one for the
     path's country; else, of several, one without a basis first (the hop is only as safe as its worst)."""
     if len(parallel) < 2:
@@ -362,7 +369,8 @@ def _hop_edge(parallel: list[dict], country: str) -> dict:
     return min(parallel, key=lambda d: (not d["basis"].missing, d["basis"].text))
 
 
-def _path(tg: TransferGraph, hops: dict[str, dict[str, list[dict]]], service: str, nodes: list[str]) -> TransferPath:
+def _path(tg: TransferGraph, hops: dict[str, dict[str, list[EdgeData]]], service: str,
+          nodes: list[str]) -> TransferPath:
     steps = []
     for a, b in pairwise(nodes):
         data = _hop_edge(hops[a][b], nodes[-1])
@@ -370,9 +378,9 @@ def _path(tg: TransferGraph, hops: dict[str, dict[str, list[dict]]], service: st
                          data.get("document", ""), data.get("line"), data.get("hop", "")))
     country = nodes[-1]
     zone = "third country" if country == UNDISCLOSED_COUNTRY else tg.countries[country].zone
-    data = _hop_edge(hops[nodes[-3]][nodes[-2]], country) if len(nodes) >= 3 else None
-    transfer = None if data is None else TransferHop(
-        data["relation"], data["basis"], data.get("document", ""), data.get("line"), data.get("hop", ""))
+    last = _hop_edge(hops[nodes[-3]][nodes[-2]], country) if len(nodes) >= 3 else None
+    transfer = None if last is None else TransferHop(
+        last["relation"], last["basis"], last.get("document", ""), last.get("line"), last.get("hop", ""))
     return TransferPath(nodes, [tg.label(n) for n in nodes], steps, service, country,
                         tg.label(country), zone, transfer)
 
@@ -432,7 +440,7 @@ def concentration(tg: TransferGraph) -> list[Dependency]:
     of its chains of sub-processing. Betweenness is computed on the service-organisation graph; a
     cut vertex is an organisation whose removal disconnects that graph.
     """
-    deps = nx.DiGraph()
+    deps: nx.DiGraph[str] = nx.DiGraph()
     for a, b in tg.graph.edges():
         kinds = (tg.graph.nodes[a]["kind"], tg.graph.nodes[b]["kind"])
         if kinds in {("service", "organisation"), ("organisation", "organisation")}:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 from . import provenance
 from . import validate as validation
@@ -27,11 +30,19 @@ def _rows(ws: Workspace, query: str, columns: list[str]) -> list[dict[str, str]]
     return [{c: cell(row.get(c), nsm) for c in columns} for row in result.rows]
 
 
-def transfer_summary(model: dict) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class Quoted:
+    """A finding with the line of its source document ("" when the document is not at hand)."""
+
+    f: validation.Finding
+    quote: str
+
+
+def transfer_summary(model: Mapping[str, Any]) -> list[dict[str, object]]:
     """The map (its ``map_model``) as a table, for print: per basis of the hop into a country, the paths,
     services and countries."""
     nodes = model["nodes"]
-    by_kind: dict[str, list[dict]] = {}
+    by_kind: dict[str, list[dict[str, Any]]] = {}
     for row in model["rows"]:
         by_kind.setdefault(row["kind"], []).append(row)
     summary = []
@@ -54,14 +65,14 @@ def render_report(ws: Workspace, map_href: str | None = None, generated: _dt.dat
     """The HTML audit report, the transfer map inline; ``map_href`` adds a link to a separate copy."""
     report = validation.validate(ws.asserted)
     data_files = [Path(p) for p in ws.asserted.sources]
-    groups = []
+    groups: list[dict[str, Any]] = []  # the template's: owner, kind, services, anchor, counts, findings, info
     for (owner_label, owner_kind), items in groupby(report.findings, key=lambda f: (f.owner_label, f.owner_kind)):
-        findings = [{"f": f, "quote": provenance.quote(f.document, f.line, data_files)} for f in items]
-        counts = Counter(item["f"].severity for item in findings)
-        groups.append({"owner": owner_label, "kind": owner_kind, "services": findings[0]["f"].services,
+        findings = [Quoted(f, provenance.quote(f.document, f.line, data_files)) for f in items]
+        counts = Counter(item.f.severity for item in findings)
+        groups.append({"owner": owner_label, "kind": owner_kind, "services": findings[0].f.services,
                        "anchor": f"findings-{len(groups) + 1}", "counts": counts,
-                       "findings": [i for i in findings if i["f"].severity != "info"],
-                       "info": [i for i in findings if i["f"].severity == "info"]})
+                       "findings": [i for i in findings if i.f.severity != "info"],
+                       "info": [i for i in findings if i.f.severity == "info"]})
     groups.sort(key=lambda g: (-g["counts"]["violation"], -g["counts"]["warning"], g["owner"]))
     transfers = _rows(ws, "third-country-transfers",
                       ["serviceName", "exporterName", "importerName", "countryName", "adequacy", "safeguards",

@@ -21,6 +21,7 @@ from . import paths
 from .basis import Basis
 from .errors import InputError
 from .store import KnowledgeGraph
+from .store.results import Row
 from .vocabulary import DCTERMS, DPV, GG
 from .workspace import Workspace
 
@@ -143,7 +144,12 @@ def _int(value: object) -> int | None:
     return int(value) if isinstance(value, Literal) else None
 
 
-def _source(row, section: object) -> Source | None:
+def _flag(value: object) -> bool:
+    """A boolean cell (an EXISTS a query binds) as a bool."""
+    return isinstance(value, Literal) and bool(value.toPython())
+
+
+def _source(row: Row, section: object) -> Source | None:
     if row.document is None:
         return None
     return Source(str(row.document), str(section or ""), _int(row.line), _int(row.lineEnd), str(row.text or ""))
@@ -212,9 +218,9 @@ def recorded(kg: KnowledgeGraph) -> list[Recorded]:
     for r in kg.internal("tia-records"):
         if out and out[-1].tia == str(r.tia):  # several tools: one record
             continue
-        out.append(Recorded(str(r.tia), str(r.hop), bool(r.hopExists.toPython()), str(r.country or ""),
+        out.append(Recorded(str(r.tia), str(r.hop), _flag(r.hopExists), str(r.country or ""),
                             str(r.equivalenceName or ""), str(r.outcomeName or ""), str(r.assessor or ""),
-                            str(r.assessedOn or ""), str(r.reviewDate or ""), int(r.measures)))
+                            str(r.assessedOn or ""), str(r.reviewDate or ""), int(r.term("measures"))))
     return out
 
 

@@ -162,9 +162,12 @@ def xlsx(hops: Sequence[TiaHop]) -> bytes:
     """A workbook with one sheet, a row per hop: text cells only, never a formula."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     sheet = book.active
+    if not isinstance(sheet, Worksheet):  # a new workbook opens on its one worksheet
+        raise TypeError("a new workbook has no active worksheet")
     sheet.title = SHEET_TITLE
     fixed = datetime(2000, 1, 1)  # the same graph gives the same workbook
     book.properties.created = fixed
@@ -174,8 +177,8 @@ def xlsx(hops: Sequence[TiaHop]) -> bytes:
         cell.font = Font(bold=True)
     for row in sheet_rows(hops):
         sheet.append([spreadsheet_cell(v) for v in row])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
             cell.data_type = "s"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "B2"

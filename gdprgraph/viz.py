@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 from rdflib import RDF, URIRef
 
@@ -155,7 +156,7 @@ def select_paths(tg: paths.TransferGraph, selection: MapSelection) -> list[paths
 
 def node_kind(ws: Workspace, tg: paths.TransferGraph, node: str, processors: set[str]) -> str:
     """The style key of a node."""
-    kind = tg.graph.nodes[node]["kind"]
+    kind: str = tg.graph.nodes[node]["kind"]
     if kind == "country":
         return "third country" if node == paths.UNDISCLOSED_COUNTRY else tg.countries[node].zone
     if kind != "organisation":
@@ -174,10 +175,10 @@ def node_kind(ws: Workspace, tg: paths.TransferGraph, node: str, processors: set
 class _Builder:
     """Nodes and edges numbered in the order they are first met."""
 
-    nodes: list[dict] = field(default_factory=list)
+    nodes: list[dict[str, Any]] = field(default_factory=list)  # the page model's (JSON) nodes and edges
     index: dict[str, int] = field(default_factory=dict)
-    edges: list[dict] = field(default_factory=list)
-    edge_index: dict[tuple, int] = field(default_factory=dict)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    edge_index: dict[tuple[int, int, str, tuple[str, ...]], int] = field(default_factory=dict)
 
     def edge(self, a: int, b: int, style: str, marks: list[str], label: str, title: str) -> int:
         key = (a, b, style, tuple(marks))

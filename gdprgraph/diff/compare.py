@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from rdflib import URIRef
-from rdflib.term import Node
+from rdflib.term import Identifier
 
-from .. import paths, queries
+from .. import paths
 from ..basis import Basis
 from ..labels import display_name
 from ..store import KnowledgeGraph
@@ -31,7 +32,7 @@ SECTION_WORDS = {GG + "OperationsSection": "processing operation", GG + "DataCat
 
 # --- reading the facts to compare ---------------------------------------------------------------
 
-def _int(value: Node | None) -> int | None:
+def _int(value: Identifier | None) -> int | None:
     return int(value) if value is not None else None
 
 
@@ -52,13 +53,36 @@ class _Engagement:
 
 
 @dataclass
+class _Duration:
+    """A retention as one version states it: for a template line (subject, item) or a statement."""
+
+    subject: str
+    what: str
+    period: str
+    text: str
+    events: set[str]
+    document: str
+    line: int | None
+
+    def same(self, other: _Duration) -> bool:
+        return (self.period, self.text, self.events) == (other.period, other.text, other.events)
+
+
+class _ServiceFields(TypedDict):
+    """Whom a change concerns: the ``services`` and ``customers`` fields of a ``Change``."""
+
+    services: tuple[str, ...]
+    customers: tuple[str, ...]
+
+
+@dataclass
 class _Snapshot:
     kg: KnowledgeGraph
     transfers: paths.TransferGraph
     engagements: dict[tuple[str, str, str], _Engagement]
     safeguards: dict[tuple[str, ...], dict[str, tuple[str, str, int | None]]]
     lines: dict[tuple[str, str], tuple[str, str, str, int | None]]
-    durations: dict[tuple[str, ...], dict]
+    durations: dict[tuple[str, ...], _Duration]
 
     def name(self, iri: str) -> str:
         return display_name(self.kg, URIRef(iri))
@@ -83,7 +107,7 @@ class _Snapshot:
 def snapshot(kg: KnowledgeGraph) -> _Snapshot:
     """The facts of one version that a diff compares, keyed so that the two versions line up."""
     engagements: dict[tuple[str, str, str], _Engagement] = {}
-    for row in kg.query(queries.internal("diff-engagements").text):
+    for row in kg.internal("diff-engagements"):
         key = (str(row.service), str(row.exporter), str(row.importer))
         eng = engagements.setdefault(key, _Engagement(*key))
         eng.iris.add(str(row.engagement))
@@ -94,21 +118,21 @@ def snapshot(kg: KnowledgeGraph) -> _Snapshot:
         if row.document is not None and (eng.line is None or (_int(row.line) or 0) < eng.line):
             eng.document, eng.line = str(row.document), _int(row.line)
     safeguards: dict[tuple[str, ...], dict[str, tuple[str, str, int | None]]] = defaultdict(dict)
-    for row in kg.query(queries.internal("diff-safeguards").text):
-        holder = (str(row.service), "row", str(row.rowItem)) if row.rowItem is not None else \
+    for row in kg.internal("diff-safeguards"):
+        holder: tuple[str, ...] = (str(row.service), "row", str(row.rowItem)) if row.rowItem is not None else \
             (str(row.service), "engagement", str(row.exporter), str(row.importer))
         safeguards[holder][str(row.instrument)] = (str(row.status or ""), str(row.document or ""), _int(row.line))
     lines = {(str(r.service), str(r.item)): (str(r.section), str(r.status), str(r.document or ""), _int(r.line))
-             for r in kg.query(queries.internal("diff-template-lines").text)}
-    durations: dict[tuple[str, ...], dict] = {}
-    for row in kg.query(queries.internal("diff-durations").text):
-        key = (str(row.subject), str(row.item)) if str(row.kind) == "line" else (str(row.statement),)
-        entry = durations.setdefault(key, {"subject": str(row.subject), "what": str(row.item or row.data or ""),
-                                           "period": str(row.period or ""), "text": str(row.text or ""),
-                                           "events": set(), "document": str(row.document or ""),
-                                           "line": _int(row.line)})
+             for r in kg.internal("diff-template-lines")}
+    durations: dict[tuple[str, ...], _Duration] = {}
+    for row in kg.internal("diff-durations"):
+        stated: tuple[str, ...] = \
+            (str(row.subject), str(row.item)) if str(row.kind) == "line" else (str(row.statement),)
+        entry = durations.setdefault(stated, _Duration(str(row.subject), str(row.item or row.data or ""),
+                                                    str(row.period or ""), str(row.text or ""), set(),
+                                                    str(row.document or ""), _int(row.line)))
         if row.event is not None:
-            entry["events"].add(str(row.event))
+            entry.events.add(str(row.event))
     return _Snapshot(kg, paths.build(kg), engagements, dict(safeguards), lines, durations)
 
 
@@ -136,7 +160,7 @@ def _is_third(snap: _Snapshot, country: str) -> bool:
     return known is not None and not known.eea
 
 
-def _service_fields(snap: _Snapshot, service: str) -> dict:
+def _service_fields(snap: _Snapshot, service: str) -> _ServiceFields:
     return {"services": (snap.name(service),), "customers": snap.customers(service)}
 
 
@@ -160,13 +184,13 @@ def _subprocessor_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
         bases = [hops.get(c, UNKNOWN_COUNTRY) for c in (new_third or sorted(eng.countries))]
         basis = "; ".join(sorted({b.text for b in bases})) if bases else ""
         org, where = b.name(eng.importer), _where(b, eng.countries)
-        if before is None and replaced is None:
-            kind, text, was = "subprocessor-added", f"new sub-processor {org} ({where})", ""
-        elif replaced is not None:
+        if replaced is not None:  # (only an engagement the old version lacks replaces one)
             old_org = a.name(replaced.importer)
             kind = "subprocessor-replaced"
             text = f"{old_org} ({_where(a, replaced.countries)}) replaced by {org} ({where})"
             was = f"{old_org} ({_where(a, replaced.countries)})"
+        elif before is None:
+            kind, text, was = "subprocessor-added", f"new sub-processor {org} ({where})", ""
         else:
             kind = "subprocessor-moved"
             detail = []
@@ -215,7 +239,10 @@ def _safeguard_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
                 kind, text = "safeguard-strengthened", f"{what}: {status_before} -> {status_after}"
             else:
                 kind, text = "safeguard-weakened", f"{what}: {status_before} -> {status_after}"
-            document, line = (new or old)[1:]
+            stated = new or old
+            if stated is None:  # the instrument is in one version at least
+                continue
+            document, line = stated[1:]
             changes.append(Change(
                 kind, snap.name(instrument), text, status_before, status_after, **_service_fields(snap, holder[0]),
                 document=document, line=line, source_version="new" if new else "old",
@@ -232,7 +259,10 @@ def _line_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
         if old_status == new_status:
             continue
         snap = b if new else a
-        section, _, document, line = new or old
+        stated = new or old
+        if stated is None:  # the line is in one version at least
+            continue
+        section, _, document, line = stated
         item = snap.name(key[1])
         words_before = STATUS_WORDS.get(old_status, "absent")
         words_after = STATUS_WORDS.get(new_status, "absent")
@@ -244,9 +274,9 @@ def _line_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
     return changes
 
 
-def _duration_words(snap: _Snapshot, entry: dict) -> str:
-    parts = [p for p in (entry["period"], entry["text"]) if p]
-    events = sorted(snap.name(e) for e in entry["events"])
+def _duration_words(snap: _Snapshot, entry: _Duration) -> str:
+    parts = [p for p in (entry.period, entry.text) if p]
+    events = sorted(snap.name(e) for e in entry.events)
     text = " / ".join(dict.fromkeys(parts)) or "no period stated"
     return text + (f" (from or until: {'; '.join(events)})" if events else "")
 
@@ -255,12 +285,13 @@ def _duration_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
     changes = []
     for key in sorted(set(a.durations) | set(b.durations), key=str):
         old, new = a.durations.get(key), b.durations.get(key)
-        same = old and new and all(old[f] == new[f] for f in ("period", "text", "events"))
-        if same:
+        if old is not None and new is not None and old.same(new):
             continue
-        snap, entry = (b, new) if new else (a, old)
-        what = snap.name(entry["what"]) if entry["what"] else "personal data"
-        subject = snap.name(entry["subject"])
+        snap, entry = (b, new) if new is not None else (a, old)
+        if entry is None:  # the retention is in one version at least
+            continue
+        what = snap.name(entry.what) if entry.what else "personal data"
+        subject = snap.name(entry.subject)
         label = f"retention of '{what}' ({subject})"
         before = _duration_words(a, old) if old else ""
         after = _duration_words(b, new) if new else ""
@@ -270,8 +301,8 @@ def _duration_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
             kind, text = "retention-removed", f"{label} removed (was {before})"
         else:
             kind, text = "retention-changed", f"{label}: {before} -> {after}"
-        is_service = (URIRef(entry["subject"]), None, URIRef(DPV + "Service")) in snap.kg.graph
-        fields = _service_fields(snap, entry["subject"]) if is_service else {}
-        changes.append(Change(kind, what, text, before, after, **fields, document=entry["document"],
-                              line=entry["line"], source_version="new" if new else "old"))
+        is_service = (URIRef(entry.subject), None, URIRef(DPV + "Service")) in snap.kg
+        fields = _service_fields(snap, entry.subject) if is_service else _ServiceFields(services=(), customers=())
+        changes.append(Change(kind, what, text, before, after, **fields, document=entry.document,
+                              line=entry.line, source_version="new" if new else "old"))
     return changes

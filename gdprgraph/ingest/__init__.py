@@ -21,7 +21,7 @@ from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 
 from .. import resources
 from ..errors import InputError
-from ..names import normalise
+from ..spelling import normalise
 from ..vocabulary import DPV, GGS
 from . import annex1, annex1_emit, art28, emit, text
 
@@ -106,7 +106,7 @@ def service_iri(name: str | None, wanted: str | None, context: Graph | None) -> 
         return URIRef(target)
     if context is not None:
         key = normalise(target)
-        for service in sorted(context.subjects(RDF.type, DPV.Service)):
+        for service in sorted(s for s in context.subjects(RDF.type, DPV.Service) if isinstance(s, URIRef)):
             labels = [*context.objects(service, SKOS.prefLabel), *context.objects(service, SKOS.altLabel),
                       *context.objects(service, RDFS.label)]
             if any(normalise(str(label)) == key for label in labels) or str(service).endswith("/" + target):

@@ -190,7 +190,7 @@ class _HtmlBlocks(HTMLParser):
         self.text_line = 0
         self.skip = 0
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self.skip += 1
         elif tag == "tr":
@@ -345,7 +345,9 @@ def list_items(element: Element) -> list[Part]:
 
 
 def _split(text: str) -> list[str]:
-    pieces, depth, current = [], 0, []
+    pieces: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         depth += (ch in "([" and 1) or ((ch in ")]" and -1) or 0)
         if ch in ";," and depth <= 0:

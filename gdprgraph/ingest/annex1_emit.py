@@ -17,8 +17,11 @@ from functools import cache
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import DCTERMS
+from rdflib.term import Node
 
-from .. import names, resources
+from .. import resources
+from ..namekinds import KINDS
+from ..spelling import normalise
 from ..store import MemoryGraph
 from ..vocabulary import DPV, GG, GGD, GGDOC, GGO, GGT
 from .annex1 import AnnexDescription, Element, list_items
@@ -61,8 +64,9 @@ def _ontology() -> Graph:
     return graph
 
 
-#: the last vocabulary built, with its context (kept alive so that its id stays its own)
-_LAST: dict[str, object] = {}
+#: the last vocabulary built by (id, size) of its context, with the context (kept alive so that its
+#: id stays its own)
+_LAST: dict[tuple[int, int], tuple[Vocabulary, Graph | None]] = {}
 
 
 class Vocabulary:
@@ -79,18 +83,22 @@ class Vocabulary:
         """The vocabulary of a context, kept while the same context (unchanged) is asked again:
         ingesting several files reads the names once."""
         key = (id(context), len(context) if context is not None else 0)
-        if _LAST.get("key") != key:
-            _LAST.update(key=key, vocabulary=cls(context), context=context)
-        return _LAST["vocabulary"]
+        if key not in _LAST:
+            _LAST.clear()
+            _LAST[key] = (cls(context), context)
+        return _LAST[key][0]
 
     def names_of(self, kind: str) -> dict[str, set[URIRef]]:
         """Normalised name -> the terms of a kind (``names.KINDS``) that bear it."""
         if kind not in self._names:
             index: dict[str, set[URIRef]] = {}
-            for root in ROOTS.get(kind, (URIRef(names.KINDS[kind][1]),)):
+            for root in ROOTS.get(kind, (URIRef(KINDS[kind][1]),)):
                 for row in self.graph.internal("class-names", {"kind": root}):
+                    entity = row.term("entity")
+                    if not isinstance(entity, URIRef):  # a class expression (blank node) has no name
+                        continue
                     for key in _keys(str(row.label)):
-                        index.setdefault(key, set()).add(row.entity)
+                        index.setdefault(key, set()).add(entity)
             self._names[kind] = index
         return self._names[kind]
 
@@ -106,7 +114,7 @@ class Vocabulary:
 
 def _keys(words: str) -> list[str]:
     """Ways to compare a name: normalised, singular, without a trailing 'data'."""
-    norm = names.normalise(words)
+    norm = normalise(words)
     singular = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
                         for w in norm.split())
     keys = [norm, singular]
@@ -144,7 +152,8 @@ class AnnexEmitter:
         count = self.minted[local]
         return GGD[f"{self.key}-{local}" if count == 1 else f"{self.key}-{local}-{count}"]
 
-    def add(self, subject: URIRef, prop: URIRef, value: URIRef | Literal) -> None:
+    def add(self, subject: URIRef, prop: URIRef, value: Node) -> None:
+        """One triple; its object may be a term of the context, as the context has it."""
         self.g.add((subject, prop, value))
 
     def cite(self, node: URIRef, element: Element, first: int, last: int, words: str) -> None:
@@ -311,9 +320,11 @@ class AnnexEmitter:
         for part in element.parts:
             for piece in part.text.split(";"):
                 found = SUBPROCESSOR.fullmatch(piece.strip(" ."))
-                countries = [country_iri(c.strip()) for c in re.split(r"[/,]| and ", found["countries"])] \
-                    if found else []
-                if not countries or None in countries:
+                if found is None:
+                    continue
+                named = [country_iri(c.strip()) for c in re.split(r"[/,]| and ", found["countries"])]
+                countries = [country for country in named if country is not None]
+                if not countries or len(countries) < len(named):
                     continue
                 org, label = self.orgs.resolve(found["name"])
                 if (org, None, None) not in self.context:

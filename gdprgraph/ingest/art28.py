@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from ..names import normalise
+from ..spelling import normalise
 
 #: template section number -> (keywords of its title, normalised, English and French)
 SECTION_TITLES: dict[int, tuple[str, ...]] = {
@@ -322,7 +322,8 @@ class Parser:
 
     def parse(self) -> Description:
         heads = self.headings()
-        service_line = next((i for i, t in enumerate(self.lines, 1) if SERVICE_LINE.match(t)), None)
+        service = next(((i, found) for i, t in enumerate(self.lines, 1) if (found := SERVICE_LINE.match(t))), None)
+        service_line = service[0] if service is not None else None
         if service_line is None and len({s.key for _, s in heads}) < 3:
             raise InputError("not an Article 28 description: no 'Name of the Service' line and no template "
                              "sections found", self.path)
@@ -341,9 +342,9 @@ class Parser:
         exhibit = exhibit or more_exhibit
         self.accounted.update(all_titles)
         name = short = None
-        if service_line:
-            self.accounted.add(service_line)
-            name = SERVICE_LINE.match(self.lines[service_line - 1])["name"]
+        if service is not None:
+            self.accounted.add(service[0])
+            name = service[1]["name"]
             name = " ".join(name.split())
             paren = re.match(r"^(?P<name>.+?)\s*\((?P<short>[^()]+)\)$", name)
             if paren:

@@ -7,7 +7,7 @@ from functools import cache
 from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 
 from .. import resources
-from ..names import normalise
+from ..spelling import normalise
 from ..vocabulary import DPV, GG
 
 DPV_COUNTRY = DPV.Country
@@ -24,6 +24,8 @@ def country_names() -> dict[str, URIRef]:
     graph = _reference()
     names: dict[str, URIRef] = {}
     for country in graph.subjects(RDF.type, DPV_COUNTRY):
+        if not isinstance(country, URIRef):
+            continue
         for prop in (RDFS.label, SKOS.prefLabel, SKOS.altLabel):
             for label in graph.objects(country, prop):
                 names.setdefault(normalise(str(label)), country)
@@ -35,7 +37,7 @@ def country_codes() -> dict[str, URIRef]:
     """Upper-case ISO 3166-1 alpha-2 code -> country IRI."""
     graph = _reference()
     return {str(code).upper(): country for country in graph.subjects(RDF.type, DPV_COUNTRY)
-            for code in graph.objects(country, GG.isoCode)}
+            if isinstance(country, URIRef) for code in graph.objects(country, GG.isoCode)}
 
 
 def country_iri(name: str) -> URIRef | None:

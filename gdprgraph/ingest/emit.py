@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from ..names import core_name, normalise, strip_legal_suffix
+from ..spelling import core_name, normalise, strip_legal_suffix
 from ..vocabulary import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, GGS, GGT, LOC, PD
 from . import template
 from .art28 import Answer, Description, Row, Section

@@ -41,10 +41,11 @@ from urllib.parse import quote
 import yaml
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
+from rdflib.term import Node
 
 from .. import resources
 from ..errors import InputError
-from ..names import normalise, strip_legal_suffix
+from ..spelling import normalise, strip_legal_suffix
 from ..vocabulary import DPV, GG, GGD, GGDOC, GGO, GGR, GGS, GGT, LOC
 from . import default_context, text
 from .countries import _reference as country_reference
@@ -134,8 +135,7 @@ class Table:
         self.folded: dict[str, dict[str, str]] = {kind: {} for kind in SCHEMES}
         by_concept: dict[URIRef, str] = {}
         for kind, scheme in SCHEMES.items():
-            for concept in sorted(graph.subjects(SKOS.inScheme, scheme)):
-                assert isinstance(concept, URIRef)
+            for concept in sorted(c for c in graph.subjects(SKOS.inScheme, scheme) if isinstance(c, URIRef)):
                 key = str(graph.value(concept, SKOS.notation))
                 by_concept[concept] = key
                 target, how = None, ""
@@ -151,7 +151,7 @@ class Table:
         for kind in SCHEMES:
             for key, term in list(self.terms[kind].items()):
                 newer = graph.value(term.concept, DCTERMS.isReplacedBy)
-                if newer is not None and newer in by_concept:
+                if isinstance(newer, URIRef) and newer in by_concept:
                     self.replaced[kind][key] = by_concept[newer]
 
     def current(self, kind: str, key: str) -> str:
@@ -449,7 +449,8 @@ class Builder:
     def lit(self, value: str) -> Literal:
         return Literal(value, lang=LANG)
 
-    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
+    def add(self, s: URIRef, p: URIRef, o: Node) -> None:
+        """One triple; its object may be a term of the context, as the context has it."""
         self.g.add((s, p, o))
 
     def note(self, manifest: Manifest, line: int, message: str) -> None:
@@ -601,11 +602,12 @@ class Builder:
         found = self.estate.service(name, notation=key)
         if found is not None:
             return found
-        for service in sorted(self.context.subjects(RDF.type, DPV.Service)):
+        services = sorted(s for s in self.context.subjects(RDF.type, DPV.Service) if isinstance(s, URIRef))
+        for service in services:
             if any(str(n) == key for n in self.context.objects(service, SKOS.notation)):
                 return URIRef(str(service))
         wanted = _squash(name)
-        for service in sorted(self.context.subjects(RDF.type, DPV.Service)):
+        for service in services:
             labels = [*self.context.objects(service, SKOS.prefLabel), *self.context.objects(service, SKOS.altLabel),
                       *self.context.objects(service, RDFS.label)]
             if wanted and any(_squash(str(label)) == wanted for label in labels):
@@ -746,6 +748,8 @@ class Builder:
         if iri not in self.items:
             self.items.add(iri)
             _, _, _, section, about = TAXONOMY[kind]
+            if section is None or about is None:
+                raise ValueError(f"a fides {kind} key has no template item")
             self.add(iri, RDF.type, GG.TemplateItem)
             self.add(iri, GG.templateSection, section)
             self.add(iri, SKOS.prefLabel, self.lit(key))

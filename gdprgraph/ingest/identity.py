@@ -32,8 +32,9 @@ from dataclasses import dataclass
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
+from rdflib.term import Node
 
-from ..names import normalise, strip_legal_suffix
+from ..spelling import normalise, strip_legal_suffix
 from ..vocabulary import DPV, GG, GGD, GGDOC, GGO
 
 __all__ = ["Duration", "Estate"]
@@ -54,7 +55,7 @@ class Duration:
     wording: str | None
 
     @classmethod
-    def of(cls, graph: Graph, node: URIRef | None) -> Duration | None:
+    def of(cls, graph: Graph, node: Node | None) -> Duration | None:
         if node is None:
             return None
         period, event = graph.value(node, GG.period), graph.value(node, GG.untilEvent)
@@ -162,7 +163,7 @@ class Estate:
 
     def held_safeguard(self, holder: URIRef, instrument: URIRef, status: URIRef) -> URIRef | None:
         """A safeguard the graph holds on an engagement or row, with the same instrument and status."""
-        for safeguard in sorted(self.graph.objects(holder, GG.hasSafeguard)):
+        for safeguard in sorted(s for s in self.graph.objects(holder, GG.hasSafeguard) if isinstance(s, URIRef)):
             if ((safeguard, GG.instrument, instrument) in self.graph
                     and (safeguard, GG.safeguardStatus, status) in self.graph):
                 return URIRef(str(safeguard))

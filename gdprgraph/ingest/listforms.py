@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -37,7 +38,7 @@ class Table:
 
     header: list[str]
     line: int
-    rows: list[Row] = field(default_factory=list)  # type: ignore[assignment]
+    rows: Iterable[Row] = field(default_factory=list)
     title: str = ""
 
 

@@ -122,7 +122,7 @@ def countries() -> dict[str, Country]:
     found: dict[str, Country] = {}
     for entry in pycountry.countries:
         iri = LOC[entry.alpha_2]
-        labels = {lit.language: str(lit) for lit in reference.objects(iri, RDFS.label)}
+        labels = {lit.language: str(lit) for lit in reference.objects(iri, RDFS.label) if isinstance(lit, Literal)}
         name_en = labels.get("en") or getattr(entry, "common_name", None) or entry.name
         name_fr = labels.get("fr") or _inverted(french.gettext(entry.name)) or french.gettext(entry.name)
         found[entry.alpha_2] = Country(iri, entry.alpha_2, entry.alpha_3, name_en, name_fr)
@@ -149,6 +149,8 @@ def _table() -> tuple[dict[str, Place], dict[str, Place]]:
 
     for country in countries().values():
         entry = pycountry.countries.get(alpha_2=country.alpha2)
+        if entry is None:  # countries() lists pycountry's own
+            raise LookupError(f"pycountry has no country {country.alpha2}")
         here = Place(country.iri, "country", country.name_en, "country")
         for prop in (RDFS.label, SKOS.altLabel):
             for label in reference.objects(country.iri, prop):

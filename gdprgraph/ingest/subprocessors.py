@@ -28,6 +28,7 @@ from rdflib.namespace import DCTERMS
 
 from .. import names, resources
 from ..errors import InputError
+from ..spelling import normalise
 from ..store import KnowledgeGraph, MemoryGraph
 from ..vocabulary import DPV, EU_GDPR, GG, GGD, GGDOC, GGO, GGR, LOC, PD
 from . import default_context, listforms, places, text
@@ -35,6 +36,7 @@ from .emit import PREFIXES, Organisations, slug, without_legal_suffix
 from .listforms import Row, Table
 from .listheaders import ALIASES, ROLE_ORDER, columns, plain
 from .mechanisms import Mechanism, read_mechanism
+from .places import Places
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -199,7 +201,7 @@ def csv_table(lines: list[str], where: str) -> Table:
     head = list(itertools.islice(rows, 10))
     best = listforms.header_position(head)
     if best >= 0:
-        return Table(head[best].cells, head[best].first, itertools.chain(head[best + 1:], rows))  # type: ignore[arg-type]
+        return Table(head[best].cells, head[best].first, itertools.chain(head[best + 1:], rows))
     first = head[0] if head else Row([], 1, 1)
     raise InputError(_no_name_message(first.cells), where, first.first)
 
@@ -261,8 +263,12 @@ def data_categories(cell: str) -> tuple[list[URIRef], list[str]]:
 def _context_graph(context: Workspace | KnowledgeGraph | Graph | None) -> Graph:
     if context is None:
         return default_context()
-    asserted = getattr(context, "asserted", context)
-    return asserted.graph if isinstance(asserted, KnowledgeGraph) else asserted
+    asserted: object = getattr(context, "asserted", context)  # a Workspace's asserted graph
+    if isinstance(asserted, KnowledgeGraph):
+        return asserted.graph
+    if isinstance(asserted, Graph):
+        return asserted
+    raise TypeError(f"not a graph: {type(asserted).__name__}")
 
 
 def _iri(value: str | URIRef, graph: Graph, kind: str) -> URIRef:
@@ -307,7 +313,7 @@ class _Builder:
         self.used: set[str] = set()  # engagement local names given
         self.said: set[Triple] = set()  # statements on organisations, which several rows may repeat
         self.out: list[Triple] = []
-        self.remembered: dict[tuple[str, str], object] = {}
+        self.remembered: dict[tuple[str, str], Literal | Places | Mechanism] = {}
         self.reports: list[Report] = []
         self.row_reports = 0  # reports of the current row
         self.described: set[URIRef] = set()  # countries whose description is written (or not needed)
@@ -327,7 +333,7 @@ class _Builder:
 
     def literal(self, value: str) -> Literal:
         found = self.remembered.get(("literal", value))
-        if found is None:
+        if not isinstance(found, Literal):
             found = Literal(value, lang=self.lang)
             self.remember(("literal", value), found)
         return found
@@ -371,7 +377,7 @@ class _Builder:
 
     def organisation(self, written: str, country: URIRef | None) -> URIRef:
         """The organisation a name designates: known under any spelling, else a new supplier."""
-        wanted = names.normalise(written)
+        wanted = normalise(written)
         iri = (self.orgs.by_name.get(wanted) or self.orgs.by_stripped.get(names.strip_legal_suffix(wanted))
                or self.orgs.by_core(written))  # "Amazon Web Services Inc" is "Amazon Web Services, Inc. (AWS)"
         if iri is not None:
@@ -382,7 +388,7 @@ class _Builder:
                     self.add_once((iri, _DPV.hasCountry, country))
             return iri
         bare = without_legal_suffix(written).rstrip(" ,;") or written
-        bare_key = names.normalise(bare)
+        bare_key = normalise(bare)
         base = GGO[re.sub(r"[^a-z0-9]+", "-", bare_key).strip("-")[:80].strip("-") or "organisation"]
         number = self.numbers.get(base, 1)  # the numbers below are taken already
         iri = base if number == 1 else URIRef(f"{base}-{number}")
@@ -402,20 +408,20 @@ class _Builder:
             self.add((iri, _DPV.hasCountry, country))
         return iri
 
-    def places(self, cell: str) -> places.Places:
+    def places(self, cell: str) -> Places:
         """``parse_countries``, remembered by cell text (a list repeats the same few cells)."""
         found = self.remembered.get(("places", cell))
-        if found is None:
+        if not isinstance(found, Places):
             found = parse_countries(cell)
             self.remember(("places", cell), found)
-        for country in found.countries:  # type: ignore[union-attr]
+        for country in found.countries:
             if country not in self.described:  # a country the reference data lacks: described once
                 self.described.add(country)
                 for triple in places.country_triples(country):
                     self.add(triple)
-        return found  # type: ignore[return-value]
+        return found
 
-    def remember(self, key: tuple[str, str], value: object) -> None:
+    def remember(self, key: tuple[str, str], value: Literal | Places | Mechanism) -> None:
         if len(self.remembered) >= 4096:  # bounded: a list of distinct cells does not grow it
             self.remembered.clear()
         self.remembered[key] = value
@@ -450,7 +456,8 @@ class _Builder:
             return False
         processing = self.places(cell("location"))
         corporate = self.places(cell("corporate"))
-        home = (corporate.countries or processing.countries or [None])[0]
+        located = corporate.countries or processing.countries
+        home = located[0] if located else None
         org = self.organisation(name, home)
         local = self.local_name(str(org)[len(str(GGO)):] if str(org).startswith(str(GGO)) else slug(name))
         eng = GGD[f"{self.key}-eng-{local}"]
@@ -490,11 +497,10 @@ class _Builder:
     def safeguards(self, eng: URIRef, local: str, org: URIRef, stated: str, home: URIRef | None,
                    countries: list[URIRef], section: URIRef, row: Row, lines: list[str]) -> None:
         self.add((eng, _RDFS.comment, self.literal(stated)))
-        said = self.remembered.get(("mechanisms", stated))
-        if said is None:
-            said = read_mechanism(stated)
-            self.remember(("mechanisms", stated), said)
-        found: Mechanism = said  # type: ignore[assignment]
+        found = self.remembered.get(("mechanisms", stated))
+        if not isinstance(found, Mechanism):
+            found = read_mechanism(stated)
+            self.remember(("mechanisms", stated), found)
         if not found.understood:
             self.report(eng, row.first,
                         f"unrecognised transfer mechanism {_quoted(stated)} (row of {found_name(self, org)})")

@@ -27,9 +27,12 @@ def label(iri: URIRef, language: str) -> str:
 def items() -> dict[str, tuple[URIRef, int]]:
     """Item local name -> (template section, order), in template order."""
     graph = template_graph()
-    found = {}
+    found: dict[str, tuple[URIRef, int]] = {}
     for item in graph.subjects(RDF.type, GG.TemplateItem):
-        found[str(item)[len(str(GGT)):]] = (graph.value(item, GG.templateSection), int(graph.value(item, GG.itemOrder)))
+        section, order = graph.value(item, GG.templateSection), graph.value(item, GG.itemOrder)
+        if not isinstance(section, URIRef) or not isinstance(order, Literal):
+            raise ValueError(f"template item {item} has no section or no order")
+        found[str(item)[len(str(GGT)):]] = (section, int(order))
     return dict(sorted(found.items(), key=lambda kv: (SECTION_ORDER.index(kv[1][0]), kv[1][1])))
 
 

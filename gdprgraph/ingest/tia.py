@@ -118,11 +118,15 @@ def import_sheet(path: Path | str, kg: KnowledgeGraph) -> ImportedSheet:
         service = kg.value(hop, GG.about)
         if service is not None:
             g.add((tia, GG.about, service))
-        exporter = kg.value(hop, GG.engagedBy) if engagement else kg.value(service, DPV.hasDataProcessor)
+        if engagement:
+            exporter = kg.value(hop, GG.engagedBy)
+        else:  # a row of a service: its processor exports (a row about no service names none)
+            exporter = kg.value(service, DPV.hasDataProcessor) if service is not None else None
         if exporter is not None:
             g.add((tia, DPV.hasDataExporter, exporter))
-        if engagement and kg.value(hop, GG.subProcessor) is not None:
-            g.add((tia, DPV.hasDataImporter, kg.value(hop, GG.subProcessor)))
+        importer = kg.value(hop, GG.subProcessor) if engagement else None
+        if importer is not None:
+            g.add((tia, DPV.hasDataImporter, importer))
         for name in row.get("transfer tool", "").lower().split(";"):
             tool = next((iri for label, iri in TOOLS.items() if name.strip().startswith(label)), None)
             if tool is not None:

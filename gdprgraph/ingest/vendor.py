@@ -15,6 +15,7 @@ from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
 from .. import names
 from ..errors import InputError
+from ..spelling import normalise
 from ..store import MemoryGraph
 from ..vocabulary import DPV, GGO, GGS
 from . import places
@@ -35,9 +36,9 @@ class Vendor:
 
 
 def _exact_service(context: Graph, name: str) -> URIRef | None:
-    wanted = names.normalise(name)
+    wanted = normalise(name)
     for iri, labels in names.candidates(MemoryGraph(context), "service").items():
-        if any(names.normalise(label) == wanted for label, _ in labels):
+        if any(normalise(label) == wanted for label, _ in labels):
             return iri
     return None
 
@@ -51,7 +52,7 @@ def _fresh(base: URIRef, context: Graph) -> URIRef:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", names.normalise(text)).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", normalise(text)).strip("-")
 
 
 def ensure_vendor(context: Graph, vendor: str, country: str | None = None, service: str | None = None) -> Vendor:
@@ -59,7 +60,7 @@ def ensure_vendor(context: Graph, vendor: str, country: str | None = None, servi
     ``context`` by exact normalised name or created (a ``dpv:Organisation`` with ``dpv:hasCountry``
     when ``country`` is given; a ``dpv:Service`` it processes for). Raises InputError on an empty
     name or an unknown country."""
-    if not names.normalise(vendor):
+    if not normalise(vendor):
         raise InputError("--vendor: empty vendor name")
     country_iri = None
     if country:
@@ -68,7 +69,7 @@ def ensure_vendor(context: Graph, vendor: str, country: str | None = None, servi
             raise InputError(f"--vendor-country: unknown country '{country}' (a name or an ISO code)")
     found = Vendor(URIRef(""), URIRef(""))
     orgs = Organisations.from_graph(context)
-    wanted = names.normalise(vendor)
+    wanted = normalise(vendor)
     known = orgs.by_name.get(wanted) or orgs.by_stripped.get(names.strip_legal_suffix(wanted))
     bare = without_legal_suffix(vendor.strip()).rstrip(" ,;") or vendor.strip()
     if known is not None:

@@ -11,7 +11,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from ... import queries
-from ...names import normalise
+from ...spelling import normalise
 from ...vocabulary import DPV, GG, GGD, GGDOC, GGO
 from ..emit import PREFIXES, slug, without_legal_suffix
 from ..identity import Estate, restate
@@ -62,7 +62,9 @@ def split_list(cell: str, commas: bool = True) -> list[str]:
     ['Images', 'Date et <b>heure</b>']
     """
     cell = HTML_BREAK.sub("\n", cell)
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in cell:
         if char in "([":
             depth += 1
@@ -115,7 +117,7 @@ class Builder:
         self.orgs: dict[str, URIRef] = {}
         self.officers: dict[tuple[URIRef, str], URIRef] = {}
         self.policies: dict[str, URIRef] = {}
-        self.contacts: set[tuple] = set()
+        self.contacts: set[tuple[URIRef | None, URIRef | None, str | None, str]] = set()  # about, role, scope, value
         self.report: SheetReport | None = None
         self.lang = "en"
         #: (sheet, row) -> the citations of the documents the row itself cites (our export's provenance cells)
@@ -265,7 +267,7 @@ class Builder:
         known = self.ctx.known(kind).get(key)
         if known is not None:  # with what places it in the taxonomy, so the import stands on its own
             types = [t for t in self.ctx.graph.objects(known, RDF.type)
-                     if t in (GG.PersonalDataCategory, GG.DataSubjectCategory, OWL.Class)]
+                     if isinstance(t, URIRef) and t in (GG.PersonalDataCategory, GG.DataSubjectCategory, OWL.Class)]
             self.copy_labels(known, types)
             for parent in self.ctx.graph.objects(known, RDFS.subClassOf):
                 self.add(known, RDFS.subClassOf, parent)

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from ...load import input_files
-from ...names import normalise
+from ...spelling import normalise
 from ...vocabulary import DPV, EU_GDPR, GG, PD
 from ..emit import Organisations
 
@@ -47,7 +48,7 @@ class Context:
         self.bases = self._eu_gdpr(("A6-1-", "A9-2-"))
         self.transfer_bases = self._eu_gdpr(("A45-", "A46-", "A49-"))
         self.statuses = {self.en_labels[s]: URIRef(str(s)) for s in graph.subjects(RDF.type, GG.SafeguardStatus)
-                         if s in self.en_labels}
+                         if isinstance(s, URIRef) and s in self.en_labels}
         self.instrument_labels = {label: term for term, label in self.en_labels.items()
                                   if str(term).startswith(str(EU_GDPR))
                                   and not re.match(r"A\d", str(term)[len(str(EU_GDPR)):])}
@@ -66,13 +67,14 @@ class Context:
             for label in self.graph.objects(node, prop):
                 if isinstance(label, Literal) and label.language == "en":
                     return str(label)
-        label = self.graph.value(node, SKOS.prefLabel)
-        return str(label) if label is not None else str(node)
+        preferred = self.graph.value(node, SKOS.prefLabel)
+        return str(preferred) if preferred is not None else str(node)
 
     def known(self, kind: str) -> dict[str, URIRef]:
         """Nodes of the data (not DPV terms) of a kind, by the normalised label the export prints."""
         if kind not in self._kinds:
-            graph, nodes = self.graph, set()
+            graph = self.graph
+            nodes: set[Node | None] = set()  # rdflib's transitive_subjects may yield None
             if kind == "data":
                 nodes = set(graph.subjects(RDF.type, GG.PersonalDataCategory))
             elif kind == "subject":

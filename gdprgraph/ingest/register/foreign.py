@@ -7,7 +7,7 @@ import re
 
 from rdflib import RDF, SKOS, XSD, Literal, URIRef
 
-from ...names import normalise
+from ...spelling import normalise
 from ...vocabulary import DPV, GG
 from ..countries import country_by_name_or_code
 from ..subprocessors import NOTHING, plain
@@ -108,7 +108,9 @@ class Register:
         if dpo and controller is not None:
             b.officer(controller, dpo if ": " in dpo else dpo.replace(", ", ": ", 1), sheet, row)
         elif dpo:
-            b.unplaced(node, sheet, row, self.cell(row, "dpo")[0], dpo)  # type: ignore[index]
+            dpo_column = self.cell(row, "dpo")
+            if dpo_column is not None:  # a dpo stated: the sheet has the column
+                b.unplaced(node, sheet, row, dpo_column[0], dpo)
         for field_name in UNPLACED_FIELDS:
             found = self.cell(row, field_name)
             if found and found[1] and plain(found[1]) not in NONE_WORDS:

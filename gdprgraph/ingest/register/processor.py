@@ -9,7 +9,7 @@ from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from ...errors import InputError
-from ...names import normalise
+from ...spelling import normalise
 from ...vocabulary import DPV, GG, GGD, GGS, GGT
 from ..art28 import classify_duration
 from ..emit import DURATION_CLASS, slug
@@ -227,15 +227,14 @@ class ProcessorRecord:
             else:
                 b.cite(holder, self.sheet, row, item)
         else:
-            holder = engagements.get((importer, country_label))
-            if holder is None:
-                holder = next(iter(self.subprocessors(service, local, processor, f"{importer} ({country_label})",
-                                                      row).values()))
+            engaged = engagements.get((importer, country_label))
+            holder = engaged if engaged is not None else next(iter(self.subprocessors(
+                service, local, processor, f"{importer} ({country_label})", row).values()))
             country = b.ctx.countries.get(country_label)
             if match["adequacy"] == "yes" and country is not None:
                 decision = b.ctx.certification_decision(country)
                 org = b.g.value(holder, GG.subProcessor)
-                if decision is not None and org is not None:
+                if decision is not None and isinstance(org, URIRef):
                     b.add(org, GG.certifiedUnder, decision)
         for number, safeguard in enumerate(safeguards, start=1):
             bracket = trailing_parenthesis(safeguard)

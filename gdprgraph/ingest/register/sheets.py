@@ -129,7 +129,10 @@ def _xlsx_sheets(path: Path, data: bytes) -> list[Sheet]:
     for number, (cached, written) in enumerate(zip(values.worksheets, formulas.worksheets, strict=True), start=1):
         rows: list[Row] = []
         for cached_row, written_row in zip(cached.iter_rows(), written.iter_rows(), strict=True):
-            row = Row(written_row[0].row, [unescaped(_cell_text(cell.value)) for cell in cached_row])
+            line = written_row[0].row
+            if line is None:  # openpyxl numbers every cell it reads from a sheet
+                raise InputError(f"sheet {number}: a row without a row number", str(path))
+            row = Row(line, [unescaped(_cell_text(cell.value)) for cell in cached_row])
             for index, cell in enumerate(written_row):
                 formula = cell.value
                 if cell.data_type != "f":  # a string cell is text, whatever it starts with

@@ -10,7 +10,7 @@ from functools import cache
 from rdflib import SKOS, Graph, URIRef
 
 from ... import resources
-from ...names import normalise
+from ...spelling import normalise
 from ...vocabulary import DPV, EU_GDPR, GG, GGR
 
 WORDINGS = "register-wordings.ttl"
