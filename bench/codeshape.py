@@ -77,8 +77,10 @@ def long_functions(root: Path, package: str, limit: int) -> list[tuple[str, int]
 
 
 def long_modules(root: Path, package: str, limit: int) -> list[tuple[str, int]]:
-    sizes = [(str(p.relative_to(root)), len(p.read_text(encoding="utf-8").splitlines()))
-             for p in sorted((root / package).rglob("*.py"))]
+    sizes = [
+        (str(p.relative_to(root)), len(p.read_text(encoding="utf-8").splitlines()))
+        for p in sorted((root / package).rglob("*.py"))
+    ]
     return sorted([s for s in sizes if s[1] > limit], key=lambda item: -item[1])
 
 
@@ -92,10 +94,12 @@ def main() -> None:
     found = cycles(graph)
     modules = long_modules(ROOT, args.package, args.module_lines)
     functions = long_functions(ROOT, args.package, args.function_lines)
-    print(f"| measure | count |\n|---|---:|\n| modules | {graph.number_of_nodes()} |\n"
-          f"| imports between modules | {graph.number_of_edges()} |\n| import cycles | {len(found)} |\n"
-          f"| modules over {args.module_lines} lines | {len(modules)} |\n"
-          f"| functions over {args.function_lines} lines | {len(functions)} |")
+    print(
+        f"| measure | count |\n|---|---:|\n| modules | {graph.number_of_nodes()} |\n"
+        f"| imports between modules | {graph.number_of_edges()} |\n| import cycles | {len(found)} |\n"
+        f"| modules over {args.module_lines} lines | {len(modules)} |\n"
+        f"| functions over {args.function_lines} lines | {len(functions)} |"
+    )
     for group in found:
         print("cycle:", " <-> ".join(group))
     for name, length in modules:

@@ -55,40 +55,129 @@ PROCESSORS = [
     ("liffey-digital", "Liffey Digital Ltd", "IE"),
     ("iberia-telecom", "Iberia Telecom SA", "ES"),
 ]
-NAME_PARTS = (["Acme", "Blue", "Nordic", "Atlas", "Orbit", "Vertex", "Cobalt", "Summit", "Harbor", "Quartz",
-               "Pioneer", "Lumen", "Cedar", "Falcon", "Meridian", "Nimbus", "Granite", "Aurora"],
-              ["Data", "Cloud", "Support", "Mail", "Analytics", "Payments", "Storage", "Networks", "Ops",
-               "Security", "Backup", "Voice"])
-SUFFIX = {"FR": "SAS", "DE": "GmbH", "NL": "BV", "IE": "Ltd", "BE": "SA", "ES": "SL", "IT": "Srl", "SE": "AB",
-          "PL": "Sp. z o.o.", "AT": "GmbH", "FI": "Oy", "NO": "AS", "CH": "AG", "GB": "Ltd", "JP": "KK",
-          "CA": "Inc", "KR": "Co Ltd", "IL": "Ltd", "NZ": "Ltd", "US": "Inc", "IN": "Pvt Ltd", "BR": "Ltda",
-          "CN": "Co Ltd"}
-SERVICE_WORDS = (["Managed", "Flexible", "Secure", "Business", "Smart", "Unified", "Cloud", "Hosted"],
-                 ["Web Platform", "Contact Center", "Mail", "Backup", "Video Conferencing", "SD-WAN",
-                  "File Sharing", "Messaging", "Voice", "Analytics", "Desktop", "Storage"])
-SECTIONS = ["Processing Activities", "Categories of personal data processed", "Subject-matter and duration",
-            "Purposes of processing", "Categories of Data Subject", "Sub-processors"]
-SECTION_OF = {GG.OperationsSection: 0, GG.DataCategoriesSection: 1, GG.SubjectMatterSection: 2,
-              GG.DataSubjectsSection: 4, GG.SubProcessorsSection: 5}
-PURPOSES = [(DPV.ServiceProvision, "Provision of the service to Customer"),
-            (DPV.CustomerCare, "Support of Customer's users"),
-            (DPV.ServiceOptimisation, "Operation and improvement of the service"),
-            (DPV.MaintainFraudDatabase, "Fraud prevention on the service")]
-ACTIVITIES = [("billing", "Billing and payment collection", DPV.PaymentManagement, "b"),
-              ("support", "After-sales support", DPV.CustomerCare, "b"),
-              ("marketing", "Commercial prospecting", DPV.DirectMarketing, "f"),
-              ("newsletter", "Newsletters", DPV.Advertising, "a"),
-              ("legal", "Compliance with legal obligations", DPV.LegalCompliance, "c"),
-              ("security", "Network and information security", DPV.EnforceSecurity, "f")]
-BASIS_TEXT = {"a": "Consent", "b": "Performance of the contract", "c": "Legal obligation",
-              "f": "Legitimate interest"}
-DATA_CATEGORIES = [("identification", "Identification data", PD.Identifying),
-                   ("contact", "Contact data", PD.Contact),
-                   ("billing", "Billing data", PD.Financial),
-                   ("usage", "Usage data", PD.UsageHistory),
-                   ("location", "Location data", PD.Location)]
-PERIODS = [("P1Y", "one year"), ("P3Y", "three years"), ("P5Y", "five years"), ("P6M", "six months"),
-           ("P10Y", "ten years"), ("P1Y1M", "thirteen months")]
+NAME_PARTS = (
+    [
+        "Acme",
+        "Blue",
+        "Nordic",
+        "Atlas",
+        "Orbit",
+        "Vertex",
+        "Cobalt",
+        "Summit",
+        "Harbor",
+        "Quartz",
+        "Pioneer",
+        "Lumen",
+        "Cedar",
+        "Falcon",
+        "Meridian",
+        "Nimbus",
+        "Granite",
+        "Aurora",
+    ],
+    [
+        "Data",
+        "Cloud",
+        "Support",
+        "Mail",
+        "Analytics",
+        "Payments",
+        "Storage",
+        "Networks",
+        "Ops",
+        "Security",
+        "Backup",
+        "Voice",
+    ],
+)
+SUFFIX = {
+    "FR": "SAS",
+    "DE": "GmbH",
+    "NL": "BV",
+    "IE": "Ltd",
+    "BE": "SA",
+    "ES": "SL",
+    "IT": "Srl",
+    "SE": "AB",
+    "PL": "Sp. z o.o.",
+    "AT": "GmbH",
+    "FI": "Oy",
+    "NO": "AS",
+    "CH": "AG",
+    "GB": "Ltd",
+    "JP": "KK",
+    "CA": "Inc",
+    "KR": "Co Ltd",
+    "IL": "Ltd",
+    "NZ": "Ltd",
+    "US": "Inc",
+    "IN": "Pvt Ltd",
+    "BR": "Ltda",
+    "CN": "Co Ltd",
+}
+SERVICE_WORDS = (
+    ["Managed", "Flexible", "Secure", "Business", "Smart", "Unified", "Cloud", "Hosted"],
+    [
+        "Web Platform",
+        "Contact Center",
+        "Mail",
+        "Backup",
+        "Video Conferencing",
+        "SD-WAN",
+        "File Sharing",
+        "Messaging",
+        "Voice",
+        "Analytics",
+        "Desktop",
+        "Storage",
+    ],
+)
+SECTIONS = [
+    "Processing Activities",
+    "Categories of personal data processed",
+    "Subject-matter and duration",
+    "Purposes of processing",
+    "Categories of Data Subject",
+    "Sub-processors",
+]
+SECTION_OF = {
+    GG.OperationsSection: 0,
+    GG.DataCategoriesSection: 1,
+    GG.SubjectMatterSection: 2,
+    GG.DataSubjectsSection: 4,
+    GG.SubProcessorsSection: 5,
+}
+PURPOSES = [
+    (DPV.ServiceProvision, "Provision of the service to Customer"),
+    (DPV.CustomerCare, "Support of Customer's users"),
+    (DPV.ServiceOptimisation, "Operation and improvement of the service"),
+    (DPV.MaintainFraudDatabase, "Fraud prevention on the service"),
+]
+ACTIVITIES = [
+    ("billing", "Billing and payment collection", DPV.PaymentManagement, "b"),
+    ("support", "After-sales support", DPV.CustomerCare, "b"),
+    ("marketing", "Commercial prospecting", DPV.DirectMarketing, "f"),
+    ("newsletter", "Newsletters", DPV.Advertising, "a"),
+    ("legal", "Compliance with legal obligations", DPV.LegalCompliance, "c"),
+    ("security", "Network and information security", DPV.EnforceSecurity, "f"),
+]
+BASIS_TEXT = {"a": "Consent", "b": "Performance of the contract", "c": "Legal obligation", "f": "Legitimate interest"}
+DATA_CATEGORIES = [
+    ("identification", "Identification data", PD.Identifying),
+    ("contact", "Contact data", PD.Contact),
+    ("billing", "Billing data", PD.Financial),
+    ("usage", "Usage data", PD.UsageHistory),
+    ("location", "Location data", PD.Location),
+]
+PERIODS = [
+    ("P1Y", "one year"),
+    ("P3Y", "three years"),
+    ("P5Y", "five years"),
+    ("P6M", "six months"),
+    ("P10Y", "ten years"),
+    ("P1Y1M", "thirteen months"),
+]
 
 
 @dataclass
@@ -119,8 +208,10 @@ def template_items(path: Path = TEMPLATE) -> list[Item]:
     graph = Graph().parse(path, format="turtle")
     items = []
     for item in graph.subjects(RDF.type, GG.TemplateItem):
-        label = next((str(x) for x in graph.objects(item, SKOS.prefLabel) if getattr(x, "language", None) == "en"),
-                     str(item).rsplit("/", 1)[-1])
+        label = next(
+            (str(x) for x in graph.objects(item, SKOS.prefLabel) if getattr(x, "language", None) == "en"),
+            str(item).rsplit("/", 1)[-1],
+        )
         section = graph.value(item, GG.templateSection)
         items.append(Item(item, str(item).rsplit("/", 1)[-1], section, int(graph.value(item, GG.itemOrder)), label))
     items.sort(key=lambda i: (SECTION_OF[i.section], i.order))
@@ -132,9 +223,21 @@ class Estate:
         self.n = services
         self.rng = random.Random(seed)
         self.g = Graph()
-        for prefix, ns in (("gg", GG), ("ggt", GGT), ("ggr", GGR), ("dpv", DPV), ("pd", PD), ("eu-gdpr", EU_GDPR),
-                           ("loc", LOC), ("b-org", ORG), ("b-svc", SVC), ("b-doc", DOC), ("b-data", DAT),
-                           ("dcterms", DCTERMS), ("skos", SKOS)):
+        for prefix, ns in (
+            ("gg", GG),
+            ("ggt", GGT),
+            ("ggr", GGR),
+            ("dpv", DPV),
+            ("pd", PD),
+            ("eu-gdpr", EU_GDPR),
+            ("loc", LOC),
+            ("b-org", ORG),
+            ("b-svc", SVC),
+            ("b-doc", DOC),
+            ("b-data", DAT),
+            ("dcterms", DCTERMS),
+            ("skos", SKOS),
+        ):
             self.g.bind(prefix, ns)
         self.items = template_items()
         self.add = self.g.add
@@ -165,8 +268,9 @@ class Estate:
             self.add((org, RDF.type, DPV.Organisation))
             self.add((org, SKOS.prefLabel, Literal(name)))
             self.add((org, DPV.hasCountry, LOC[country]))
-            [section] = self.document(f"{key}-contact", f"{name}: data protection contact",
-                                      f"{key}.contact.en.txt", org, ["Contact"])
+            [section] = self.document(
+                f"{key}-contact", f"{name}: data protection contact", f"{key}.contact.en.txt", org, ["Contact"]
+            )
             email = f"privacy@{key}.example"
             contact = self.sourced(DAT[f"{key}-contact"], GG.ContactPoint, org, section, 3, f"Write to {email}")
             self.add((contact, GG.email, Literal(email)))
@@ -203,8 +307,13 @@ class Estate:
                 if base not in used:
                     used.add(base)
                     break
-            sp = SubProcessor(ORG[f"sp-{i:04d}"], f"{base} {SUFFIX[country]}", country,
-                              intra_group=rng.random() < 0.2, safeguarded=rng.random() < SAFEGUARD_SHARE)
+            sp = SubProcessor(
+                ORG[f"sp-{i:04d}"],
+                f"{base} {SUFFIX[country]}",
+                country,
+                intra_group=rng.random() < 0.2,
+                safeguarded=rng.random() < SAFEGUARD_SHARE,
+            )
             self.add((sp.iri, RDF.type, GG.IntraGroupEntity if sp.intra_group else GG.Supplier))
             self.add((sp.iri, SKOS.prefLabel, Literal(sp.name)))
             self.add((sp.iri, DPV.hasCountry, LOC[country]))
@@ -218,8 +327,9 @@ class Estate:
         return pool
 
     # ------------------------------------------------------------------ statements
-    def sourced(self, node: URIRef, cls: URIRef, about: URIRef, section: URIRef, line: int | None,
-                text: str | None) -> URIRef:
+    def sourced(
+        self, node: URIRef, cls: URIRef, about: URIRef, section: URIRef, line: int | None, text: str | None
+    ) -> URIRef:
         self.add((node, RDF.type, cls))
         self.add((node, GG.about, about))
         self.add((node, DCTERMS.source, section))
@@ -237,8 +347,11 @@ class Estate:
             self.add((node, RDF.type, GG.ControllerDeterminedDuration))
             text = "For the duration requested by Customer"
         elif key in ("sm-service-activation", "sm-carry-traffic", "sm-hosting"):
-            event = {"sm-service-activation": "EndOfService", "sm-carry-traffic": "EndOfTransmission",
-                     "sm-hosting": "EndOfHostingService"}[key]
+            event = {
+                "sm-service-activation": "EndOfService",
+                "sm-carry-traffic": "EndOfTransmission",
+                "sm-hosting": "EndOfHostingService",
+            }[key]
             self.add((node, RDF.type, DPV.UntilEventDuration))
             self.add((node, GG.untilEvent, GGT[event]))
             text = f"Until the {event[5:].lower()} event"
@@ -257,8 +370,9 @@ class Estate:
         key = f"s{i:05d}"
         name = f"{rng.choice(SERVICE_WORDS[0])} {rng.choice(SERVICE_WORDS[1])} {i}"
         svc, doc = SVC[key], DOC[key]
-        sections = self.document(key, f"Article 28 description: {name}", f"{key}.art28.en.txt", processor,
-                                 list(SECTIONS))
+        sections = self.document(
+            key, f"Article 28 description: {name}", f"{key}.art28.en.txt", processor, list(SECTIONS)
+        )
         self.add((svc, RDF.type, DPV.Service))
         self.add((svc, SKOS.prefLabel, Literal(name, lang="en")))
         self.add((svc, GG.describedIn, doc))
@@ -283,8 +397,13 @@ class Estate:
                 status, answer = GG.NotStated, None
             if answer is None:
                 self.sourced(node, GG.TemplateLine, svc, section, None, None)
-                self.add((node, RDFS.comment, Literal("The template has this line; this document does not state it.",
-                                                     lang="en")))
+                self.add(
+                    (
+                        node,
+                        RDFS.comment,
+                        Literal("The template has this line; this document does not state it.", lang="en"),
+                    )
+                )
             else:
                 self.sourced(node, GG.TemplateLine, svc, section, line, f"{item.label} {answer}")
             self.add((node, GG.answers, item.iri))
@@ -303,26 +422,38 @@ class Estate:
         chosen = rng.sample(pool, rng.randint(2, 6))
         if i == 0 and not any(sp.onward for sp in chosen):
             chosen[0] = next(sp for sp in pool if sp.onward)
-        rows = {("group", True): "sp-group-eea", ("group", False): "sp-group-non-eea",
-                ("supplier", True): "sp-supplier-eea", ("supplier", False): "sp-supplier-non-eea"}
+        rows = {
+            ("group", True): "sp-group-eea",
+            ("group", False): "sp-group-non-eea",
+            ("supplier", True): "sp-supplier-eea",
+            ("supplier", False): "sp-supplier-non-eea",
+        }
         labels = {item.key: item.label for item in self.items}
         for (kind, eea), row_key in rows.items():
             line += 1
-            members = sorted((sp for sp in chosen if sp.eea == eea and sp.intra_group == (kind == "group")),
-                             key=lambda sp: str(sp.iri))
+            members = sorted(
+                (sp for sp in chosen if sp.eea == eea and sp.intra_group == (kind == "group")),
+                key=lambda sp: str(sp.iri),
+            )
             row = DAT[f"{key}-{row_key}"]
             listing = ", ".join(f"{sp.name} ({sp.country})" for sp in members) or "NA"
             row_safe = not eea and members and all(sp.safeguarded for sp in members)
             instrument = "Binding Corporate Rules" if kind == "group" else "Standard Model Clauses"
             safeguard_text = f"{instrument} in place" if row_safe else "NA"
-            self.sourced(row, GG.SubProcessorCategory, svc, sections[5], line,
-                         f"{labels[row_key]} {listing} {safeguard_text}")
+            self.sourced(
+                row, GG.SubProcessorCategory, svc, sections[5], line, f"{labels[row_key]} {listing} {safeguard_text}"
+            )
             self.add((row, GG.answers, GGT[row_key]))
             self.add((row, GG.disclosure, GG.EntitiesListed if members else GG.NoEntitiesDeclared))
             self.add((row, GG.safeguardText, Literal(safeguard_text, lang="en")))
             if row_safe:
-                self.add((row, GG.hasSafeguard, self.safeguard(DAT[f"{key}-{row_key}-sg"], svc, sections[5], line,
-                                                               kind == "group")))
+                self.add(
+                    (
+                        row,
+                        GG.hasSafeguard,
+                        self.safeguard(DAT[f"{key}-{row_key}-sg"], svc, sections[5], line, kind == "group"),
+                    )
+                )
             for sp in members:
                 eng = DAT[f"{key}-eng-{sp.iri.rsplit('/', 1)[-1]}"]
                 self.sourced(eng, GG.SubProcessingEngagement, svc, sections[5], line, f"{sp.name} ({sp.country})")
@@ -330,8 +461,19 @@ class Estate:
                 self.add((eng, GG.subProcessor, sp.iri))
                 self.add((eng, GG.inCategory, row))
                 if not eea and sp.safeguarded and not row_safe:
-                    self.add((eng, GG.hasSafeguard, self.safeguard(DAT[f"{key}-eng-{sp.iri.rsplit('/', 1)[-1]}-sg"],
-                                                                   svc, sections[5], line, kind == "group")))
+                    self.add(
+                        (
+                            eng,
+                            GG.hasSafeguard,
+                            self.safeguard(
+                                DAT[f"{key}-eng-{sp.iri.rsplit('/', 1)[-1]}-sg"],
+                                svc,
+                                sections[5],
+                                line,
+                                kind == "group",
+                            ),
+                        )
+                    )
         # onward sub-processing: engaged by the sub-processor, no row of the processor's table
         for sp in sorted(chosen, key=lambda sp: str(sp.iri)):
             if sp.onward is None:
@@ -339,8 +481,14 @@ class Estate:
             line += 1
             onward = sp.onward
             eng = DAT[f"{key}-eng-{sp.iri.rsplit('/', 1)[-1]}-{onward.iri.rsplit('/', 1)[-1]}"]
-            self.sourced(eng, GG.SubProcessingEngagement, svc, sections[5], line,
-                         f"{sp.name} engages {onward.name} ({onward.country})")
+            self.sourced(
+                eng,
+                GG.SubProcessingEngagement,
+                svc,
+                sections[5],
+                line,
+                f"{sp.name} engages {onward.name} ({onward.country})",
+            )
             self.add((eng, GG.engagedBy, sp.iri))
             self.add((eng, GG.subProcessor, onward.iri))
             if onward.safeguarded:
@@ -362,8 +510,9 @@ class Estate:
         rng = self.rng
         key = f"p{j:04d}"
         doc, policy = DOC[key], DAT[f"{key}-policy"]
-        sections = self.document(key, f"Privacy policy {j}", f"{key}.policy.en.txt", controller,
-                                 ["Purposes and legal bases", "Retention"])
+        sections = self.document(
+            key, f"Privacy policy {j}", f"{key}.policy.en.txt", controller, ["Purposes and legal bases", "Retention"]
+        )
         self.add((policy, RDF.type, GG.PrivacyPolicy))
         self.add((policy, SKOS.prefLabel, Literal(f"Privacy policy {j}", lang="en")))
         self.add((policy, GG.describedIn, doc))
@@ -379,8 +528,14 @@ class Estate:
         line = 10
         for act_key, label, purpose, basis in rng.sample(ACTIVITIES, 3):
             line += 1
-            act = self.sourced(DAT[f"{key}-act-{act_key}"], GG.ProcessingActivity, policy, sections[0], line,
-                               f"{label}: {BASIS_TEXT[basis]}")
+            act = self.sourced(
+                DAT[f"{key}-act-{act_key}"],
+                GG.ProcessingActivity,
+                policy,
+                sections[0],
+                line,
+                f"{label}: {BASIS_TEXT[basis]}",
+            )
             self.add((act, SKOS.prefLabel, Literal(label, lang="en")))
             self.add((act, DPV.hasPurpose, purpose))
             self.add((act, DPV.hasLegalBasis, EU_GDPR[f"A6-1-{basis}"]))
@@ -389,8 +544,14 @@ class Estate:
             line += 1
             period, words = rng.choice(PERIODS)
             cat = rng.choice(categories)
-            rule = self.sourced(DAT[f"{key}-ret-{act_key}"], GG.RetentionRule, policy, sections[1], line + 20,
-                                f"Data used for {label.lower()} are kept for {words}.")
+            rule = self.sourced(
+                DAT[f"{key}-ret-{act_key}"],
+                GG.RetentionRule,
+                policy,
+                sections[1],
+                line + 20,
+                f"Data used for {label.lower()} are kept for {words}.",
+            )
             dur = DAT[f"{key}-dur-{act_key}"]
             self.add((dur, RDF.type, DPV.TemporalDuration))
             self.add((dur, GG.period, Literal(period, datatype=XSD.duration)))

@@ -30,13 +30,41 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SERVICE = "Flexible Web Platform"
 HEADER = ["Sub-processor", "Purpose", "Location of processing", "Corporate location", "Transfer mechanism"]
-PURPOSES = ["Hosting of the platform", "Audience analytics", "Transactional e-mail delivery", "Customer support",
-            "Payment processing", "Log storage", "Content delivery network", "Backups"]
-LOCATIONS = ["France", "Germany", "United States", "US, IE", "India and Germany", "Allemagne + Pays-Bas",
-             "Ireland", "IE", "Japan", "Brazil", "Switzerland", "United Kingdom"]
+PURPOSES = [
+    "Hosting of the platform",
+    "Audience analytics",
+    "Transactional e-mail delivery",
+    "Customer support",
+    "Payment processing",
+    "Log storage",
+    "Content delivery network",
+    "Backups",
+]
+LOCATIONS = [
+    "France",
+    "Germany",
+    "United States",
+    "US, IE",
+    "India and Germany",
+    "Allemagne + Pays-Bas",
+    "Ireland",
+    "IE",
+    "Japan",
+    "Brazil",
+    "Switzerland",
+    "United Kingdom",
+]
 CORPORATE = ["France", "United States", "United Kingdom", "Germany", "", "Netherlands"]
-MECHANISMS = ["", "Standard Contractual Clauses", "EU-U.S. Data Privacy Framework", "Binding Corporate Rules",
-              "SCC + DPF", "BCR (requested)", "Adequacy decision", "N/A"]
+MECHANISMS = [
+    "",
+    "Standard Contractual Clauses",
+    "EU-U.S. Data Privacy Framework",
+    "Binding Corporate Rules",
+    "SCC + DPF",
+    "BCR (requested)",
+    "Adequacy decision",
+    "N/A",
+]
 KNOWN = ["PLATFORM.SH SAS", "Orange Business Services", "Amazon Web Services"]
 SUFFIXES = ["Ltd", "Inc.", "SAS", "GmbH", "B.V.", "LLC", ""]
 
@@ -55,8 +83,9 @@ def write_list(path: Path, rows: int, seed: int = 1) -> None:
                 name = f"Vendor {rng.randrange(number):06d} {SUFFIXES[number % len(SUFFIXES)]}".strip()
             else:
                 name = f"Vendor {number:06d} {SUFFIXES[number % len(SUFFIXES)]}".strip()
-            writer.writerow([name, rng.choice(PURPOSES), rng.choice(LOCATIONS), rng.choice(CORPORATE),
-                             rng.choice(MECHANISMS)])
+            writer.writerow(
+                [name, rng.choice(PURPOSES), rng.choice(LOCATIONS), rng.choice(CORPORATE), rng.choice(MECHANISMS)]
+            )
 
 
 def _peak_mb() -> float:
@@ -77,8 +106,12 @@ def step_import(source: Path, out: Path) -> dict[str, object]:
 
     started = time.perf_counter()
     code = cli.main(["import-subprocessors", str(source), "--service", SERVICE, "--out", str(out), "--force"])
-    return {"exit": code, "seconds": time.perf_counter() - started, "rss_mb": _peak_mb(),
-            "bytes": out.stat().st_size if out.exists() else 0}
+    return {
+        "exit": code,
+        "seconds": time.perf_counter() - started,
+        "rss_mb": _peak_mb(),
+        "bytes": out.stat().st_size if out.exists() else 0,
+    }
 
 
 def child(source: Path, out: Path, limit: float) -> dict[str, object] | None:
@@ -126,8 +159,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"| {rows} | failed: {result.get('error') or result.get('stderr')} | | | | |", flush=True)
                 continue
             wall = float(result["wall"])
-            print(f"| {rows} | {wall:.1f} s | {float(result['seconds']):.1f} s | {float(result['rss_mb']):.0f} MB | "
-                  f"{rows / wall:,.0f} | {int(result['bytes']) / 1e6:.0f} MB |", flush=True)
+            print(
+                f"| {rows} | {wall:.1f} s | {float(result['seconds']):.1f} s | {float(result['rss_mb']):.0f} MB | "
+                f"{rows / wall:,.0f} | {int(result['bytes']) / 1e6:.0f} MB |",
+                flush=True,
+            )
             out.unlink(missing_ok=True)
     return 0
 

@@ -26,8 +26,12 @@ FORMS = ["SAS", "Ltd", "Inc.", "GmbH", "B.V."]
 
 def entities(size: int) -> dict[URIRef, list[tuple[str, bool]]]:
     rng = random.Random(size)
-    return {URIRef(f"https://example.org/org/{i}"):
-            [(f"{rng.choice(WORDS)} {rng.choice(WORDS)} {i} {rng.choice(FORMS)}", True)] for i in range(size)}
+    return {
+        URIRef(f"https://example.org/org/{i}"): [
+            (f"{rng.choice(WORDS)} {rng.choice(WORDS)} {i} {rng.choice(FORMS)}", True)
+        ]
+        for i in range(size)
+    }
 
 
 def timed(graph, typed: str, known: dict, repeat: int = 1) -> float:
@@ -44,8 +48,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     args = parser.parse_args()
     graph = Workspace().asserted
-    print(f"{'organisations':>13}  {'first (ms)':>10}  {'warm (ms)':>9}  {'no legal form (ms)':>18}  "
-          f"{'brand (ms)':>10}")
+    print(
+        f"{'organisations':>13}  {'first (ms)':>10}  {'warm (ms)':>9}  {'no legal form (ms)':>18}  {'brand (ms)':>10}"
+    )
     for size in args.sizes:
         names.clear_caches()
         known = entities(size)

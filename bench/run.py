@@ -41,8 +41,11 @@ MAIN_JOB = ("load", "inference", "validate", "queries", "paths")
 
 def estate_files(estate: Path) -> list[Path]:
     """The files a benchmark step loads: the estate, the template and the reference data."""
-    return [estate, ROOT / "data" / "templates" / "orange-art28-template.ttl",
-            ROOT / "data" / "reference" / "countries-and-adequacy.ttl"]
+    return [
+        estate,
+        ROOT / "data" / "templates" / "orange-art28-template.ttl",
+        ROOT / "data" / "reference" / "countries-and-adequacy.ttl",
+    ]
 
 
 def _timed(action) -> tuple[float, object]:
@@ -67,11 +70,12 @@ def _rss_mb() -> float:
 def _params(ws) -> dict[str, str]:
     """One value per parameter kind, taken from the estate."""
     first = "SELECT ?s WHERE { ?s a <https://w3id.org/dpv#Service> } ORDER BY ?s LIMIT 1"
-    org = ("SELECT ?o WHERE { ?e <https://w3id.org/gdprgraph/ontology#subProcessor> ?o } "
-           "ORDER BY ?o LIMIT 1")
-    return {"service": str(next(iter(ws.asserted.query(first)))[0]),
-            "organisation": str(next(iter(ws.asserted.query(org)))[0]),
-            "data-category": "personal data"}
+    org = "SELECT ?o WHERE { ?e <https://w3id.org/gdprgraph/ontology#subProcessor> ?o } ORDER BY ?o LIMIT 1"
+    return {
+        "service": str(next(iter(ws.asserted.query(first)))[0]),
+        "organisation": str(next(iter(ws.asserted.query(org)))[0]),
+        "data-category": "personal data",
+    }
 
 
 def _run_queries(ws) -> dict[str, float]:
@@ -129,7 +133,8 @@ def step_warm(estate: Path, store_dir: Path) -> dict[str, object]:
     shared = ws.asserted.query(
         "SELECT ?org (COUNT(DISTINCT ?service) AS ?n) WHERE { ?e ?sub ?org ; ?about ?service } "
         "GROUP BY ?org ORDER BY DESC(?n) ?org LIMIT 21",
-        {"sub": URIRef(GG + "subProcessor"), "about": URIRef(GG + "about")})
+        {"sub": URIRef(GG + "subProcessor"), "about": URIRef(GG + "about")},
+    )
     names = [display_name(ws.asserted, org, str(org)) for org, _ in shared]  # as a DPO types them
     impact_times = [_timed(lambda o=name: impacts.impact(ws, o))[0] for name in names]
     out["impact_median"] = statistics.median(impact_times)
@@ -139,8 +144,13 @@ def step_warm(estate: Path, store_dir: Path) -> dict[str, object]:
     change = incremental.Change()
     lines = ws.asserted.query(
         "SELECT ?line WHERE { ?line a ?class ; ?about ?service ; ?status [] } ORDER BY ?line LIMIT 2",
-        {"class": URIRef(GG + "TemplateLine"), "about": URIRef(GG + "about"), "service": service,
-         "status": URIRef(GG + "status")})
+        {
+            "class": URIRef(GG + "TemplateLine"),
+            "about": URIRef(GG + "about"),
+            "service": service,
+            "status": URIRef(GG + "status"),
+        },
+    )
     for (line,) in lines:
         for triple in ws.asserted.triples((line, URIRef(GG + "status"), None)):
             change.removed.add(triple)
@@ -207,8 +217,9 @@ def versions() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, nargs="+", default=[100, 1000, 10000])
-    parser.add_argument("--baseline", type=int, nargs="*", default=[100, 1000, 10000],
-                        help="sizes also measured on the plain stack")
+    parser.add_argument(
+        "--baseline", type=int, nargs="*", default=[100, 1000, 10000], help="sizes also measured on the plain stack"
+    )
     parser.add_argument("--limit", type=float, default=60.0, help="seconds before a plain-stack step is cut")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--step", help=argparse.SUPPRESS)
@@ -249,14 +260,31 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             main_job = sum(fast[s] for s in MAIN_JOB)
             scaling.append((int(fast["triples"]), main_job))
-            print("| " + " | ".join([str(n), str(fast["triples"]), "fast", *(seconds(fast[s]) for s in PLAIN_STEPS),
-                                     seconds(main_job), f"{fast['rss_mb']:.0f} MB"]) + " |", flush=True)
-            details.append(f"- {n} services, fast: {fast['inferred_triples']} triples with inference, "
-                           f"{fast['findings']} findings; queries: " + ", ".join(
-                               f"{q} {seconds(t)}" for q, t in sorted(fast["per_query"].items())))
+            print(
+                "| "
+                + " | ".join(
+                    [
+                        str(n),
+                        str(fast["triples"]),
+                        "fast",
+                        *(seconds(fast[s]) for s in PLAIN_STEPS),
+                        seconds(main_job),
+                        f"{fast['rss_mb']:.0f} MB",
+                    ]
+                )
+                + " |",
+                flush=True,
+            )
+            details.append(
+                f"- {n} services, fast: {fast['inferred_triples']} triples with inference, "
+                f"{fast['findings']} findings; queries: "
+                + ", ".join(f"{q} {seconds(t)}" for q, t in sorted(fast["per_query"].items()))
+            )
             print(f"... {n} services: warm store", file=sys.stderr, flush=True)
-            warm = child(["--step", "warm", "--estate", str(estate), "--store-dir", str(Path(tmp) / f"store-{n}")],
-                         3600) or {}
+            warm = (
+                child(["--step", "warm", "--estate", str(estate), "--store-dir", str(Path(tmp) / f"store-{n}")], 3600)
+                or {}
+            )
             if "error" not in warm and warm:
                 details.append(
                     f"- {n} services, warm `oxigraph:PATH` store: built in {seconds(warm['build'])}, reopened in "
@@ -265,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"the 21 most shared organisations: median {seconds(warm['impact_median'])}, slowest "
                     f"{seconds(warm['impact_slowest'])}; incremental re-validation after one service changes "
                     f"({warm['change_triples']} triples): {seconds(warm['incremental'])}; "
-                    f"peak memory {warm['rss_mb']:.0f} MB")
+                    f"peak memory {warm['rss_mb']:.0f} MB"
+                )
             if n not in args.baseline:
                 continue
             plain: dict[str, dict | None] = {}
@@ -277,12 +306,27 @@ def main(argv: list[str] | None = None) -> int:
             total = sum(m if m is not None else args.limit for m in measured)
             cut = any(m is None for m in measured)
             peak = max(((p or {}).get("rss_mb", 0) for p in plain.values()), default=0)
-            print("| " + " | ".join([str(n), str(fast["triples"]), "plain", *cells,
-                                     ("> " if cut else "") + seconds(total), f"{peak:.0f} MB"]) + " |")
+            print(
+                "| "
+                + " | ".join(
+                    [
+                        str(n),
+                        str(fast["triples"]),
+                        "plain",
+                        *cells,
+                        ("> " if cut else "") + seconds(total),
+                        f"{peak:.0f} MB",
+                    ]
+                )
+                + " |"
+            )
             ratio = total / main_job
-            print(f"| {n} | | ratio | " + " | ".join(
-                _ratio(plain[s], fast[s], args.limit) for s in PLAIN_STEPS) +
-                f" | {'> ' if cut else ''}{ratio:.0f}x | |", flush=True)
+            print(
+                f"| {n} | | ratio | "
+                + " | ".join(_ratio(plain[s], fast[s], args.limit) for s in PLAIN_STEPS)
+                + f" | {'> ' if cut else ''}{ratio:.0f}x | |",
+                flush=True,
+            )
     print()
     for line in details:
         print(line)

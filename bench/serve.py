@@ -32,10 +32,20 @@ from gdprgraph.web import create_app  # noqa: E402
 def request(app, path: str) -> tuple[int, int]:
     """GET path through the ASGI app: (status, body size)."""
     target, _, query = path.partition("?")
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-             "scheme": "http", "path": target, "raw_path": target.encode(), "query_string": query.encode(),
-             "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8765),
-             "root_path": ""}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": target,
+        "raw_path": target.encode(),
+        "query_string": query.encode(),
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 8765),
+        "root_path": "",
+    }
     answer = {"status": 0, "size": 0}
 
     async def receive():
@@ -60,10 +70,19 @@ def pages(ws: Workspace) -> list[str]:
     country = next((t.country for t in hops if t.country.startswith("http")), "")
     select = quote_plus("SELECT ?s WHERE { ?s a <https://w3id.org/dpv#Service> } LIMIT 100")
     return [
-        "/", "/search?q=platfrom", f"/service?name={quote_plus(service)}", f"/organisation?name={quote_plus(org)}",
-        "/category?name=Location", f"/country?name={quote_plus(country)}", "/transfers", "/transfers?basis=NO+BASIS",
-        "/findings", "/findings?severity=violation&article=Art.+28(3)",
-        f"/query/services-using?run=1&org={quote_plus(org)}", f"/sparql?query={select}", "/map",
+        "/",
+        "/search?q=platfrom",
+        f"/service?name={quote_plus(service)}",
+        f"/organisation?name={quote_plus(org)}",
+        "/category?name=Location",
+        f"/country?name={quote_plus(country)}",
+        "/transfers",
+        "/transfers?basis=NO+BASIS",
+        "/findings",
+        "/findings?severity=violation&article=Art.+28(3)",
+        f"/query/services-using?run=1&org={quote_plus(org)}",
+        f"/sparql?query={select}",
+        "/map",
         "/map/transfer-map.html",
     ]
 
@@ -79,14 +98,22 @@ def main(argv: list[str] | None = None) -> int:
         generate.serialize(generate.generate(args.services, 1), estate)
         data = resources.data_dir()
         started = time.perf_counter()
-        ws = Workspace([estate, data / "templates" / "orange-art28-template.ttl",
-                        data / "reference" / "countries-and-adequacy.ttl"], store=args.store)
+        ws = Workspace(
+            [
+                estate,
+                data / "templates" / "orange-art28-template.ttl",
+                data / "reference" / "countries-and-adequacy.ttl",
+            ],
+            store=args.store,
+        )
         loaded = time.perf_counter()
         overview.warm(ws)
         warmed = time.perf_counter()
         app = create_app(ws)
-        print(f"{args.services} services, {len(ws.asserted)} triples, store {args.store}: "
-              f"load {loaded - started:.1f} s, warm {warmed - loaded:.1f} s")
+        print(
+            f"{args.services} services, {len(ws.asserted)} triples, store {args.store}: "
+            f"load {loaded - started:.1f} s, warm {warmed - loaded:.1f} s"
+        )
         print(f"{'page':<60} {'status':>6} {'KiB':>7} {'first ms':>9} {'median ms':>10} {'max ms':>7}")
         for path in pages(ws):
             t0 = time.perf_counter()
@@ -98,8 +125,10 @@ def main(argv: list[str] | None = None) -> int:
                 request(app, path)
                 times.append((time.perf_counter() - t0) * 1000)
             shown = path if len(path) <= 60 else path[:57] + "..."
-            print(f"{shown:<60} {status:>6} {size / 1024:>7.0f} {first:>9.0f} {statistics.median(times):>10.0f} "
-                  f"{max(times):>7.0f}")
+            print(
+                f"{shown:<60} {status:>6} {size / 1024:>7.0f} {first:>9.0f} {statistics.median(times):>10.0f} "
+                f"{max(times):>7.0f}"
+            )
     return 0
 
 

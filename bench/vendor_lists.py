@@ -26,18 +26,47 @@ ROOT = HERE.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "vendor-lists"
 SERVICE = "Flexible Web Platform"
 HEADER = ["Sub-processor", "Purpose", "Hosting location", "Transfer safeguards"]
-LOCATIONS = ["Paris", "us-east-1", "Amsterdam, Milan", "Europe (Paris / Milan regions)", "westeurope",
-             "asia-southeast1", "Serbia", "Vietnam", "EU", "Worldwide", "Frankfurt and Dublin", "Deutschland",
-             "United States (us-west-2)", "Chili", "eu-central-1"]
-MECHANISMS = ["SCCs", "N/A (EEA)", "EU-US DPF", "Standard Contractual Clauses (where applicable)", "BCR",
-              "Adequacy decision", "SCCs + UK Addendum", ""]
+LOCATIONS = [
+    "Paris",
+    "us-east-1",
+    "Amsterdam, Milan",
+    "Europe (Paris / Milan regions)",
+    "westeurope",
+    "asia-southeast1",
+    "Serbia",
+    "Vietnam",
+    "EU",
+    "Worldwide",
+    "Frankfurt and Dublin",
+    "Deutschland",
+    "United States (us-west-2)",
+    "Chili",
+    "eu-central-1",
+]
+MECHANISMS = [
+    "SCCs",
+    "N/A (EEA)",
+    "EU-US DPF",
+    "Standard Contractual Clauses (where applicable)",
+    "BCR",
+    "Adequacy decision",
+    "SCCs + UK Addendum",
+    "",
+]
 PURPOSES = ["Hosting", "Analytics", "E-mail delivery", "Customer support", "Monitoring", "Backups"]
 
 
 def rows_of(count: int, seed: int = 1) -> list[list[str]]:
     rng = random.Random(seed)
-    return [[f"Vendor {n:05d} {rng.choice(['Inc.', 'Ltd', 'SAS', 'GmbH'])}", rng.choice(PURPOSES),
-             rng.choice(LOCATIONS), rng.choice(MECHANISMS)] for n in range(count)]
+    return [
+        [
+            f"Vendor {n:05d} {rng.choice(['Inc.', 'Ltd', 'SAS', 'GmbH'])}",
+            rng.choice(PURPOSES),
+            rng.choice(LOCATIONS),
+            rng.choice(MECHANISMS),
+        ]
+        for n in range(count)
+    ]
 
 
 def write(form: str, path: Path, rows: list[list[str]]) -> None:
@@ -50,14 +79,16 @@ def write(form: str, path: Path, rows: list[list[str]]) -> None:
             csv.writer(handle, lineterminator="\n").writerows([HEADER, *rows])
     elif form == "md":
         lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-        lines += ["| **" + row[0] + "** | " + " | ".join(f"`{c}`" if "-" in c else c for c in row[1:]) + " |"
-                  for row in rows]
+        lines += [
+            "| **" + row[0] + "** | " + " | ".join(f"`{c}`" if "-" in c else c for c in row[1:]) + " |" for row in rows
+        ]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     elif form == "html":
         body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>\n" for row in rows)
         head = "".join(f"<th>{c}</th>" for c in HEADER)
-        path.write_text(f"<!DOCTYPE html><html><body><table><tr>{head}</tr>\n{body}</table></body></html>",
-                        encoding="utf-8")
+        path.write_text(
+            f"<!DOCTYPE html><html><body><table><tr>{head}</tr>\n{body}</table></body></html>", encoding="utf-8"
+        )
     elif form == "xlsx":
         from openpyxl import Workbook
 
@@ -85,10 +116,13 @@ def fixture_table() -> None:
         source = SubprocessorList(path, SERVICE, context=ws)
         for _ in source.turtle():
             pass
-        form = {"txt": "cell per line", "html": "HTML", "md": "Markdown", "xlsx": "XLSX", "pdf": "PDF",
-                "csv": "CSV"}[path.suffix[1:]]
-        print(f"| {path.name} | {form} | {source.rows} | {source.understood_rows} | {len(source.reports)} "
-              f"| {source.engagements} |")
+        form = {"txt": "cell per line", "html": "HTML", "md": "Markdown", "xlsx": "XLSX", "pdf": "PDF", "csv": "CSV"}[
+            path.suffix[1:]
+        ]
+        print(
+            f"| {path.name} | {form} | {source.rows} | {source.understood_rows} | {len(source.reports)} "
+            f"| {source.engagements} |"
+        )
 
 
 def timing_table(count: int) -> None:
@@ -109,12 +143,26 @@ def timing_table(count: int) -> None:
                 pass
             alone = time.perf_counter() - started
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "gdprgraph.cli", "import-subprocessors", str(path), "--service",
-                            SERVICE, "--out", str(Path(folder) / f"{form}.ttl")], check=False,
-                           capture_output=True, cwd=ROOT)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "gdprgraph.cli",
+                    "import-subprocessors",
+                    str(path),
+                    "--service",
+                    SERVICE,
+                    "--out",
+                    str(Path(folder) / f"{form}.ttl"),
+                ],
+                check=False,
+                capture_output=True,
+                cwd=ROOT,
+            )
             whole = time.perf_counter() - started
-            print(f"| {form} | {count:,} | {source.engagements:,} | {len(source.reports):,} | {alone:.2f} "
-                  f"| {whole:.2f} |")
+            print(
+                f"| {form} | {count:,} | {source.engagements:,} | {len(source.reports):,} | {alone:.2f} | {whole:.2f} |"
+            )
 
 
 def main() -> None:

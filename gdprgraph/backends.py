@@ -92,8 +92,9 @@ class Backend(ABC):
 
     def status(self) -> DiskStatus | RemoteStatus:
         """What a persistent store holds (``store status``)."""
-        raise InputError(f"store status and store gc apply to oxigraph:PATH and sparql:URL, not "
-                         f"'{mask_spec(self.spec)}'")
+        raise InputError(
+            f"store status and store gc apply to oxigraph:PATH and sparql:URL, not '{mask_spec(self.spec)}'"
+        )
 
     def gc(self, wait: float = 0.0) -> DiskGc | RemoteGc:
         """Remove what a persistent store no longer needs (``store gc``)."""
@@ -273,8 +274,10 @@ class SparqlBackend(_Generations):
     def open(self, files: Sequence[Path]) -> OpenGraphs:
         generation = self.dataset.current()
         if generation is None:
-            raise StoreError(f"the store {self.dataset.location} holds no gdprgraph build; "
-                             f"run: gdprgraph build --store sparql:{self.dataset.location}")
+            raise StoreError(
+                f"the store {self.dataset.location} holds no gdprgraph build; "
+                f"run: gdprgraph build --store sparql:{self.dataset.location}"
+            )
         return self._views(self.dataset, generation, resources.ontology_files(), rebuilt=False)
 
     def publish(self, files: Sequence[Path], wait: float | None = None) -> OpenGraphs:

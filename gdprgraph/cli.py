@@ -55,13 +55,16 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
 
 
 @overload
-def out_target(args: argparse.Namespace, inputs: Sequence[Path | str] = (), *, default: str,
-               graph_inputs: bool = True) -> Path: ...
+def out_target(
+    args: argparse.Namespace, inputs: Sequence[Path | str] = (), *, default: str, graph_inputs: bool = True
+) -> Path: ...
 @overload
-def out_target(args: argparse.Namespace, inputs: Sequence[Path | str] = (), default: str | None = None,
-               graph_inputs: bool = True) -> Path | None: ...
-def out_target(args: argparse.Namespace, inputs: Sequence[Path | str] = (), default: str | None = None,
-               graph_inputs: bool = True) -> Path | None:
+def out_target(
+    args: argparse.Namespace, inputs: Sequence[Path | str] = (), default: str | None = None, graph_inputs: bool = True
+) -> Path | None: ...
+def out_target(
+    args: argparse.Namespace, inputs: Sequence[Path | str] = (), default: str | None = None, graph_inputs: bool = True
+) -> Path | None:
     """Where the command may write (``--out``, else its default), checked before any work is done:
     never over one of its inputs (``inputs``, and with ``graph_inputs`` the files the graph is built
     from) or gdprgraph's own files, and over an existing file only with ``--force`` (its own default
@@ -74,6 +77,7 @@ def out_target(args: argparse.Namespace, inputs: Sequence[Path | str] = (), defa
     if graph_inputs:
         read += [*input_files(getattr(args, "files", None) or None), *resources.shape_files()]
     return check_target(target, inputs=read, force=getattr(args, "force", False), default=not given)
+
 
 def emit_text(out: Path | None, text: str) -> None:
     """Write ``text`` atomically to ``out`` (saying so on stderr), or to stdout without one."""
@@ -95,8 +99,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if shared:
         graphs = publish(args.files or None, spec)
         state = "built and loaded" if graphs.rebuilt else "already up to date"
-        print(f"{mask_spec(spec)}: {state}: {len(graphs.asserted)} asserted triples, "
-              f"{len(graphs.infer())} with inference")
+        print(
+            f"{mask_spec(spec)}: {state}: {len(graphs.asserted)} asserted triples, {len(graphs.infer())} with inference"
+        )
         if out is None:
             return EXIT_OK
     assert out is not None
@@ -124,9 +129,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     if args.list:
         for query in queries.catalog().values():
-            params = ", ".join(
-                f"{p.name}{'?' if p.optional else ''} ({p.kind})" for p in query.parameters
-            )
+            params = ", ".join(f"{p.name}{'?' if p.optional else ''} ({p.kind})" for p in query.parameters)
             closure = "  [needs OWL RL closure]" if query.inference != "none" else ""
             print(f"{query.name}: {query.title}{closure}")
             print(f"    parameters: {params or 'none'}")
@@ -233,8 +236,17 @@ def cmd_paths(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({"paths": [r.to_json() for r in records]}, ensure_ascii=False, indent=2))
     else:
-        rows = [[r.chain[0], r.chain[1], transfer_paths.describe_path(r), r.country, r.zone,
-                 "yes" if r.missing_basis else "no"] for r in records]
+        rows = [
+            [
+                r.chain[0],
+                r.chain[1],
+                transfer_paths.describe_path(r),
+                r.country,
+                r.zone,
+                "yes" if r.missing_basis else "no",
+            ]
+            for r in records
+        ]
         print_table(["dataSubjects", "service", "path", "country", "zone", "missingBasis"], rows, args.format)
     return EXIT_OK if found else EXIT_NO_MATCH
 
@@ -243,14 +255,35 @@ def cmd_concentration(args: argparse.Namespace) -> int:
     ws = workspace(args)
     ranked = transfer_paths.concentration(ws.transfer_graph())[: args.top]
     if args.format == "json":
-        print(json.dumps({"organisations": [
-            {**asdict(d), "single_point_of_failure": d.single_point_of_failure} for d in ranked]},
-            ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "organisations": [
+                        {**asdict(d), "single_point_of_failure": d.single_point_of_failure} for d in ranked
+                    ]
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
-        rows = [[d.name, d.country, len(d.services), d.services, d.degree, d.betweenness,
-                 "yes" if d.single_point_of_failure else "no"] for d in ranked]
-        print_table(["organisation", "country", "services", "serviceNames", "degree", "betweenness",
-                     "singlePointOfFailure"], rows, args.format)
+        rows = [
+            [
+                d.name,
+                d.country,
+                len(d.services),
+                d.services,
+                d.degree,
+                d.betweenness,
+                "yes" if d.single_point_of_failure else "no",
+            ]
+            for d in ranked
+        ]
+        print_table(
+            ["organisation", "country", "services", "serviceNames", "degree", "betweenness", "singlePointOfFailure"],
+            rows,
+            args.format,
+        )
     return EXIT_OK
 
 
@@ -309,8 +342,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.vendor:  # the vendor and its service, created when new (said on stderr), in context and output
         vendor = _vendor(args, context)
         service = str(vendor.service).rsplit("/", 1)[-1]
-    results = [ingest.ingest_file(path, key=args.key, service=service, context=context, form=args.form)
-               for path in args.inputs]
+    results = [
+        ingest.ingest_file(path, key=args.key, service=service, context=context, form=args.form) for path in args.inputs
+    ]
     if vendor is not None:
         for result in results:
             for triple in vendor.triples:
@@ -322,8 +356,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         for message in result.messages(str(result.path)):
             print(message, file=sys.stderr)
         unrecognised += len(result.unrecognised)
-        print(f"{result.path}: {len(result.accounted)} lines ingested, {len(result.unrecognised)} unrecognised, "
-              f"{len(result.graph)} triples", file=sys.stderr)
+        print(
+            f"{result.path}: {len(result.accounted)} lines ingested, {len(result.unrecognised)} unrecognised, "
+            f"{len(result.graph)} triples",
+            file=sys.stderr,
+        )
     if args.strict and unrecognised:
         print(f"gdprgraph: {unrecognised} unrecognised line(s) (--strict): nothing written", file=sys.stderr)
         return EXIT_NO_MATCH
@@ -361,8 +398,9 @@ def cmd_import_subprocessors(args: argparse.Namespace) -> int:
         raise InputError("name the service with --service, or a vendor with --vendor (created if new)")
     service = ws.resolve(args.service, "service") if vendor is None else None
     processor = ws.resolve(args.processor, "organisation") if args.processor else None
-    source = subprocessors.SubprocessorList(args.input, service, processor=processor, context=ws, key=args.key,
-                                            vendor=vendor)
+    source = subprocessors.SubprocessorList(
+        args.input, service, processor=processor, context=ws, key=args.key, vendor=vendor
+    )
     if source.encoding_note:
         print(source.encoding_note, file=sys.stderr)
     progress = Progress(lambda rows: f"{args.input}: {rows:,} rows read")
@@ -370,8 +408,11 @@ def cmd_import_subprocessors(args: argparse.Namespace) -> int:
     for piece in source.turtle(progress if progress.shown else None):
         text.write(piece.encode("utf-8"))
     progress.done()
-    print(f"{args.input}: {source.engagements} engagement(s), {source.triples} triples, "
-          f"{len(source.reports)} cell(s) reported", file=sys.stderr)
+    print(
+        f"{args.input}: {source.engagements} engagement(s), {source.triples} triples, "
+        f"{len(source.reports)} cell(s) reported",
+        file=sys.stderr,
+    )
     for message in source.messages():
         print(message, file=sys.stderr)
     if args.strict and source.reports:
@@ -413,8 +454,7 @@ def cmd_import_ropa(args: argparse.Namespace) -> int:
     out = out_target(args, inputs=[args.input], graph_inputs=False)  # --out leaves the context
     replaced = out.resolve() if out is not None else None  # a previous import is replaced, not matched
     files = [p for p in (args.files or resources.default_data_files()) if Path(p).resolve() != replaced]
-    result = register.import_register(args.input, role=args.role, context=register.context_graph(files),
-                                      key=args.key)
+    result = register.import_register(args.input, role=args.role, context=register.context_graph(files), key=args.key)
     if result.encoding_note:
         print(result.encoding_note, file=sys.stderr)
     for line in result.messages(str(args.input)):
@@ -433,8 +473,11 @@ def cmd_import_fides(args: argparse.Namespace) -> int:
     result = fides.import_fides(args.inputs, context=fides.context_graph(files))
     for line in [*result.notes, *result.messages]:
         print(line, file=sys.stderr)
-    print(f"{', '.join(args.inputs)}: {result.services} system(s), {result.activities} privacy declaration(s), "
-          f"{result.engagements} engagement(s), {len(result.graph)} triples", file=sys.stderr)
+    print(
+        f"{', '.join(args.inputs)}: {result.services} system(s), {result.activities} privacy declaration(s), "
+        f"{result.engagements} engagement(s), {len(result.graph)} triples",
+        file=sys.stderr,
+    )
     text = result.turtle()
     emit_text(out, text)
     return EXIT_OK
@@ -493,21 +536,28 @@ def cmd_tia(args: argparse.Namespace) -> int:
     service = str(ws.resolve(args.service, "service")) if args.service else None
     country = None
     if args.to:
-        country = (transfer_paths.UNDISCLOSED_COUNTRY if args.to.strip().lower() in ("undisclosed", "not disclosed")
-                   else str(ws.resolve(args.to, "country")))
+        country = (
+            transfer_paths.UNDISCLOSED_COUNTRY
+            if args.to.strip().lower() in ("undisclosed", "not disclosed")
+            else str(ws.resolve(args.to, "country"))
+        )
     hops = tia.hops_needing_tia(ws, service=service, country=country)
     if args.format == "xlsx":
         out = out_target(args)
         assert out is not None
         print(f"wrote {write_atomic_bytes(out, tia_render.xlsx(hops))}", file=sys.stderr)
     else:
-        documents = {"index.md": tia_render.index(hops, tia.hop_statuses(ws, hops=hops),
-                                                  [] if country else tia.rows_without_entities(ws, service))}
+        documents = {
+            "index.md": tia_render.index(
+                hops, tia.hop_statuses(ws, hops=hops), [] if country else tia.rows_without_entities(ws, service)
+            )
+        }
         documents.update({tia_render.file_name(h): tia_render.markdown(h) for h in hops})
         if args.out:
             read = [*(args.files or []), *input_files(args.files or None)]
-            targets = {name: check_target(Path(args.out) / name, inputs=read, force=args.force)
-                       for name in documents}  # every target checked before any is written
+            targets = {
+                name: check_target(Path(args.out) / name, inputs=read, force=args.force) for name in documents
+            }  # every target checked before any is written
             for name, text in documents.items():
                 write_atomic(targets[name], text)
             print(f"wrote {len(documents)} file(s) to {args.out}", file=sys.stderr)
@@ -525,8 +575,11 @@ def cmd_import_tia(args: argparse.Namespace) -> int:
     result = tia_import.import_sheet(args.input, ws.asserted)
     text = result.turtle()
     if result.skipped:
-        print(f"{args.input}: row(s) {', '.join(map(str, result.skipped))} not completed (conclusion, outcome "
-              "and assessor needed): skipped", file=sys.stderr)
+        print(
+            f"{args.input}: row(s) {', '.join(map(str, result.skipped))} not completed (conclusion, outcome "
+            "and assessor needed): skipped",
+            file=sys.stderr,
+        )
     print(f"{args.input}: {result.imported} transfer impact assessment(s)", file=sys.stderr)
     emit_text(out, text)
     return EXIT_OK
@@ -539,8 +592,11 @@ def cmd_dpia_screen(args: argparse.Namespace) -> int:
     service = str(ws.resolve(args.service, "service")) if args.service else None
     screens = dpia.screen(ws, service=service)
     if args.format == "json":
-        print(json.dumps({"services": [asdict(s) | {"verdict": s.verdict} for s in screens]},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"services": [asdict(s) | {"verdict": s.verdict} for s in screens]}, ensure_ascii=False, indent=2
+            )
+        )
     else:
         print(dpia.as_text(screens))
     return EXIT_OK if screens else EXIT_NO_MATCH
@@ -566,29 +622,56 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def store_option(p: argparse.ArgumentParser) -> None:
     """--store, --wait, --auth-file: where the graph lives and how to reach it."""
-    p.add_argument("--store", metavar="SPEC", help=(
-        "where the graph lives: oxigraph (default, in memory), oxigraph:PATH (on disk, rebuilt only "
-        "when the files change), sparql:URL (a SPARQL 1.1 server, loaded by build), memory (rdflib); "
-        "default: $GDPRGRAPH_STORE or oxigraph"))
-    p.add_argument("--wait", type=float, default=None, metavar="SECONDS", help=(
-        "when another process is building the store (oxigraph:PATH, sparql:URL), wait up to this "
-        "long for it, then exit 2 naming it (default 0: do not wait)"))
-    p.add_argument("--auth-file", metavar="FILE", help=(
-        "credentials for a sparql:URL store, one line: user:password, basic user:password, "
-        "digest user:password or Bearer TOKEN (default: $GDPRGRAPH_STORE_AUTH, or user:password@ in the URL)"))
+    p.add_argument(
+        "--store",
+        metavar="SPEC",
+        help=(
+            "where the graph lives: oxigraph (default, in memory), oxigraph:PATH (on disk, rebuilt only "
+            "when the files change), sparql:URL (a SPARQL 1.1 server, loaded by build), memory (rdflib); "
+            "default: $GDPRGRAPH_STORE or oxigraph"
+        ),
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=(
+            "when another process is building the store (oxigraph:PATH, sparql:URL), wait up to this "
+            "long for it, then exit 2 naming it (default 0: do not wait)"
+        ),
+    )
+    p.add_argument(
+        "--auth-file",
+        metavar="FILE",
+        help=(
+            "credentials for a sparql:URL store, one line: user:password, basic user:password, "
+            "digest user:password or Bearer TOKEN (default: $GDPRGRAPH_STORE_AUTH, or user:password@ in the URL)"
+        ),
+    )
 
 
 def force_option(p: argparse.ArgumentParser) -> None:
     """--force: replace an --out file that exists."""
-    p.add_argument("--force", action="store_true", help=(
-        "replace the --out file if it exists (never an input of the command, nor a file of "
-        "data/, ontology/ or queries/ that git tracks)"))
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help=(
+            "replace the --out file if it exists (never an input of the command, nor a file of "
+            "data/, ontology/ or queries/ that git tracks)"
+        ),
+    )
 
 
 def data_option(p: argparse.ArgumentParser) -> None:
     """--data FILE...: the data files to load, with the store options."""
-    p.add_argument("--data", dest="files", nargs="+", metavar="FILE",
-                   help="data files to load instead of the embedded data/ (ontology always loaded)")
+    p.add_argument(
+        "--data",
+        dest="files",
+        nargs="+",
+        metavar="FILE",
+        help="data files to load instead of the embedded data/ (ontology always loaded)",
+    )
     store_option(p)
 
 
@@ -596,8 +679,11 @@ def _graph_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Build, query, validate: the graph itself."""
     p = sub.add_parser("build", help="load, infer, write the merged graph, print counts per class")
     data_option(p)
-    p.add_argument("--out", help="where to write the graph (Turtle; default out/graph.ttl, none when "
-                   "the store is oxigraph:PATH or sparql:URL unless given)")
+    p.add_argument(
+        "--out",
+        help="where to write the graph (Turtle; default out/graph.ttl, none when "
+        "the store is oxigraph:PATH or sparql:URL unless given)",
+    )
     force_option(p)
     p.add_argument("--inferred", action="store_true", help="write the graph with the OWL RL closure")
     p.set_defaults(func=cmd_build)
@@ -605,31 +691,61 @@ def _graph_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = sub.add_parser("query", help="run a named query from queries/, or your own query file")
     p.add_argument("name", nargs="?", help="query name (see --list)")
     p.add_argument("--list", action="store_true", help="list the queries with their parameters")
-    p.add_argument("--file", metavar="FILE.rq", help="run the SPARQL query in this file (SELECT, ASK, "
-                   "CONSTRUCT or DESCRIBE; updates are refused), its '# param:' header bound like the catalog's")
+    p.add_argument(
+        "--file",
+        metavar="FILE.rq",
+        help="run the SPARQL query in this file (SELECT, ASK, "
+        "CONSTRUCT or DESCRIBE; updates are refused), its '# param:' header bound like the catalog's",
+    )
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    p.add_argument("--format", choices=render.FORMATS, default="table",
-                   help="SELECT: table, csv or json; ASK: true/false or json; CONSTRUCT, DESCRIBE: "
-                   "table gives Turtle, json gives JSON-LD")
+    p.add_argument(
+        "--format",
+        choices=render.FORMATS,
+        default="table",
+        help="SELECT: table, csv or json; ASK: true/false or json; CONSTRUCT, DESCRIBE: "
+        "table gives Turtle, json gives JSON-LD",
+    )
     p.add_argument("--columns", help="comma-separated columns to show (default: all)")
-    p.add_argument("--inferred", action="store_true",
-                   help="run on the OWL RL closure (default: as the query's '# inference:' header says)")
+    p.add_argument(
+        "--inferred",
+        action="store_true",
+        help="run on the OWL RL closure (default: as the query's '# inference:' header says)",
+    )
     data_option(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("validate", help="SHACL validation: completeness and lawfulness of every record")
-    p.add_argument("files", nargs="*", metavar="FILE",
-                   help="data files to validate instead of the embedded data/ (ontology always loaded)")
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="data files to validate instead of the embedded data/ (ontology always loaded)",
+    )
     p.add_argument("--format", choices=("text", "json", "turtle"), default="text")
-    p.add_argument("--severity", choices=("violation", "warning", "info"), default="info",
-                   help="show findings of this severity and more serious (default: all)")
-    p.add_argument("--inference", choices=validation.INFERENCE_MODES, default="none",
-                   help="validate the asserted graph, its RDFS closure, or its OWL RL closure")
-    p.add_argument("--engine", choices=validation.ENGINES, default=None,
-                   help="sparql: shapes compiled to SPARQL, run in the store (default, except with "
-                   "--store memory); pyshacl: the reference engine")
-    p.add_argument("--as-of", metavar="YYYY-MM-DD",
-                   help="the date review dates (of transfer impact assessments) are checked against (default: today)")
+    p.add_argument(
+        "--severity",
+        choices=("violation", "warning", "info"),
+        default="info",
+        help="show findings of this severity and more serious (default: all)",
+    )
+    p.add_argument(
+        "--inference",
+        choices=validation.INFERENCE_MODES,
+        default="none",
+        help="validate the asserted graph, its RDFS closure, or its OWL RL closure",
+    )
+    p.add_argument(
+        "--engine",
+        choices=validation.ENGINES,
+        default=None,
+        help="sparql: shapes compiled to SPARQL, run in the store (default, except with "
+        "--store memory); pyshacl: the reference engine",
+    )
+    p.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="the date review dates (of transfer impact assessments) are checked against (default: today)",
+    )
     store_option(p)
     p.set_defaults(func=cmd_validate)
 
@@ -643,8 +759,7 @@ def _estate_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.set_defaults(func=cmd_impact)
 
     p = sub.add_parser("paths", help="transfer paths from data subjects to countries, basis of each hop")
-    p.add_argument("--to", default="third-countries",
-                   help="third-countries (default), all, or a country name")
+    p.add_argument("--to", default="third-countries", help="third-countries (default), all, or a country name")
     p.add_argument("--from", dest="source", metavar="SERVICE", help="only the paths of this service")
     p.add_argument("--format", choices=render.FORMATS, default="table")
     data_option(p)
@@ -665,19 +780,25 @@ def _page_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument("--focus", metavar="NAME", help="only what touches this organisation")
     p.add_argument("--service", metavar="NAME", help="only this service")
     p.add_argument("--third-countries-only", action="store_true", help="only paths ending outside the EU/EEA")
-    p.add_argument("--show-data", action="store_true",
-                   help="add data-category nodes (data subjects are always drawn)")
+    p.add_argument("--show-data", action="store_true", help="add data-category nodes (data subjects are always drawn)")
     data_option(p)
     p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser("report", help="write the self-contained HTML audit report")
     p.add_argument("--out", help="where to write the report (default viz/audit-report.html, or .pdf)")
     force_option(p)
-    p.add_argument("--map", default=None, metavar="HREF",
-                   help="also link to a separate copy of the transfer map, relative to the report "
-                   "(the map is always inline)")
-    p.add_argument("--format", choices=("html", "pdf"), default="html",
-                   help="html (default), or pdf printed by Chromium (the print layout: the map as its table)")
+    p.add_argument(
+        "--map",
+        default=None,
+        metavar="HREF",
+        help="also link to a separate copy of the transfer map, relative to the report (the map is always inline)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("html", "pdf"),
+        default="html",
+        help="html (default), or pdf printed by Chromium (the print layout: the map as its table)",
+    )
     data_option(p)
     p.set_defaults(func=cmd_report)
 
@@ -686,27 +807,44 @@ def _document_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     """Ingest, import-subprocessors, diff: documents and versions of the data."""
     p = sub.add_parser("ingest", help="read descriptions of processing (Article 28 template, Annex I) into Turtle")
     p.add_argument("inputs", nargs="+", metavar="FILE", help="the documents (.txt, .md, .html or .pdf)")
-    p.add_argument("--form", choices=("auto", "art28", "annex1"), default="auto",
-                   help="the template (art28), a generic description of the processing (annex1: Annex I of "
-                        "the SCCs, Element | Detail table or headed paragraphs), or either (auto, default)")
+    p.add_argument(
+        "--form",
+        choices=("auto", "art28", "annex1"),
+        default="auto",
+        help="the template (art28), a generic description of the processing (annex1: Annex I of "
+        "the SCCs, Element | Detail table or headed paragraphs), or either (auto, default)",
+    )
     p.add_argument("--service", metavar="NAME", help="the service: a known name or the local name of its IRI")
     p.add_argument("--out", help="write the Turtle here (e.g. data/NAME.ttl) instead of stdout; one FILE only")
     force_option(p)
     p.add_argument("--strict", action="store_true", help="exit 1 if any line is unrecognised")
     p.add_argument("--key", help="prefix of the statement IRIs (default: the file name before its first dot)")
-    p.add_argument("--vendor", metavar="NAME", help="the vendor (processor) the description is of: created with "
-                   "its service (--service, default: the vendor's name) when the graph does not hold them")
+    p.add_argument(
+        "--vendor",
+        metavar="NAME",
+        help="the vendor (processor) the description is of: created with "
+        "its service (--service, default: the vendor's name) when the graph does not hold them",
+    )
     p.add_argument("--vendor-country", metavar="COUNTRY", help="the new vendor's country (name or ISO code)")
     data_option(p)
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("import-subprocessors", help="read a vendor's sub-processor list (CSV, Markdown, HTML, "
-                       "XLSX, PDF, copied text) into Turtle")
+    p = sub.add_parser(
+        "import-subprocessors",
+        help="read a vendor's sub-processor list (CSV, Markdown, HTML, XLSX, PDF, copied text) into Turtle",
+    )
     p.add_argument("input", metavar="FILE", help="the list: CSV/TSV, Markdown, HTML page, XLSX, PDF or copied text")
-    p.add_argument("--service", metavar="NAME", help="the service the sub-processors serve (with --vendor: its "
-                   "name, created if new; default: the vendor's name)")
-    p.add_argument("--vendor", metavar="NAME", help="the vendor publishing the list: created with its service "
-                   "when the graph does not hold them")
+    p.add_argument(
+        "--service",
+        metavar="NAME",
+        help="the service the sub-processors serve (with --vendor: its "
+        "name, created if new; default: the vendor's name)",
+    )
+    p.add_argument(
+        "--vendor",
+        metavar="NAME",
+        help="the vendor publishing the list: created with its service when the graph does not hold them",
+    )
     p.add_argument("--vendor-country", metavar="COUNTRY", help="the new vendor's country (name or ISO code)")
     p.add_argument("--strict", action="store_true", help="exit 1 (nothing written) if any cell is not understood")
     p.add_argument("--processor", metavar="NAME", help="the processor engaging them (default: the service's)")
@@ -717,8 +855,9 @@ def _document_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     p.set_defaults(func=cmd_import_subprocessors)
 
     p = sub.add_parser("diff", help="what changed between two versions of the data; exit 1 if customers must be told")
-    p.add_argument("old", metavar="OLD",
-                   help="the old version: a data folder, a Turtle file, or a git revision (HEAD~1, REV:data)")
+    p.add_argument(
+        "old", metavar="OLD", help="the old version: a data folder, a Turtle file, or a git revision (HEAD~1, REV:data)"
+    )
     p.add_argument("new", metavar="NEW", help="the new version, the same way")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     p.set_defaults(func=cmd_diff)
@@ -726,33 +865,50 @@ def _document_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 def _import_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Import ropa, fides, tia: the inventories DPOs keep."""
-    p = sub.add_parser("import", help="read the inventories DPOs keep (a register of processing activities, "
-                       "fides manifests) into Turtle")
+    p = sub.add_parser(
+        "import",
+        help="read the inventories DPOs keep (a register of processing activities, fides manifests) into Turtle",
+    )
     import_sub = p.add_subparsers(dest="what", required=True)
     # import ropa: the register of processing activities (CSV/XLSX), see cmd_import_ropa
-    q = import_sub.add_parser("ropa", help="a register of processing activities (Article 30): our own export ropa, "
-                              "or the CNIL's or the ICO's template, as CSV or XLSX")
+    q = import_sub.add_parser(
+        "ropa",
+        help="a register of processing activities (Article 30): our own export ropa, "
+        "or the CNIL's or the ICO's template, as CSV or XLSX",
+    )
     q.add_argument("input", metavar="FILE", help="the register: .csv or .xlsx (every sheet is read)")
-    q.add_argument("--role", choices=("controller", "processor"),
-                   help="only the sheets of this record of our export; for another register, whose it is "
-                   "(default: the controller's)")
+    q.add_argument(
+        "--role",
+        choices=("controller", "processor"),
+        help="only the sheets of this record of our export; for another register, whose it is "
+        "(default: the controller's)",
+    )
     q.add_argument("--out", help="write the Turtle here instead of stdout")
     force_option(q)
     q.add_argument("--key", help="prefix of the IRIs minted (default: the file name before its first dot)")
     data_option(q)
     q.set_defaults(func=cmd_import_ropa)
     # import fides: fides system manifests (YAML), see cmd_import_fides
-    q = import_sub.add_parser("fides", help="fides system manifests (YAML: system:, dataset:, organization:) "
-                              "into Turtle, keys mapped to DPV (data/reference/fideslang-dpv.ttl)")
-    q.add_argument("inputs", nargs="+", metavar="FILE.yml", help="the manifests, read together (a flow may "
-                   "name a system of another file)")
+    q = import_sub.add_parser(
+        "fides",
+        help="fides system manifests (YAML: system:, dataset:, organization:) "
+        "into Turtle, keys mapped to DPV (data/reference/fideslang-dpv.ttl)",
+    )
+    q.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="FILE.yml",
+        help="the manifests, read together (a flow may name a system of another file)",
+    )
     q.add_argument("--out", help="write the Turtle here instead of stdout")
     force_option(q)
     data_option(q)
     q.set_defaults(func=cmd_import_fides)
     # import tia: a completed TIA sheet (from gdprgraph tia --format xlsx), see cmd_import_tia
-    q = import_sub.add_parser("tia", help="a completed transfer impact assessment sheet (XLSX or CSV) into "
-                              "Turtle, each row attached to its hop")
+    q = import_sub.add_parser(
+        "tia",
+        help="a completed transfer impact assessment sheet (XLSX or CSV) into Turtle, each row attached to its hop",
+    )
     q.add_argument("input", metavar="SHEET", help="the sheet: .xlsx (sheet TIA) or .csv")
     q.add_argument("--out", help="write the Turtle here instead of stdout")
     force_option(q)
@@ -766,8 +922,11 @@ def _export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     export_sub = p.add_subparsers(dest="what", required=True)
     q = export_sub.add_parser("ropa", help="Article 30 records: processor (30(2)) and controller (30(1))")
     q.add_argument("--role", choices=("processor", "controller"), help="one record (default: both, in XLSX)")
-    q.add_argument("--format", choices=("csv", "xlsx"),
-                   help="csv (one role) or xlsx (a sheet per role); default: csv with --role, else xlsx")
+    q.add_argument(
+        "--format",
+        choices=("csv", "xlsx"),
+        help="csv (one role) or xlsx (a sheet per role); default: csv with --role, else xlsx",
+    )
     q.add_argument("--out", help="write here (atomically) instead of stdout; needed for xlsx")
     force_option(q)
     data_option(q)
@@ -775,15 +934,21 @@ def _export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     q = export_sub.add_parser("graph", help="the whole graph as Turtle, JSON-LD or N-Triples")
     q.add_argument("--format", choices=("turtle", "jsonld", "nt"), default="turtle")
     q.add_argument("--inferred", action="store_true", help="with the rules and the OWL RL closure")
-    q.add_argument("--profile", choices=("gdprgraph", "dpv"), default="gdprgraph",
-                   help="gdprgraph: the graph as it is (default); dpv: the estate in DPV terms only")
+    q.add_argument(
+        "--profile",
+        choices=("gdprgraph", "dpv"),
+        default="gdprgraph",
+        help="gdprgraph: the graph as it is (default); dpv: the estate in DPV terms only",
+    )
     q.add_argument("--out", help="write here (atomically) instead of stdout")
     force_option(q)
     data_option(q)
     q.set_defaults(func=cmd_export_graph)
     # export fides: our services as fides systems, see cmd_export_fides
-    q = export_sub.add_parser("fides", help="the services as fides systems (YAML), valid against fideslang's "
-                              "models, keys mapped back from DPV")
+    q = export_sub.add_parser(
+        "fides",
+        help="the services as fides systems (YAML), valid against fideslang's models, keys mapped back from DPV",
+    )
     q.add_argument("--out", help="write here (atomically) instead of stdout")
     force_option(q)
     data_option(q)
@@ -795,11 +960,18 @@ def _assessment_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     p = sub.add_parser("tia", help="pre-fill a transfer impact assessment for every third-country hop that needs one")
     p.add_argument("--service", metavar="NAME", help="only the hops of this service")
     p.add_argument("--to", metavar="COUNTRY", help="only the hops to this country ('undisclosed': not disclosed)")
-    p.add_argument("--format", choices=("markdown", "xlsx"), default="markdown",
-                   help="markdown: one document per hop and index.md; xlsx: one sheet, a row per hop, "
-                   "to complete and read back with import tia")
-    p.add_argument("--out", metavar="DIR|FILE", help="markdown: the folder to write into (default: stdout); "
-                   "xlsx: the workbook (needed)")
+    p.add_argument(
+        "--format",
+        choices=("markdown", "xlsx"),
+        default="markdown",
+        help="markdown: one document per hop and index.md; xlsx: one sheet, a row per hop, "
+        "to complete and read back with import tia",
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR|FILE",
+        help="markdown: the folder to write into (default: stdout); xlsx: the workbook (needed)",
+    )
     force_option(p)
     data_option(p)
     p.set_defaults(func=cmd_tia)
@@ -813,15 +985,24 @@ def _assessment_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
 
 def _store_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Store status, gc."""
-    p = sub.add_parser("store", help="the generations an on-disk or server store holds, who is writing it; "
-                       "remove the leftovers of failed builds")
+    p = sub.add_parser(
+        "store",
+        help="the generations an on-disk or server store holds, who is writing it; "
+        "remove the leftovers of failed builds",
+    )
     store_sub = p.add_subparsers(dest="action", required=True)
-    q = store_sub.add_parser("status", help="generations (current, in progress, orphan) with their triple "
-                             "counts, and the lock or lease of a build in progress")
+    q = store_sub.add_parser(
+        "status",
+        help="generations (current, in progress, orphan) with their triple "
+        "counts, and the lock or lease of a build in progress",
+    )
     store_option(q)
     q.set_defaults(func=cmd_store)
-    q = store_sub.add_parser("gc", help="remove orphan generations (never the current one or one being built) "
-                             "and print what was removed and the size before and after")
+    q = store_sub.add_parser(
+        "gc",
+        help="remove orphan generations (never the current one or one being built) "
+        "and print what was removed and the size before and after",
+    )
     store_option(q)
     q.set_defaults(func=cmd_store)
 
@@ -829,8 +1010,11 @@ def _store_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _browse_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Serve, show: reading the estate."""
     p = sub.add_parser("serve", help="the estate as a local, read-only web application with a SPARQL endpoint")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine "
-                   "only; any other prints a warning)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; any other prints a warning)",
+    )
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     data_option(p)
     p.set_defaults(func=cmd_serve)
@@ -848,16 +1032,26 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"gdprgraph {__version__}")
     shtab.add_argument_to(top, ["--print-completion"], help="print a shell completion script (bash, zsh, tcsh)")
     sub = top.add_subparsers(dest="command", required=True)
-    for add in (_graph_commands, _estate_commands, _page_commands, _document_commands, _import_commands,
-                _export_commands, _assessment_commands, _store_commands, _browse_commands):
+    for add in (
+        _graph_commands,
+        _estate_commands,
+        _page_commands,
+        _document_commands,
+        _import_commands,
+        _export_commands,
+        _assessment_commands,
+        _store_commands,
+        _browse_commands,
+    ):
         add(sub)
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         configure_store(wait=getattr(args, "wait", None), auth_file=getattr(args, "auth_file", None))
         command: Callable[[argparse.Namespace], int] = args.func  # set by each subcommand's parser

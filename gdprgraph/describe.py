@@ -84,21 +84,26 @@ def as_text(desc: Description) -> str:
         where = f"{st['document']} §{st['section']}" + (f" line {st['line']}" if st["line"] else "")
         lines.append(f"  - {head}  <- {where}")
         if st["text"]:
-            lines.append(f"      \"{st['text'][:160]}\"")
+            lines.append(f'      "{st["text"][:160]}"')
     return "\n".join(lines)
 
 
 def as_json(desc: Description) -> str:
     """A description as JSON: ``iri``, ``kind``, ``facts`` (``property``, ``value``) and
     ``statements`` (STATEMENT_KEYS; ``line`` a number, absent values null), keys in this order."""
+
     def value(key: str, text: str) -> object:
         if not text:
             return None
         return int(text) if key == "line" and text.isdigit() else text
 
-    return json.dumps({
-        "iri": str(desc.iri),
-        "kind": desc.kind,
-        "facts": [{"property": prop, "value": val} for prop, val in desc.facts],
-        "statements": [{key: value(key, st.get(key, "")) for key in STATEMENT_KEYS} for st in desc.statements],
-    }, ensure_ascii=False, indent=2)
+    return json.dumps(
+        {
+            "iri": str(desc.iri),
+            "kind": desc.kind,
+            "facts": [{"property": prop, "value": val} for prop, val in desc.facts],
+            "statements": [{key: value(key, st.get(key, "")) for key in STATEMENT_KEYS} for st in desc.statements],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )

@@ -33,9 +33,7 @@ class AmbiguousNameError(NoMatchError):
 
     def __init__(self, name: str, candidates: list[str]) -> None:
         self.candidates = candidates
-        GdprGraphError.__init__(
-            self, f"'{name}' is ambiguous; candidates: " + "; ".join(candidates)
-        )
+        GdprGraphError.__init__(self, f"'{name}' is ambiguous; candidates: " + "; ".join(candidates))
         self.suggestions = candidates
 
 

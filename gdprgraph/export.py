@@ -70,8 +70,9 @@ def serialize(graph: rdflib.Graph, fmt: str, prefixes: dict[str, str] | None = N
     document = json.loads(canonical.serialize(format="json-ld", context=prefixes, auto_compact=False))
     nodes = document.get("@graph", [document] if "@id" in document else [])
     nodes = [{k: v for k, v in node.items() if k != "@context"} for node in nodes]
-    body = sorted((_sort_values(node) for node in nodes), key=lambda n: (str(n.get("@id", "")),
-                                                                          json.dumps(n, sort_keys=True)))
+    body = sorted(
+        (_sort_values(node) for node in nodes), key=lambda n: (str(n.get("@id", "")), json.dumps(n, sort_keys=True))
+    )
     return json.dumps({"@context": prefixes, "@graph": body}, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -42,11 +42,15 @@ if TYPE_CHECKING:
 
 __all__ = ["export_fides", "manifest"]
 
-HEADER = ("# Written by `gdprgraph export fides`: the services of the graph as fides systems. Keys are\n"
-          "# mapped from DPV with data/reference/fideslang-dpv.ttl; third_country_transfers is the field of\n"
-          "# fideslang 1.x (ISO 3166-1 alpha-3), which fideslang 2 and 3 ignore.\n")
-KINDS = {"category": (GG.DataCategoriesSection, GG.aboutDataCategory, DPV.hasPersonalData),
-         "subject": (GG.DataSubjectsSection, GG.aboutDataSubject, DPV.hasDataSubject)}
+HEADER = (
+    "# Written by `gdprgraph export fides`: the services of the graph as fides systems. Keys are\n"
+    "# mapped from DPV with data/reference/fideslang-dpv.ttl; third_country_transfers is the field of\n"
+    "# fideslang 1.x (ISO 3166-1 alpha-3), which fideslang 2 and 3 ignore.\n"
+)
+KINDS = {
+    "category": (GG.DataCategoriesSection, GG.aboutDataCategory, DPV.hasPersonalData),
+    "subject": (GG.DataSubjectsSection, GG.aboutDataSubject, DPV.hasDataSubject),
+}
 FALLBACK_USE = "collect"
 _FIDES_KEY = re.compile(r"^[a-zA-Z0-9_.<>-]+$")
 #: a mapping of the manifest as YAML writes it (keys and values as fideslang names them)
@@ -89,10 +93,13 @@ class Exporter:
         reference = country_reference()
         self.eea = set(reference.subjects(GG.memberOf, LOC.EEA))
         self.alpha3 = {t.target: t.key for t in self.table.terms["country"].values() if t.target is not None}
-        self.adequate = {c for d in reference.subjects(RDF.type, GG.AdequacyDecision)
-                         if (d, GG.inForce, Literal(True)) in reference
-                         and (d, GG.requiresCertification, Literal(False)) in reference
-                         for c in reference.objects(d, GG.coversCountry)}
+        self.adequate = {
+            c
+            for d in reference.subjects(RDF.type, GG.AdequacyDecision)
+            if (d, GG.inForce, Literal(True)) in reference
+            and (d, GG.requiresCertification, Literal(False)) in reference
+            for c in reference.objects(d, GG.coversCountry)
+        }
         self.custom: dict[str, dict[str, Entry]] = {"subject": {}, "use": {}, "category": {}}
         self.keys: dict[URIRef, str] = {}
         self.org_keys: dict[URIRef, str] = {}
@@ -134,8 +141,9 @@ class Exporter:
         if kind == "category" and keys <= {"user"} and not str(term).startswith(DPV_SPACES):
             # a category of our own that only `user` would cover: a custom key under it, named as ours
             key = f"user.{_snake(local_name(term))}"
-            self.custom["category"].setdefault(key, {"fides_key": key, "name": display_name(self.g, term),
-                                                     "parent_key": "user"})
+            self.custom["category"].setdefault(
+                key, {"fides_key": key, "name": display_name(self.g, term), "parent_key": "user"}
+            )
             return [key]
         if keys or kind == "category":
             return sorted(keys) or ["user"]
@@ -149,8 +157,11 @@ class Exporter:
         own = _notation(self.g, item)
         if own is not None and (item, RDF.type, GG.TemplateItem) in self.g:
             target = self.g.value(item, about)
-            if target is not None and not self.table.is_fideslang(kind, own) and target not in (
-                    DPV.PersonalData, DPV.DataSubject):
+            if (
+                target is not None
+                and not self.table.is_fideslang(kind, own)
+                and target not in (DPV.PersonalData, DPV.DataSubject)
+            ):
                 self.define(kind, own, URIRef(str(target)))
             return [self.table.current(kind, own)]
         keys: list[str] = []
@@ -202,8 +213,9 @@ class Exporter:
 
     def declarations(self, service: URIRef) -> list[Entry]:
         out: list[Entry] = []
-        activities = _sorted(a for a in self.g.subjects(GG.about, service)
-                             if (a, RDF.type, GG.ProcessingActivity) in self.g)
+        activities = _sorted(
+            a for a in self.g.subjects(GG.about, service) if (a, RDF.type, GG.ProcessingActivity) in self.g
+        )
         for activity in activities:
             # the keys the declaration was imported from (dcterms:subject: their concepts), else the DPV
             # terms of the activity mapped back
@@ -232,10 +244,12 @@ class Exporter:
                 use = keys[0] if keys else FALLBACK_USE
             elif not self.table.is_fideslang("use", use):
                 self.use_keys(purposes)
-            entry: Entry = {"name": display_name(self.g, activity),
-                           "data_categories": sorted({self.table.current("category", k) for k in declared["category"]}),
-                           "data_use": self.table.current("use", use),
-                           "data_subjects": sorted({self.table.current("subject", k) for k in declared["subject"]})}
+            entry: Entry = {
+                "name": display_name(self.g, activity),
+                "data_categories": sorted({self.table.current("category", k) for k in declared["category"]}),
+                "data_use": self.table.current("use", use),
+                "data_subjects": sorted({self.table.current("subject", k) for k in declared["subject"]}),
+            }
             legal = self.basis("basis", self.g.objects(activity, DPV.hasLegalBasis))
             if legal:
                 entry["legal_basis_for_processing"] = legal
@@ -247,29 +261,39 @@ class Exporter:
         if out:
             return out
         categories, data_subjects = self.lines(service, "category"), self.lines(service, "subject")
-        statements = _sorted(s for s in self.g.subjects(GG.about, service)
-                             if (s, RDF.type, GG.PurposeStatement) in self.g)
+        statements = _sorted(
+            s for s in self.g.subjects(GG.about, service) if (s, RDF.type, GG.PurposeStatement) in self.g
+        )
         # (purpose, its words as stated)
-        stated: list[tuple[Node | None, Node | None]] = [(self.g.value(s, GG.purpose), self.g.value(s, GG.sourceText))
-                                                         for s in statements]
-        stated += [(p, None) for p in _sorted(self.g.objects(service, DPV.hasPurpose))
-                   if p not in {q for q, _ in stated}]
+        stated: list[tuple[Node | None, Node | None]] = [
+            (self.g.value(s, GG.purpose), self.g.value(s, GG.sourceText)) for s in statements
+        ]
+        stated += [
+            (p, None) for p in _sorted(self.g.objects(service, DPV.hasPurpose)) if p not in {q for q, _ in stated}
+        ]
         if not stated and not categories and not data_subjects:
             return []
         for purpose, words in stated or [(None, None)]:
             uses = self.use_keys([purpose]) if purpose is not None else [FALLBACK_USE]
             for use in uses:
-                name = str(words) if words is not None else (display_name(self.g, purpose) if purpose is not None
-                                                             else display_name(self.g, service))
-                out.append({"name": name, "data_categories": categories, "data_use": use,
-                            "data_subjects": data_subjects})
+                name = (
+                    str(words)
+                    if words is not None
+                    else (display_name(self.g, purpose) if purpose is not None else display_name(self.g, service))
+                )
+                out.append(
+                    {"name": name, "data_categories": categories, "data_use": use, "data_subjects": data_subjects}
+                )
         return out
 
     # ---- flows and transfers
 
     def engagements(self, service: URIRef) -> list[URIRef]:
-        return sorted(URIRef(str(e)) for e in self.g.subjects(GG.about, service)
-                      if (e, RDF.type, GG.SubProcessingEngagement) in self.g)
+        return sorted(
+            URIRef(str(e))
+            for e in self.g.subjects(GG.about, service)
+            if (e, RDF.type, GG.SubProcessingEngagement) in self.g
+        )
 
     def countries_of(self, engagement: URIRef) -> list[URIRef]:
         stated = sorted(URIRef(str(c)) for c in self.g.objects(engagement, GG.processingCountry))
@@ -305,8 +329,11 @@ class Exporter:
                 key = self.basis("transfer", self.g.objects(statement, GG.transferBasis))
                 if key:
                     holders.append(statement)
-            if (statement, RDF.type, GG.SubProcessorCategory) in self.g and \
-                    (statement, GG.disclosure, GG.CommunicatedSeparately) in self.g:
+            if (statement, RDF.type, GG.SubProcessorCategory) in self.g and (
+                statement,
+                GG.disclosure,
+                GG.CommunicatedSeparately,
+            ) in self.g:
                 item = self.g.value(statement, GG.answers)
                 if item is not None and (item, GG.locationZone, GG.OutsideEEA) in self.g:
                     hidden = True
@@ -370,8 +397,12 @@ class Exporter:
                     egress.append({"fides_key": key, "type": "system"})
             for flow in _sorted(self.g.subjects(GG.about, service)):
                 target = self.g.value(flow, DCTERMS.relation)
-                if (flow, RDF.type, GG.SourcedStatement) in self.g and target is not None and \
-                        URIRef(str(target)) in self.keys and (flow, RDF.type, GG.SubProcessingEngagement) not in self.g:
+                if (
+                    (flow, RDF.type, GG.SourcedStatement) in self.g
+                    and target is not None
+                    and URIRef(str(target)) in self.keys
+                    and (flow, RDF.type, GG.SubProcessingEngagement) not in self.g
+                ):
                     key = self.keys[URIRef(str(target))]
                     if all(e["fides_key"] != key for e in egress):
                         egress.append({"fides_key": key, "type": "system"})
@@ -398,8 +429,10 @@ class Exporter:
             systems.append(vendor)
         document: Entry = {}
         if operators:
-            document["organization"] = [{"fides_key": key, "name": display_name(self.g, org)}
-                                        for org, key in sorted(operators.items(), key=lambda item: item[1])]
+            document["organization"] = [
+                {"fides_key": key, "name": display_name(self.g, org)}
+                for org, key in sorted(operators.items(), key=lambda item: item[1])
+            ]
         document["system"] = systems
         for kind, name in (("category", "data_category"), ("subject", "data_subject"), ("use", "data_use")):
             if self.custom[kind]:
@@ -416,8 +449,9 @@ class Exporter:
             operators[org] = key
         return operators[org]
 
-    def vendor(self, org: URIRef, taken: set[str], vendors: dict[URIRef, Entry],
-               run_by: dict[URIRef, list[URIRef]]) -> str:
+    def vendor(
+        self, org: URIRef, taken: set[str], vendors: dict[URIRef, Entry], run_by: dict[URIRef, list[URIRef]]
+    ) -> str:
         """The Third Party system standing for an organisation engaged."""
         if org not in vendors:
             base = _notation(self.g, org) or _snake(display_name(self.g, org), camel=False)
@@ -426,11 +460,20 @@ class Exporter:
                 number += 1
                 key = f"{base}_{number}"
             taken.add(key)
-            names = sorted({display_name(self.g, org), *(str(v) for v in self.g.objects(org, SKOS.altLabel))},
-                           key=lambda name: (-len(name), name))
-            vendors[org] = {"fides_key": key, "name": display_name(self.g, org), "system_type": "Third Party",
-                            "legal_name": names[0], "responsibility": ["Sub-Processor"],
-                            "privacy_declarations": [], "_countries": set(), "_bases": set()}
+            names = sorted(
+                {display_name(self.g, org), *(str(v) for v in self.g.objects(org, SKOS.altLabel))},
+                key=lambda name: (-len(name), name),
+            )
+            vendors[org] = {
+                "fides_key": key,
+                "name": display_name(self.g, org),
+                "system_type": "Third Party",
+                "legal_name": names[0],
+                "responsibility": ["Sub-Processor"],
+                "privacy_declarations": [],
+                "_countries": set(),
+                "_bases": set(),
+            }
             if org in run_by:
                 vendors[org]["description"] = "An organisation that also runs services of this manifest."
         fides_key: str = vendors[org]["fides_key"]

@@ -56,11 +56,13 @@ class Impact:
 
     def summary(self) -> str:
         """One sentence an executive can read."""
-        return (f"If {self.name} were breached, {len(self.data_categories)} categories of personal data "
-                f"of {len(self.data_subjects)} categories of data subjects in "
-                f"{len(self.service_names)} service(s) would be exposed; if it were withdrawn, "
-                f"{', '.join(self.service_names) or 'no service'} would lose a sub-processor and their "
-                f"customers would have to be informed (Art. 28(2)).")
+        return (
+            f"If {self.name} were breached, {len(self.data_categories)} categories of personal data "
+            f"of {len(self.data_subjects)} categories of data subjects in "
+            f"{len(self.service_names)} service(s) would be exposed; if it were withdrawn, "
+            f"{', '.join(self.service_names) or 'no service'} would lose a sub-processor and their "
+            f"customers would have to be informed (Art. 28(2))."
+        )
 
 
 #: names under which warm keeps what impact reads (Workspace.kept)
@@ -87,8 +89,9 @@ def declarations(kg: KnowledgeGraph, services: Collection[str] | None = None) ->
     scope = {"service": AnyOf(URIRef(s) for s in sorted(services))} if services is not None else None
     found: dict[str, list[Declared]] = {}
     for row in kg.internal("declared-categories", scope):
-        found.setdefault(str(row.service), []).append(Declared(
-            str(row.kind), str(row.category), str(row.categoryName), str(row.document), str(row.serviceName)))
+        found.setdefault(str(row.service), []).append(
+            Declared(str(row.kind), str(row.category), str(row.categoryName), str(row.document), str(row.serviceName))
+        )
     for rows in found.values():
         rows.sort(key=lambda d: (d.kind, d.name, d.service_name, d.document))
     return found
@@ -143,8 +146,9 @@ def impact(ws: Workspace, name: str) -> Impact:
     for row in using:
         key = str(row["service"])
         seen.add(key)
-        services.append(ServiceUse(key, str(row["serviceName"]), "sub-processor", str(row["document"]),
-                                   _int(row["line"])))
+        services.append(
+            ServiceUse(key, str(row["serviceName"]), "sub-processor", str(row["document"]), _int(row["line"]))
+        )
     for service, rows in exposed.items():
         if service not in seen:
             how = "processor" if dependants[service] == "processor" else "onward sub-processor"
@@ -160,8 +164,17 @@ def impact(ws: Workspace, name: str) -> Impact:
     services.sort(key=lambda s: s.name)
     from . import tia  # tia builds on paths and the workspace, as impact does
 
-    return Impact(str(org), label, country, services, names("personal data"), names("data subjects"),
-                  sorted(countries), [path_record(p) for p in through], tia.tias_of(ws, str(org)))
+    return Impact(
+        str(org),
+        label,
+        country,
+        services,
+        names("personal data"),
+        names("data subjects"),
+        sorted(countries),
+        [path_record(p) for p in through],
+        tia.tias_of(ws, str(org)),
+    )
 
 
 def _int(value: object) -> int | None:
@@ -177,10 +190,11 @@ def as_rows(result: Impact) -> tuple[list[str], list[list[object]]]:
     rows += [["personal data", c, ""] for c in result.data_categories]
     rows += [["data subjects", c, ""] for c in result.data_subjects]
     rows += [["country", c, ""] for c in result.countries]
-    rows += [["path", describe_path(p), p.zone + ("; MISSING BASIS" if p.missing_basis else "")]
-             for p in result.paths]
-    rows += [["transfer impact assessment", t.hop, f"{t.equivalence}; {t.outcome}; review {t.review_date}"]
-             for t in result.tias]
+    rows += [["path", describe_path(p), p.zone + ("; MISSING BASIS" if p.missing_basis else "")] for p in result.paths]
+    rows += [
+        ["transfer impact assessment", t.hop, f"{t.equivalence}; {t.outcome}; review {t.review_date}"]
+        for t in result.tias
+    ]
     return ["aspect", "value", "detail"], rows
 
 
@@ -191,10 +205,12 @@ def as_text(result: Impact) -> str:
     for s in result.services:
         where = f"  [{s.document}" + (f", line {s.line}]" if s.line else "]")
         lines.append(f"  - {s.name} ({s.how}){where}")
-    lines.append(f"Categories of personal data ({len(result.data_categories)}): "
-                 + ("; ".join(result.data_categories) or "none"))
-    lines.append(f"Categories of data subjects ({len(result.data_subjects)}): "
-                 + ("; ".join(result.data_subjects) or "none"))
+    lines.append(
+        f"Categories of personal data ({len(result.data_categories)}): " + ("; ".join(result.data_categories) or "none")
+    )
+    lines.append(
+        f"Categories of data subjects ({len(result.data_subjects)}): " + ("; ".join(result.data_subjects) or "none")
+    )
     lines.append(f"Countries involved: {', '.join(result.countries) or 'none'}")
     lines.append(f"Transfer paths through {result.name} ({len(result.paths)}):")
     for p in result.paths:
@@ -205,6 +221,8 @@ def as_text(result: Impact) -> str:
         for t in result.tias:
             review = f", review {t.review_date}" if t.review_date else ""
             stale = "" if t.hop_exists else "  STALE (the hop is no longer in the graph)"
-            lines.append(f"  - {t.hop}: {t.equivalence or 'no conclusion'}, {t.outcome or 'no outcome'}"
-                         f" ({t.assessor or 'assessor not named'}, {t.assessed_on or 'undated'}{review}){stale}")
+            lines.append(
+                f"  - {t.hop}: {t.equivalence or 'no conclusion'}, {t.outcome or 'no outcome'}"
+                f" ({t.assessor or 'assessor not named'}, {t.assessed_on or 'undated'}{review}){stale}"
+            )
     return "\n".join(lines)

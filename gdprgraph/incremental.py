@@ -32,8 +32,7 @@ DEPTH = 4
 HUB_DEGREE = 100
 #: predicates of settings and of the vocabulary's own criteria, which shapes read from anywhere (the
 #: validation date, the DPIA criteria and what triggers them): a change to one re-validates everything
-GLOBAL_PREDICATES = frozenset(GG[name]
-                              for name in ("validationDate", "triggeredBy", "countsTowardsDPIA"))
+GLOBAL_PREDICATES = frozenset(GG[name] for name in ("validationDate", "triggeredBy", "countsTowardsDPIA"))
 
 Triple = tuple[Node, Node, Node]
 
@@ -52,8 +51,9 @@ class Change:
         after = set(parse_file(Path(new))) if new else set()
         change = cls(before - after, after - before)
         if any(isinstance(term, BNode) for triple in change.removed | change.added for term in triple):
-            raise InputError("the change involves blank nodes, which two parses cannot match; validate in full",
-                             str(new or old))
+            raise InputError(
+                "the change involves blank nodes, which two parses cannot match; validate in full", str(new or old)
+            )
         return change
 
     def apply(self, graph: KnowledgeGraph) -> None:
@@ -74,8 +74,12 @@ def affected_focus(graph: KnowledgeGraph, change: Change) -> set[Node] | None:
     if any(p in GLOBAL_PREDICATES for _, p, _ in change.removed | change.added):
         return None
     reached = set(change.nodes())
-    frontier = {term for s, p, o in change.removed | change.added for term in (s, o)
-                if not isinstance(term, Literal) and not (p == RDF.type and term == o)}
+    frontier = {
+        term
+        for s, p, o in change.removed | change.added
+        for term in (s, o)
+        if not isinstance(term, Literal) and not (p == RDF.type and term == o)
+    }
     for _ in range(DEPTH):
         step: set[Node] = set()
         for node in frontier:
@@ -89,8 +93,9 @@ def affected_focus(graph: KnowledgeGraph, change: Change) -> set[Node] | None:
     return {node for node in reached if not isinstance(node, BNode)}
 
 
-def revalidate(graph: KnowledgeGraph, previous: validation.ValidationReport,
-               change: Change) -> validation.ValidationReport:
+def revalidate(
+    graph: KnowledgeGraph, previous: validation.ValidationReport, change: Change
+) -> validation.ValidationReport:
     """Apply ``change`` to the graph and re-validate what it touches (sparql engine, no inference)."""
     change.apply(graph)
     focus = affected_focus(graph, change)
@@ -101,12 +106,12 @@ def revalidate(graph: KnowledgeGraph, previous: validation.ValidationReport,
     names = {str(node) for node in focus}
     findings = [f for f in previous.findings if f.focus not in names] + fresh.findings
     # both report graphs are read only if the merged one is asked for (each is built on demand)
-    return validation.ValidationReport(validation.sorted_findings(findings),
-                                       partial(_merged, previous, fresh, focus))
+    return validation.ValidationReport(validation.sorted_findings(findings), partial(_merged, previous, fresh, focus))
 
 
-def _merged(previous_report: validation.ValidationReport, fresh_report: validation.ValidationReport,
-            focus: set[Node]) -> rdflib.Graph:
+def _merged(
+    previous_report: validation.ValidationReport, fresh_report: validation.ValidationReport, focus: set[Node]
+) -> rdflib.Graph:
     """The report graph: the previous results outside the focus, and the fresh ones."""
     previous, fresh = previous_report.graph, fresh_report.graph
     kept = rdflib.Graph()

@@ -47,8 +47,9 @@ def local_name(iri: object) -> str:
 
 def label_of(graph: Labelled, node: Node) -> str | None:
     """The name of ``node`` in ``graph`` by the rule above, None when it has none."""
-    return best((str(label), getattr(label, "language", None), True)
-                for prop in NAMING for label in graph.objects(node, prop))
+    return best(
+        (str(label), getattr(label, "language", None), True) for prop in NAMING for label in graph.objects(node, prop)
+    )
 
 
 def display_name(graph: Labelled, node: Node, default: str | None = None) -> str:

@@ -38,8 +38,9 @@ def candidates(graph: KnowledgeGraph, kind: str) -> dict[URIRef, list[tuple[str,
         entity, preferred = row.term("entity"), row.term("preferred")
         if not isinstance(entity, URIRef):  # a name resolves to an IRI: a blank node has none to give
             continue
-        names.setdefault(entity, []).append((str(row.label), isinstance(preferred, Literal)
-                                             and bool(preferred.toPython())))
+        names.setdefault(entity, []).append(
+            (str(row.label), isinstance(preferred, Literal) and bool(preferred.toPython()))
+        )
     return names
 
 
@@ -48,8 +49,9 @@ def display_name(labels: list[tuple[str, bool]]) -> str:
     return best((label, None, preferred) for label, preferred in labels) or ""  # names carry no language
 
 
-def resolve(graph: KnowledgeGraph, name: str, kind: str,
-            entities: dict[URIRef, list[tuple[str, bool]]] | None = None) -> URIRef:
+def resolve(
+    graph: KnowledgeGraph, name: str, kind: str, entities: dict[URIRef, list[tuple[str, bool]]] | None = None
+) -> URIRef:
     """The one entity of ``kind`` that ``name`` designates.
 
     Tried in order, the first test that any name passes deciding: an exact match of a normalised
@@ -71,8 +73,7 @@ def resolve(graph: KnowledgeGraph, name: str, kind: str,
     tests: tuple[Callable[[str], bool], ...] = (
         lambda label: _normalised(label) == wanted,
         lambda label: core_name(label) == core,
-        lambda label: all(word in _normalised(label).split() or word in _normalised(label)
-                          for word in core.split()),
+        lambda label: all(word in _normalised(label).split() or word in _normalised(label) for word in core.split()),
     )
     for test in tests:
         found = sorted({iri for iri, labels in entities.items() if any(test(lab) for lab, _ in labels)})
@@ -92,9 +93,14 @@ def _sharing_brand(entities: dict[URIRef, list[tuple[str, bool]]], wanted: str) 
     one of its words."""
     if len(wanted.split()) != 1:
         return []
-    return [iri for iri, labels in entities.items()
-            if any(wanted in _normalised(lab).split() and len(core_name(lab).split()) > 1
-                   and wanted in core_name(lab).split() for lab, _ in labels)]
+    return [
+        iri
+        for iri, labels in entities.items()
+        if any(
+            wanted in _normalised(lab).split() and len(core_name(lab).split()) > 1 and wanted in core_name(lab).split()
+            for lab, _ in labels
+        )
+    ]
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -129,6 +135,5 @@ def _holding_all(graph: KnowledgeGraph, classes: list[URIRef]) -> URIRef | None:
 
 def suggest(entities: dict[URIRef, list[tuple[str, bool]]], wanted: str, limit: int = 3) -> list[str]:
     """The display names closest to what was typed, closest first."""
-    scored = [(max(closeness(wanted, lab) for lab, _ in labels), display_name(labels))
-              for labels in entities.values()]
+    scored = [(max(closeness(wanted, lab) for lab, _ in labels), display_name(labels)) for labels in entities.values()]
     return ranked(wanted, scored, limit)

@@ -24,8 +24,9 @@ PROTECTED_FOLDERS = ("data", "ontology", "queries")
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
 
 
-def check_target(path: Path | str, inputs: Iterable[Path | str] = (), force: bool = False,
-                 default: bool = False) -> Path:
+def check_target(
+    path: Path | str, inputs: Iterable[Path | str] = (), force: bool = False, default: bool = False
+) -> Path:
     """The path a command may write to, or InputError (one line naming the path) when:
 
     - it is a folder, or its folder is a file;
@@ -47,11 +48,15 @@ def check_target(path: Path | str, inputs: Iterable[Path | str] = (), force: boo
         for source in inputs:
             with contextlib.suppress(OSError):
                 if os.path.samefile(source, target):
-                    raise InputError("is an input of this command; refusing to overwrite it (write to out/)",
-                                     str(target))
+                    raise InputError(
+                        "is an input of this command; refusing to overwrite it (write to out/)", str(target)
+                    )
     if _is_protected(target):
-        raise InputError("is one of gdprgraph's own data, ontology or query files (tracked by git); "
-                         "refusing to overwrite it (write to out/)", str(target))
+        raise InputError(
+            "is one of gdprgraph's own data, ontology or query files (tracked by git); "
+            "refusing to overwrite it (write to out/)",
+            str(target),
+        )
     if target.exists() and not (force or default):
         raise InputError("exists; add --force to replace it", str(target))
     return target
@@ -69,8 +74,11 @@ def _is_protected(target: Path) -> bool:
     if not (root / ".git").exists():
         return True  # an installed package: its files are no one's output
     try:
-        listed = subprocess.run(["git", "-C", str(root), "ls-files", "--error-unmatch", "--",
-                                 str(resolved.relative_to(root))], capture_output=True, timeout=30)
+        listed = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "--error-unmatch", "--", str(resolved.relative_to(root))],
+            capture_output=True,
+            timeout=30,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return True  # when in doubt, keep the file
     return listed.returncode == 0

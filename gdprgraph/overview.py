@@ -36,13 +36,15 @@ def transfers(ws: Workspace) -> list[Transfer]:
 
 def dependencies(ws: Workspace) -> dict[str, paths.Dependency]:
     """paths.concentration of the estate by organisation IRI, kept."""
-    return ws.kept("overview: concentration",
-                   lambda: {d.organisation: d for d in paths.concentration(ws.transfer_graph())})
+    return ws.kept(
+        "overview: concentration", lambda: {d.organisation: d for d in paths.concentration(ws.transfer_graph())}
+    )
 
 
 def statements_by_service(ws: Workspace) -> dict[str, list[dict[str, str]]]:
     """Every sourced statement about a service (describe's, read once for the whole estate), by
     service IRI, kept. A page of one service then reads only its facts."""
+
     def read() -> dict[str, list[dict[str, str]]]:
         nsm = ws.asserted.namespace_manager
         found: dict[str, list[dict[str, str]]] = {}
@@ -84,9 +86,11 @@ def rows(ws: Workspace, query: str, params: dict[str, str] | None = None) -> lis
     """A named query's rows as strings (IRIs compacted where a prefix is known)."""
     result = ws.run(query, params or {})
     nsm = ws.asserted.namespace_manager
-    return [{col: cell(row.get(col), nsm) for col in result.columns} | {
-        f"{col}@iri": str(row[col]) for col in result.columns if isinstance(row.get(col), URIRef)}
-        for row in result.rows]
+    return [
+        {col: cell(row.get(col), nsm) for col in result.columns}
+        | {f"{col}@iri": str(row[col]) for col in result.columns if isinstance(row.get(col), URIRef)}
+        for row in result.rows
+    ]
 
 
 @dataclass
@@ -120,9 +124,17 @@ def service(ws: Workspace, name: str) -> ServicePage:
     findings = [f for f in validation_report(ws).findings if f.owner == str(iri) or label in f.services]
     counts = {status: sum(1 for s in lines if s["status"] == status) for status in STATUSES}
     return ServicePage(
-        str(iri), label, facts, lines, others, rows(ws, "subprocessors-of", {"service": str(iri)}),
-        [t for t in transfers(ws) if t.service == str(iri)], rows(ws, "retention", {"service": str(iri)}),
-        findings, counts)
+        str(iri),
+        label,
+        facts,
+        lines,
+        others,
+        rows(ws, "subprocessors-of", {"service": str(iri)}),
+        [t for t in transfers(ws) if t.service == str(iri)],
+        rows(ws, "retention", {"service": str(iri)}),
+        findings,
+        counts,
+    )
 
 
 def describe_facts(ws: Workspace, iri: URIRef) -> list[tuple[str, str]]:
@@ -152,9 +164,13 @@ def organisation(ws: Workspace, name: str) -> OrganisationPage:
     iri = str(ws.resolve(name, "organisation"))
     report = impacts.impact(ws, iri)
     return OrganisationPage(
-        iri, report, rows(ws, "services-using", {"org": iri}), dependencies(ws).get(iri),
+        iri,
+        report,
+        rows(ws, "services-using", {"org": iri}),
+        dependencies(ws).get(iri),
         [t for t in transfers(ws) if iri in (t.exporter, t.importer)],
-        [f for f in validation_report(ws).findings if f.owner == iri])
+        [f for f in validation_report(ws).findings if f.owner == iri],
+    )
 
 
 @dataclass
@@ -169,8 +185,9 @@ def category(ws: Workspace, name: str, display: str) -> CategoryPage:
     """A category of personal data: the services processing it or a narrower one (an explicit No
     wins: services-processing), and the retention rules about it."""
     iri = str(ws.resolve(name, "data-category"))
-    return CategoryPage(iri, display, rows(ws, "services-processing", {"category": iri}),
-                        rows(ws, "retention", {"category": iri}))
+    return CategoryPage(
+        iri, display, rows(ws, "services-processing", {"category": iri}), rows(ws, "retention", {"category": iri})
+    )
 
 
 @dataclass
@@ -189,10 +206,27 @@ def country(ws: Workspace, name: str) -> CountryPage:
     tg = ws.transfer_graph()
     known = tg.countries.get(iri)
     zone = known.zone if known else "unknown"
-    adequacy = ("EU/EEA" if known.eea else "yes" if known.adequacy else
-                "only for DPF-certified organisations" if known.certification_only else "no") if known else "unknown"
+    adequacy = (
+        (
+            "EU/EEA"
+            if known.eea
+            else "yes"
+            if known.adequacy
+            else "only for DPF-certified organisations"
+            if known.certification_only
+            else "no"
+        )
+        if known
+        else "unknown"
+    )
     into = [t for t in transfers(ws) if t.country == iri]
     if known is not None and known.eea:  # no third-country hop: the organisations located there
         into = []
-    return CountryPage(iri, known.name if known else display_name(ws.asserted, URIRef(iri), iri), zone, adequacy,
-                       into, paths.transfer_paths(tg, to=iri))
+    return CountryPage(
+        iri,
+        known.name if known else display_name(ws.asserted, URIRef(iri), iri),
+        zone,
+        adequacy,
+        into,
+        paths.transfer_paths(tg, to=iri),
+    )

@@ -161,13 +161,15 @@ def _labels(kg: KnowledgeGraph, nodes: set[str]) -> dict[str, str]:
 
 def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> TransferGraph:
     """The transfer graph of a knowledge graph (asserted facts are enough), or of some services."""
-    scope: dict[str, Node | AnyOf] | None = \
+    scope: dict[str, Node | AnyOf] | None = (
         {"service": AnyOf(URIRef(s) for s in sorted(services))} if services is not None else None
+    )
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     countries: dict[str, Country] = {}
     for row in kg.internal("countries"):
         countries[str(row.country)] = Country(
-            str(row.country), str(row.name), _flag(row.eea), _flag(row.adequacy), _flag(row.certificationOnly))
+            str(row.country), str(row.name), _flag(row.eea), _flag(row.adequacy), _flag(row.certificationOnly)
+        )
     certified = {(str(row.org), str(row.country)) for row in kg.internal("certified-organisations")}
 
     undisclosed_names: dict[str, str] = {}
@@ -179,8 +181,9 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
         if row.processor is not None:
             processor = str(row.processor)
             graph.add_node(processor, kind="organisation")
-            graph.add_edge(service, processor, service=service, relation="processor",
-                           basis=Basis("processor of the service"))
+            graph.add_edge(
+                service, processor, service=service, relation="processor", basis=Basis("processor of the service")
+            )
     for row in subject_rows:
         service, subject = str(row.service), str(row.subject)
         graph.add_node(subject, kind="data-subjects")
@@ -193,14 +196,20 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
             undisclosed_names[hidden] = f"{_text(row.rowName)} (communicated separately)"
             in_place = [s for s in _text(row.rowSafeguards).split("; ") if s]
             safeguards = [f"{s} (in place)" for s in in_place]
-            grounds = Grounds(in_place=tuple(in_place),
-                              requested=tuple(s for s in _text(row.rowRequested).split("; ") if s))
-            graph.add_edge(str(row.processor), hidden, service=service, relation="engages (not disclosed)",
-                           basis=Basis.of("; ".join(safeguards) or NO_BASIS, not safeguards, grounds),
-                           hop=hidden, covered=False)
+            grounds = Grounds(
+                in_place=tuple(in_place), requested=tuple(s for s in _text(row.rowRequested).split("; ") if s)
+            )
+            graph.add_edge(
+                str(row.processor),
+                hidden,
+                service=service,
+                relation="engages (not disclosed)",
+                basis=Basis.of("; ".join(safeguards) or NO_BASIS, not safeguards, grounds),
+                hop=hidden,
+                covered=False,
+            )
             graph.add_node(UNDISCLOSED_COUNTRY, kind="country")
-            graph.add_edge(hidden, UNDISCLOSED_COUNTRY, service=service, relation="located in",
-                           basis=Basis())
+            graph.add_edge(hidden, UNDISCLOSED_COUNTRY, service=service, relation="located in", basis=Basis())
 
     for row in kg.internal("transfer-edges", scope):
         service, exporter, importer = str(row.service), str(row.exporter), str(row.importer)
@@ -209,16 +218,25 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
                 graph.add_node(org, kind="organisation")
         country = countries.get(_text(row.country))
         basis = _basis(row, country, (importer, _text(row.country)) in certified)
-        graph.add_edge(exporter, importer, service=service, relation="engages", basis=basis,
-                       country=_text(row.country), document=_text(row.document),
-                       line=int(row.line) if row.line is not None else None, hop=str(row.engagement),
-                       covered=_covered(country, (importer, _text(row.country)) in certified))
+        graph.add_edge(
+            exporter,
+            importer,
+            service=service,
+            relation="engages",
+            basis=basis,
+            country=_text(row.country),
+            document=_text(row.document),
+            line=int(row.line) if row.line is not None else None,
+            hop=str(row.engagement),
+            covered=_covered(country, (importer, _text(row.country)) in certified),
+        )
         if country is not None:
             graph.add_node(country.iri, kind="country")
             graph.add_edge(importer, country.iri, service=service, relation="located in", basis=Basis())
     for node, data in list(graph.nodes.items()):
         if data["kind"] == "organisation" and not any(
-                d["relation"] == "located in" for _, _, d in graph.out_edges(node, data=True)):
+            d["relation"] == "located in" for _, _, d in graph.out_edges(node, data=True)
+        ):
             home = kg.value(URIRef(node), DPV.hasCountry)
             if home is not None and str(home) in countries:
                 graph.add_node(str(home), kind="country")
@@ -247,8 +265,9 @@ def _unstated_subjects(kg: KnowledgeGraph, graph: nx.MultiDiGraph[str]) -> None:
         graph.add_node(service, kind="service")
         graph.add_node(UNSTATED_SUBJECTS, kind="data-subjects")
         graph.add_edge(UNSTATED_SUBJECTS, service, service=service, relation="data of", basis=Basis())
-        graph.add_edge(service, str(processor), service=service, relation="processor",
-                       basis=Basis("processor of the service"))
+        graph.add_edge(
+            service, str(processor), service=service, relation="processor", basis=Basis("processor of the service")
+        )
 
 
 def _covered(country: Country | None, certified: bool) -> bool:
@@ -286,18 +305,23 @@ def _basis(row: Row, country: Country | None, certified: bool) -> Basis:
 
 def _grounds(row: Row, country: Country | None, certified: bool) -> Grounds:
     """What a hop to an importer rests on, field by field (the parts ``_basis`` words as text)."""
+
     def split(*values: Node | None) -> tuple[str, ...]:
         return tuple(s for v in values for s in _text(v).split("; ") if s)
+
     third = country if country is not None and not country.eea else None
-    return Grounds(adequacy=bool(third and third.adequacy),
-                   dpf=bool(third and third.certification_only and certified),
-                   in_place=split(row.engagementInPlace, row.rowInPlace),
-                   requested=split(row.engagementRequested, row.rowRequested),
-                   derogation=_text(row.derogation))
+    return Grounds(
+        adequacy=bool(third and third.adequacy),
+        dpf=bool(third and third.certification_only and certified),
+        in_place=split(row.engagementInPlace, row.rowInPlace),
+        requested=split(row.engagementRequested, row.rowRequested),
+        derogation=_text(row.derogation),
+    )
 
 
-def transfer_paths(tg: TransferGraph, service: str | None = None, to: str | None = "third-countries",
-                   through: str | None = None) -> list[TransferPath]:
+def transfer_paths(
+    tg: TransferGraph, service: str | None = None, to: str | None = "third-countries", through: str | None = None
+) -> list[TransferPath]:
     """Every simple path from a data-subject category to a country, per service.
 
     ``to`` is "third-countries" (outside the EU/EEA, undisclosed included), a country IRI, or None
@@ -318,8 +342,7 @@ def transfer_paths(tg: TransferGraph, service: str | None = None, to: str | None
         for a, b, data in tg.edges_of[svc]:
             hops.setdefault(a, {}).setdefault(b, []).append(data)
         sources = sorted(n for n in hops if kinds[n]["kind"] == "data-subjects")
-        targets = {b for edges in hops.values() for b in edges
-                   if kinds[b]["kind"] == "country" and _wanted(tg, b, to)}
+        targets = {b for edges in hops.values() for b in edges if kinds[b]["kind"] == "country" and _wanted(tg, b, to)}
         if not sources or not targets or svc not in hops:
             continue
         chains = list(_chains(hops, svc, targets))
@@ -369,20 +392,35 @@ def _hop_edge(parallel: list[EdgeData], country: str) -> EdgeData:
     return min(parallel, key=lambda d: (not d["basis"].missing, d["basis"].text))
 
 
-def _path(tg: TransferGraph, hops: dict[str, dict[str, list[EdgeData]]], service: str,
-          nodes: list[str]) -> TransferPath:
+def _path(
+    tg: TransferGraph, hops: dict[str, dict[str, list[EdgeData]]], service: str, nodes: list[str]
+) -> TransferPath:
     steps = []
     for a, b in pairwise(nodes):
         data = _hop_edge(hops[a][b], nodes[-1])
-        steps.append(Hop(tg.label(a), tg.label(b), data["relation"], data["basis"].text, data["basis"].missing,
-                         data.get("document", ""), data.get("line"), data.get("hop", "")))
+        steps.append(
+            Hop(
+                tg.label(a),
+                tg.label(b),
+                data["relation"],
+                data["basis"].text,
+                data["basis"].missing,
+                data.get("document", ""),
+                data.get("line"),
+                data.get("hop", ""),
+            )
+        )
     country = nodes[-1]
     zone = "third country" if country == UNDISCLOSED_COUNTRY else tg.countries[country].zone
     last = _hop_edge(hops[nodes[-3]][nodes[-2]], country) if len(nodes) >= 3 else None
-    transfer = None if last is None else TransferHop(
-        last["relation"], last["basis"], last.get("document", ""), last.get("line"), last.get("hop", ""))
-    return TransferPath(nodes, [tg.label(n) for n in nodes], steps, service, country,
-                        tg.label(country), zone, transfer)
+    transfer = (
+        None
+        if last is None
+        else TransferHop(
+            last["relation"], last["basis"], last.get("document", ""), last.get("line"), last.get("hop", "")
+        )
+    )
+    return TransferPath(nodes, [tg.label(n) for n in nodes], steps, service, country, tg.label(country), zone, transfer)
 
 
 @dataclass(frozen=True)
@@ -454,12 +492,17 @@ def concentration(tg: TransferGraph) -> list[Dependency]:
         if tg.graph.nodes[node]["kind"] != "organisation":
             continue
         services = {d["service"] for _, _, d in tg.graph.in_edges(node, data=True)}
-        countries = [tg.label(b) for _, b, d in tg.graph.out_edges(node, data=True)
-                     if d["relation"] == "located in"]
-        result.append(Dependency(
-            node, tg.label(node), countries[0] if countries else "",
-            tuple(sorted(tg.label(s) for s in services)), deps.degree(node),
-            round(betweenness.get(node, 0.0), 4), node in cut_vertices,
-        ))
+        countries = [tg.label(b) for _, b, d in tg.graph.out_edges(node, data=True) if d["relation"] == "located in"]
+        result.append(
+            Dependency(
+                node,
+                tg.label(node),
+                countries[0] if countries else "",
+                tuple(sorted(tg.label(s) for s in services)),
+                deps.degree(node),
+                round(betweenness.get(node, 0.0), 4),
+                node in cut_vertices,
+            )
+        )
     result.sort(key=lambda d: (-len(d.services), -d.betweenness, d.name))
     return result

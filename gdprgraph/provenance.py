@@ -34,10 +34,20 @@ def git_commit(files: Iterable[Path]) -> str | None:
         return None
     folder = sorted(folders)[0]
     try:
-        head = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short=12", "HEAD"], capture_output=True,
-                              text=True, timeout=10, check=False)
-        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--", *map(str, files)],
-                               capture_output=True, text=True, timeout=10, check=False)
+        head = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(folder), "status", "--porcelain", "--", *map(str, files)],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if head.returncode != 0 or dirty.returncode != 0 or dirty.stdout.strip():

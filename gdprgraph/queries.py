@@ -126,8 +126,9 @@ def _with_header(path: Path, text: str, query_name: str) -> NamedQuery:
         inference=" ".join(fields.get("inference", ["none"])),
         text=text,
         expect_empty=" ".join(fields.get("expect", [""])).startswith("empty"),
-        set_columns=tuple(c.strip() for c in " ".join(fields.get("set-columns", [""])).split("(")[0].split(",")
-                          if c.strip()),
+        set_columns=tuple(
+            c.strip() for c in " ".join(fields.get("set-columns", [""])).split("(")[0].split(",") if c.strip()
+        ),
     )
 
 
@@ -136,8 +137,10 @@ QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 VALUE_KINDS = ("iri", "string")
 INFERENCE = ("none", "owlrl")
 UPDATES_REFUSED = "updates are refused: gdprgraph query runs SELECT, ASK, CONSTRUCT and DESCRIBE queries"
-SERVICE_REFUSED = ("SERVICE is refused: gdprgraph answers from the local graph and never calls another "
-                   "address (federated queries would make it do so)")
+SERVICE_REFUSED = (
+    "SERVICE is refused: gdprgraph answers from the local graph and never calls another "
+    "address (federated queries would make it do so)"
+)
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -164,15 +167,14 @@ def from_file(path: Path | str) -> NamedQuery:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise InputError(f"not UTF-8 text ({err.reason})", where, data[:err.start].count(b"\n") + 1) from None
+        raise InputError(f"not UTF-8 text ({err.reason})", where, data[: err.start].count(b"\n") + 1) from None
     query = _with_header(path, text, where)
     kinds = (*namekinds.KINDS, *VALUE_KINDS)
     for param in query.parameters:
         if not _VARNAME.fullmatch(param.name):
             raise InputError(f"'# param:' {param.name!r} is not a SPARQL variable name", where)
         if param.kind not in kinds:
-            raise InputError(f"'# param: {param.name}': unknown kind '{param.kind}'; kinds: {', '.join(kinds)}",
-                             where)
+            raise InputError(f"'# param: {param.name}': unknown kind '{param.kind}'; kinds: {', '.join(kinds)}", where)
     if query.inference not in INFERENCE:
         raise InputError(f"'# inference: {query.inference}': expected one of {', '.join(INFERENCE)}", where)
     return dataclasses.replace(query, form=sparql_form(text, where))
@@ -241,8 +243,10 @@ def get(name: str) -> NamedQuery:
     """A public named query; an unknown name suggests the closest ones (`query --list` shows all)."""
     queries = catalog()
     if name not in queries:
-        raise NoMatchError(f"no query named '{name}' (gdprgraph query --list)",
-                           spelling.ranked(name, [(spelling.closeness(name, known), known) for known in queries]))
+        raise NoMatchError(
+            f"no query named '{name}' (gdprgraph query --list)",
+            spelling.ranked(name, [(spelling.closeness(name, known), known) for known in queries]),
+        )
     return queries[name]
 
 

@@ -104,8 +104,10 @@ class UnsupportedAxiomError(GdprGraphError):
 def unsupported_axioms(graph: KnowledgeGraph) -> list[str]:
     """OWL constructs in the graph that ontology/rules/owl-rl/ does not cover, as 'subject construct'."""
     nsm = graph.namespace_manager
-    return [f"{nsm.normalizeUri(row.term('subject'))} {nsm.normalizeUri(row.term('construct'))}"
-            for row in graph.internal("unsupported-axioms")]
+    return [
+        f"{nsm.normalizeUri(row.term('subject'))} {nsm.normalizeUri(row.term('construct'))}"
+        for row in graph.internal("unsupported-axioms")
+    ]
 
 
 #: a fact pattern of a rule: GRAPH ?g1 { ?x ?p ?y }
@@ -130,8 +132,7 @@ class Rule:
         first among the fact patterns: Oxigraph joins in written order, so the few new triples
         drive the lookups instead of the whole graph being scanned and then joined."""
         patterns = sorted(_FACT.finditer(self.text), key=lambda m: m.group(1) != var)
-        rewritten = iter(f"GRAPH <{delta}> {m.group(2)}" if m.group(1) == var else m.group(2)
-                         for m in patterns)
+        rewritten = iter(f"GRAPH <{delta}> {m.group(2)}" if m.group(1) == var else m.group(2) for m in patterns)
         return _FACT.sub(lambda _: next(rewritten), self.text)
 
     @classmethod
@@ -153,7 +154,8 @@ def infer_in_store(asserted: DatasetGraph, target: str) -> DatasetGraph:
     problems = unsupported_axioms(asserted)
     if problems:
         raise UnsupportedAxiomError(
-            "in-store inference does not implement " + "; ".join(problems) + " (use --store memory, owlrl)")
+            "in-store inference does not implement " + "; ".join(problems) + " (use --store memory, owlrl)"
+        )
     dataset, graphs = asserted.dataset, [*asserted.graphs, target]
     for rule_file in resources.rule_files():
         dataset.construct_into(rule_file.read_text(encoding="utf-8"), graphs, [target])
@@ -179,8 +181,7 @@ def infer_in_store(asserted: DatasetGraph, target: str) -> DatasetGraph:
             delta = fresh
             if not added:
                 break
-            full = bool(dataset.query(resources.internal_query("delta-touches-axioms"), None,
-                                      [delta]).askAnswer)
+            full = bool(dataset.query(resources.internal_query("delta-touches-axioms"), None, [delta]).askAnswer)
     finally:
         if delta:
             dataset.drop(delta)

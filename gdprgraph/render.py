@@ -43,6 +43,7 @@ class PlainTable:
     columns: list[str]
     rows: list[dict[str, object]]
 
+
 #: how a graph (CONSTRUCT, DESCRIBE) is written in each format that can hold one
 GRAPH_FORMATS = {"table": "turtle", "json": "json-ld"}
 
@@ -99,15 +100,20 @@ def fit_widths(natural: list[int], width: int, gap: int = 2, floor: int = 8) -> 
 
 def _wrapped(row: list[str], widths: list[int]) -> list[str]:
     """A row as one or more lines, each cell wrapped to its column."""
-    cells = [textwrap.wrap(v, w, break_long_words=True, break_on_hyphens=False) or [""]
-             for v, w in zip(row, widths, strict=True)]
+    cells = [
+        textwrap.wrap(v, w, break_long_words=True, break_on_hyphens=False) or [""]
+        for v, w in zip(row, widths, strict=True)
+    ]
     depth = max(len(c) for c in cells)
-    return ["  ".join((c[i] if i < len(c) else "").ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-            for i in range(depth)]
+    return [
+        "  ".join((c[i] if i < len(c) else "").ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+        for i in range(depth)
+    ]
 
 
-def render(result: Table, fmt: str = "table",
-           namespaces: NamespaceManager | None = None, width: int | None = None) -> str:
+def render(
+    result: Table, fmt: str = "table", namespaces: NamespaceManager | None = None, width: int | None = None
+) -> str:
     """The result in one of FORMATS; a table wider than ``width`` has its long cells wrapped."""
     if fmt == "json":
         rows = [{c: json_value(r[c]) for c in result.columns} for r in result.rows]

@@ -51,17 +51,23 @@ def transfer_summary(model: Mapping[str, Any]) -> list[dict[str, object]]:
         if not rows:
             continue
         marks = Counter(m for r in rows for m in r["marks"])
-        summary.append({
-            "kind": kind, "colour": style.colour, "legend": style.legend, "paths": len(rows),
-            "services": len({r["nodes"][1] for r in rows}),
-            "countries": sorted({nodes[r["nodes"][-1]]["label"] for r in rows}),
-            "marks": [f"{MARKS[m].legend} ({n})" for m, n in sorted(marks.items())],
-        })
+        summary.append(
+            {
+                "kind": kind,
+                "colour": style.colour,
+                "legend": style.legend,
+                "paths": len(rows),
+                "services": len({r["nodes"][1] for r in rows}),
+                "countries": sorted({nodes[r["nodes"][-1]]["label"] for r in rows}),
+                "marks": [f"{MARKS[m].legend} ({n})" for m, n in sorted(marks.items())],
+            }
+        )
     return summary
 
 
-def render_report(ws: Workspace, map_href: str | None = None, generated: _dt.date | None = None,
-                  with_map: bool = True) -> str:
+def render_report(
+    ws: Workspace, map_href: str | None = None, generated: _dt.date | None = None, with_map: bool = True
+) -> str:
     """The HTML audit report, the transfer map inline; ``map_href`` adds a link to a separate copy."""
     report = validation.validate(ws.asserted)
     data_files = [Path(p) for p in ws.asserted.sources]
@@ -69,26 +75,47 @@ def render_report(ws: Workspace, map_href: str | None = None, generated: _dt.dat
     for (owner_label, owner_kind), items in groupby(report.findings, key=lambda f: (f.owner_label, f.owner_kind)):
         findings = [Quoted(f, provenance.quote(f.document, f.line, data_files)) for f in items]
         counts = Counter(item.f.severity for item in findings)
-        groups.append({"owner": owner_label, "kind": owner_kind, "services": findings[0].f.services,
-                       "anchor": f"findings-{len(groups) + 1}", "counts": counts,
-                       "findings": [i for i in findings if i.f.severity != "info"],
-                       "info": [i for i in findings if i.f.severity == "info"]})
+        groups.append(
+            {
+                "owner": owner_label,
+                "kind": owner_kind,
+                "services": findings[0].f.services,
+                "anchor": f"findings-{len(groups) + 1}",
+                "counts": counts,
+                "findings": [i for i in findings if i.f.severity != "info"],
+                "info": [i for i in findings if i.f.severity == "info"],
+            }
+        )
     groups.sort(key=lambda g: (-g["counts"]["violation"], -g["counts"]["warning"], g["owner"]))
-    transfers = _rows(ws, "third-country-transfers",
-                      ["serviceName", "exporterName", "importerName", "countryName", "adequacy", "safeguards",
-                       "document", "line"])
-    unsafeguarded = _rows(ws, "unsafeguarded-transfers",
-                          ["serviceName", "exporterName", "importerName", "countryName", "reason", "document",
-                           "line"])
-    retention = _rows(ws, "retention", ["subjectName", "what", "period", "periodAsWorded", "trigger", "condition",
-                                        "maximum", "document", "line"])
+    transfers = _rows(
+        ws,
+        "third-country-transfers",
+        ["serviceName", "exporterName", "importerName", "countryName", "adequacy", "safeguards", "document", "line"],
+    )
+    unsafeguarded = _rows(
+        ws,
+        "unsafeguarded-transfers",
+        ["serviceName", "exporterName", "importerName", "countryName", "reason", "document", "line"],
+    )
+    retention = _rows(
+        ws,
+        "retention",
+        ["subjectName", "what", "period", "periodAsWorded", "trigger", "condition", "maximum", "document", "line"],
+    )
     model = map_model(ws, MapSelection())
     template = environment().get_template("audit-report.html.j2")
     return template.render(
-        counts=report.counts(), conforms=report.conforms, groups=groups, transfers=transfers,
-        unsafeguarded=unsafeguarded, retention=retention, map_href=map_href,
+        counts=report.counts(),
+        conforms=report.conforms,
+        groups=groups,
+        transfers=transfers,
+        unsafeguarded=unsafeguarded,
+        retention=retention,
+        map_href=map_href,
         map_html=render_map(ws, MapSelection(), embedded=True, model=model) if with_map else "",
-        summary=transfer_summary(model), sources=sorted(p.name for p in data_files),
-        generated=(generated or _dt.date.today()).isoformat(), version=provenance.tool_version(),
+        summary=transfer_summary(model),
+        sources=sorted(p.name for p in data_files),
+        generated=(generated or _dt.date.today()).isoformat(),
+        version=provenance.tool_version(),
         revision=provenance.data_revision(data_files),
     )

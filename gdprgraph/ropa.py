@@ -90,7 +90,8 @@ def _transfers_by_service(ws: Workspace) -> dict[str, list[str]]:
     for row in ws.run("third-country-transfers").rows:
         safeguards = str(row["safeguards"] or "").replace(queries.SET_SEPARATOR, " and ") or "no safeguard stated"
         transfers[str(row["service"])].append(
-            f"{row['importerName']} -> {row['countryName']} (adequacy: {row['adequacy']}, safeguards: {safeguards})")
+            f"{row['importerName']} -> {row['countryName']} (adequacy: {row['adequacy']}, safeguards: {safeguards})"
+        )
     return transfers
 
 

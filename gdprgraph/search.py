@@ -34,8 +34,10 @@ def entities(ws: Workspace, kind: str) -> dict[URIRef, list[tuple[str, bool]]]:
 
 def normalised(ws: Workspace, kind: str) -> dict[URIRef, list[str]]:
     """The normalised names of each entity of a kind (names.normalise), kept."""
-    return ws.kept(f"search: normalised names of {kind}", lambda: {
-        iri: [names.normalise(label) for label, _ in labels] for iri, labels in entities(ws, kind).items()})
+    return ws.kept(
+        f"search: normalised names of {kind}",
+        lambda: {iri: [names.normalise(label) for label, _ in labels] for iri, labels in entities(ws, kind).items()},
+    )
 
 
 #: how many entities of a kind, the closest by difflib's quick upper bound, names.suggest ranks
@@ -46,8 +48,9 @@ def containing(ws: Workspace, kind: str, wanted: str) -> list[URIRef]:
     """The entities with a name holding every word typed (legal suffix aside): the only ones
     names.resolve can match (its three tests imply it)."""
     words = names.strip_legal_suffix(wanted).split()
-    return [iri for iri, labels in normalised(ws, kind).items()
-            if any(all(w in label for w in words) for label in labels)]
+    return [
+        iri for iri, labels in normalised(ws, kind).items() if any(all(w in label for w in words) for label in labels)
+    ]
 
 
 def shortlist(ws: Workspace, kind: str, wanted: str, holding: list[URIRef]) -> dict[URIRef, list[tuple[str, bool]]]:
@@ -113,8 +116,11 @@ def search(ws: Workspace, text: str, limit: int = 12, kinds: tuple[str, ...] = K
         holding = containing(ws, kind, wanted)
         some = shortlist(ws, kind, wanted, holding)
         try:
-            found = [ws.resolve(text, kind) if text.startswith(("http://", "https://")) else
-                     names.resolve(ws.asserted, text, kind, some)]
+            found = [
+                ws.resolve(text, kind)
+                if text.startswith(("http://", "https://"))
+                else names.resolve(ws.asserted, text, kind, some)
+            ]
         except AmbiguousNameError as err:
             found = [URIRef(c.rsplit("<", 1)[1].rstrip(">")) for c in err.suggestions if "<" in c]
         except NoMatchError:

@@ -29,8 +29,9 @@ def evidence(ws: Workspace, document: str, line: int, around: int = 3) -> Eviden
     found = Evidence(document, line)
     for row in ws.asserted.internal("source-quotes", {"file": Literal(document), "line": Literal(line)}):
         found.title = found.title or str(row.title or "")
-        found.quotes.append({"section": str(row.section or ""), "first": str(row.first),
-                             "last": str(row.last), "text": str(row.text)})
+        found.quotes.append(
+            {"section": str(row.section or ""), "first": str(row.first), "last": str(row.last), "text": str(row.text)}
+        )
     found.excerpt = excerpt(document, line, around)
     return found
 
@@ -51,6 +52,7 @@ def excerpt(document: str, line: int, around: int = 3) -> list[tuple[int, str]]:
 def quotes_by_line(ws: Workspace) -> dict[tuple[str, int], str]:
     """The quoted text of the statements starting at each (document, line), several joined with " / "
     (kept by the workspace: one query for the whole estate)."""
+
     def read() -> dict[tuple[str, int], str]:
         found: dict[tuple[str, int], list[str]] = {}
         for row in ws.asserted.internal("source-lines"):

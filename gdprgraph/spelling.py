@@ -10,9 +10,33 @@ import re
 import unicodedata
 
 LEGAL_SUFFIXES = {
-    "sa", "sas", "sasu", "sarl", "eurl", "sca", "snc", "ltd", "limited", "inc", "llc", "plc",
-    "gmbh", "ag", "bv", "nv", "spa", "srl", "corp", "corporation", "co", "company", "se",
-    "pty", "pte", "llp", "incorporated",
+    "sa",
+    "sas",
+    "sasu",
+    "sarl",
+    "eurl",
+    "sca",
+    "snc",
+    "ltd",
+    "limited",
+    "inc",
+    "llc",
+    "plc",
+    "gmbh",
+    "ag",
+    "bv",
+    "nv",
+    "spa",
+    "srl",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "se",
+    "pty",
+    "pte",
+    "llp",
+    "incorporated",
 }
 
 

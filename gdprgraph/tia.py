@@ -155,8 +155,9 @@ def _source(row: Row, section: object) -> Source | None:
     return Source(str(row.document), str(section or ""), _int(row.line), _int(row.lineEnd), str(row.text or ""))
 
 
-def hops_needing_tia(ws: Workspace, service: str | None = None, country: str | None = None,
-                     facts: bool = True) -> list[TiaHop]:
+def hops_needing_tia(
+    ws: Workspace, service: str | None = None, country: str | None = None, facts: bool = True
+) -> list[TiaHop]:
     """Every hop that needs a TIA, in service, exporter, importer order, with its tools; ``service``
     (IRI) and ``country`` (IRI, or paths.UNDISCLOSED_COUNTRY) keep some. ``facts``: read the hop's
     source, the service's declarations and the chains through the hop too."""
@@ -172,14 +173,25 @@ def hops_needing_tia(ws: Workspace, service: str | None = None, country: str | N
             continue
         if country is not None and where != country:
             continue
-        hop = TiaHop(data["hop"], data["service"], tg.label(data["service"]), exporter, tg.label(exporter),
-                     importer, tg.label(importer), where,
-                     tg.label(where) if where else "unknown", data["basis"])
+        hop = TiaHop(
+            data["hop"],
+            data["service"],
+            tg.label(data["service"]),
+            exporter,
+            tg.label(exporter),
+            importer,
+            tg.label(importer),
+            where,
+            tg.label(where) if where else "unknown",
+            data["basis"],
+        )
         found.setdefault((hop.hop, hop.country), hop)
     hops = sorted(found.values(), key=lambda h: (h.service_name, h.exporter_name, h.importer_name, h.country_name))
     for hop in hops:
-        hop.tools = [Tool(str(r.instrument), str(r.instrumentName), str(r.statusName), _source(r, r.section))
-                     for r in ws.asserted.internal("tia-hop-tools", {"hop": URIRef(hop.hop)})]
+        hop.tools = [
+            Tool(str(r.instrument), str(r.instrumentName), str(r.statusName), _source(r, r.section))
+            for r in ws.asserted.internal("tia-hop-tools", {"hop": URIRef(hop.hop)})
+        ]
     hops = [h for h in hops if h.tools or (h.basis.missing and not h.basis.country_unknown)]  # Art. 49 alone: none
     if facts:
         _add_facts(ws, tg, hops)
@@ -196,7 +208,8 @@ def _add_facts(ws: Workspace, tg: paths.TransferGraph, hops: list[TiaHop]) -> No
         if hop.service not in by_service:
             by_service[hop.service] = [
                 Fact(_SECTIONS.get(str(r.section), str(r.section)), str(r.name), str(r.duration), _source(r, r.part))
-                for r in kg.internal("tia-service-facts", {"service": URIRef(hop.service)})]
+                for r in kg.internal("tia-service-facts", {"service": URIRef(hop.service)})
+            ]
             chains[hop.service] = paths.transfer_paths(tg, service=hop.service, to=None)
         hop.facts = by_service[hop.service]
         seen = []
@@ -208,8 +221,12 @@ def _add_facts(ws: Workspace, tg: paths.TransferGraph, hops: list[TiaHop]) -> No
         hop.chains = seen
 
 
-_SECTIONS = {GG + "DataCategoriesSection": "data categories", GG + "DataSubjectsSection": "data subjects",
-             GG + "PurposesSection": "purposes", GG + "SubjectMatterSection": "subject-matter and retention"}
+_SECTIONS = {
+    GG + "DataCategoriesSection": "data categories",
+    GG + "DataSubjectsSection": "data subjects",
+    GG + "PurposesSection": "purposes",
+    GG + "SubjectMatterSection": "subject-matter and retention",
+}
 
 
 def recorded(kg: KnowledgeGraph) -> list[Recorded]:
@@ -218,19 +235,32 @@ def recorded(kg: KnowledgeGraph) -> list[Recorded]:
     for r in kg.internal("tia-records"):
         if out and out[-1].tia == str(r.tia):  # several tools: one record
             continue
-        out.append(Recorded(str(r.tia), str(r.hop), _flag(r.hopExists), str(r.country or ""),
-                            str(r.equivalenceName or ""), str(r.outcomeName or ""), str(r.assessor or ""),
-                            str(r.assessedOn or ""), str(r.reviewDate or ""), int(r.term("measures"))))
+        out.append(
+            Recorded(
+                str(r.tia),
+                str(r.hop),
+                _flag(r.hopExists),
+                str(r.country or ""),
+                str(r.equivalenceName or ""),
+                str(r.outcomeName or ""),
+                str(r.assessor or ""),
+                str(r.assessedOn or ""),
+                str(r.reviewDate or ""),
+                int(r.term("measures")),
+            )
+        )
     return out
 
 
 def _covers(record: Recorded, hop: TiaHop) -> bool:
-    return record.hop == hop.hop and (not record.country or record.country == hop.country
-                                      or hop.country == paths.UNDISCLOSED_COUNTRY)
+    return record.hop == hop.hop and (
+        not record.country or record.country == hop.country or hop.country == paths.UNDISCLOSED_COUNTRY
+    )
 
 
-def hop_statuses(ws: Workspace, as_of: datetime.date | None = None,
-                 hops: Iterable[TiaHop] | None = None) -> list[HopStatus]:
+def hop_statuses(
+    ws: Workspace, as_of: datetime.date | None = None, hops: Iterable[TiaHop] | None = None
+) -> list[HopStatus]:
     """The TIA status of every hop that needs one on ``as_of`` (default today): missing (no TIA),
     overdue (its review date is past) or ok. This is what the map and the report mark."""
     day = (as_of or datetime.date.today()).isoformat()
@@ -259,9 +289,14 @@ class NoEntityRow:
 def rows_without_entities(ws: Workspace, service: str | None = None) -> list[NoEntityRow]:
     """The rows outside the EU/EEA that declare no entity (for the index: no TIA for them)."""
     bindings = {"service": URIRef(service)} if service is not None else None
-    return [NoEntityRow(str(r.serviceName), str(r.rowName),
-                        Source(str(r.document), "", _int(r.line), _int(r.lineEnd)) if r.document else None)
-            for r in ws.asserted.internal("tia-rows-without-entities", bindings)]
+    return [
+        NoEntityRow(
+            str(r.serviceName),
+            str(r.rowName),
+            Source(str(r.document), "", _int(r.line), _int(r.lineEnd)) if r.document else None,
+        )
+        for r in ws.asserted.internal("tia-rows-without-entities", bindings)
+    ]
 
 
 def tias_of(ws: Workspace, organisation: str) -> list[Recorded]:
@@ -272,8 +307,7 @@ def tias_of(ws: Workspace, organisation: str) -> list[Recorded]:
         hop = URIRef(record.hop)
         parties = {str(o) for p in ("engagedBy", "subProcessor") for o in kg.objects(hop, URIRef(GG + p))}
         tia = URIRef(record.tia)
-        parties |= {str(o) for p in ("hasDataExporter", "hasDataImporter")
-                    for o in kg.objects(tia, DPV[p])}
+        parties |= {str(o) for p in ("hasDataExporter", "hasDataImporter") for o in kg.objects(tia, DPV[p])}
         if organisation in parties:
             mine.append(record)
     return mine
@@ -295,5 +329,9 @@ def set_validation_date(kg: KnowledgeGraph, day: datetime.date) -> None:
     """Make ``day`` the date the shapes check review dates against (they use today without it)."""
     from rdflib import RDF, XSD
 
-    kg.add([(VALIDATION_SETTINGS, RDF.type, URIRef(GG + "ValidationSettings")),
-            (VALIDATION_SETTINGS, URIRef(GG + "validationDate"), Literal(day.isoformat(), datatype=XSD.date))])
+    kg.add(
+        [
+            (VALIDATION_SETTINGS, RDF.type, URIRef(GG + "ValidationSettings")),
+            (VALIDATION_SETTINGS, URIRef(GG + "validationDate"), Literal(day.isoformat(), datatype=XSD.date)),
+        ]
+    )

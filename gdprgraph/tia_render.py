@@ -12,11 +12,30 @@ from .untrusted import escape_markdown as md
 from .untrusted import markdown_code, spreadsheet_cell
 
 #: the sheet's columns: the facts first, then what the assessor completes (read back by import tia)
-FACT_COLUMNS = ("hop", "service", "exporter", "importer", "country", "transfer tool", "data categories",
-                "data subjects", "onward chain", "sources")
-ASSESSOR_COLUMNS = ("law and practice", "sources consulted", "conclusion", "technical measures",
-                    "contractual measures", "organisational measures", "outcome", "assessor", "assessed on",
-                    "review date")
+FACT_COLUMNS = (
+    "hop",
+    "service",
+    "exporter",
+    "importer",
+    "country",
+    "transfer tool",
+    "data categories",
+    "data subjects",
+    "onward chain",
+    "sources",
+)
+ASSESSOR_COLUMNS = (
+    "law and practice",
+    "sources consulted",
+    "conclusion",
+    "technical measures",
+    "contractual measures",
+    "organisational measures",
+    "outcome",
+    "assessor",
+    "assessed on",
+    "review date",
+)
 SHEET_TITLE = "TIA"
 
 _TO_COMPLETE = "_(to complete)_"
@@ -36,7 +55,7 @@ def _facts(facts: Sequence[Fact], kind: str) -> list[str]:
     for fact in facts:
         if fact.kind == kind:
             duration = f": {md(fact.duration)}" if fact.duration else ""
-            words = f" (\"{md(fact.source.text)}\")" if kind == "purposes" and fact.source and fact.source.text else ""
+            words = f' ("{md(fact.source.text)}")' if kind == "purposes" and fact.source and fact.source.text else ""
             lines.append(f"- {md(fact.name)}{duration}{words}{_cite(fact.source)}")
     return lines or ["- not stated in the graph"]
 
@@ -45,8 +64,7 @@ def markdown(hop: TiaHop) -> str:
     """The pre-filled TIA of one hop: what the graph holds (EDPB steps 1-2), then the sections the
     assessor completes (steps 3-6)."""
     lines = [
-        f"# Transfer impact assessment: {md(hop.exporter_name)} -> {md(hop.importer_name)} "
-        f"({md(hop.country_name)})",
+        f"# Transfer impact assessment: {md(hop.exporter_name)} -> {md(hop.importer_name)} ({md(hop.country_name)})",
         "",
         "Pre-filled by `gdprgraph tia` from the graph (EDPB Recommendations 01/2020, steps 1 and 2). "
         "Complete the sections marked _(to complete)_, in this document or in the sheet of "
@@ -83,8 +101,10 @@ def markdown(hop: TiaHop) -> str:
         "",
         "## 2. Transfer tool (step 2)",
         "",
-        *([f"- {md(t.name)} ({md(t.status)}){_cite(t.source)}" for t in hop.tools]
-          or ["- none: the hop has no Chapter V basis; a tool is needed before any assessment"]),
+        *(
+            [f"- {md(t.name)} ({md(t.status)}){_cite(t.source)}" for t in hop.tools]
+            or ["- none: the hop has no Chapter V basis; a tool is needed before any assessment"]
+        ),
     ]
     if any(t.status != "in place" for t in hop.tools):
         lines += ["", "A tool whose approval is only requested is not yet a basis (Art. 46(2)(b), 47)."]
@@ -134,12 +154,18 @@ def index(hops: Sequence[TiaHop], statuses: Sequence[HopStatus], no_entities: Se
         state = found.status if found is not None else ""
         if found is not None and found.review_date:
             state += f" (review {found.review_date})"
-        lines.append(f"| {md(hop.service_name)} | {md(hop.exporter_name)} | {md(hop.importer_name)} | "
-                     f"{md(hop.country_name)} | {md(hop.tool_names)} | {state} | "
-                     f"[{file_name(hop)}]({file_name(hop)}) |")
+        lines.append(
+            f"| {md(hop.service_name)} | {md(hop.exporter_name)} | {md(hop.importer_name)} | "
+            f"{md(hop.country_name)} | {md(hop.tool_names)} | {state} | "
+            f"[{file_name(hop)}]({file_name(hop)}) |"
+        )
     if no_entities:
-        lines += ["", "Rows outside the EU/EEA that declare no entity (NA): no data goes through them, no TIA "
-                  "is pre-filled (the safeguards they name apply if an entity is added):", ""]
+        lines += [
+            "",
+            "Rows outside the EU/EEA that declare no entity (NA): no data goes through them, no TIA "
+            "is pre-filled (the safeguards they name apply if an entity is added):",
+            "",
+        ]
         lines += [f"- {md(r.service_name)}: {md(r.row_name)}{_cite(r.source)}" for r in no_entities]
     return "\n".join(lines) + "\n"
 
@@ -148,13 +174,32 @@ def sheet_rows(hops: Sequence[TiaHop]) -> list[list[str]]:
     """One row per hop: the facts, and empty cells for the assessor."""
     rows = []
     for hop in hops:
+
         def names(kind: str, hop: TiaHop = hop) -> str:
             return "; ".join(f.name for f in hop.facts if f.kind == kind)
-        sources = sorted({s.cite() for s in [hop.source, *(t.source for t in hop.tools),
-                                             *(f.source for f in hop.facts)] if s is not None})
-        rows.append([hop.hop, hop.service_name, hop.exporter_name, hop.importer_name, hop.country_name,
-                     hop.tool_names, names("data categories"), names("data subjects"), " | ".join(hop.chains),
-                     "; ".join(sources), *([""] * len(ASSESSOR_COLUMNS))])
+
+        sources = sorted(
+            {
+                s.cite()
+                for s in [hop.source, *(t.source for t in hop.tools), *(f.source for f in hop.facts)]
+                if s is not None
+            }
+        )
+        rows.append(
+            [
+                hop.hop,
+                hop.service_name,
+                hop.exporter_name,
+                hop.importer_name,
+                hop.country_name,
+                hop.tool_names,
+                names("data categories"),
+                names("data subjects"),
+                " | ".join(hop.chains),
+                "; ".join(sources),
+                *([""] * len(ASSESSOR_COLUMNS)),
+            ]
+        )
     return rows
 
 

@@ -48,9 +48,13 @@ def third_country_transfers(ws: Workspace) -> list[Transfer]:
     """Every hop to a third country in the estate's transfer graph (paths.build), sorted by service,
     exporter, importer; hops to organisations whose entities are communicated separately included."""
     tg = ws.transfer_graph()
-    sources = ws.kept("transfers: undisclosed rows", lambda: {
-        str(row["row"]): (str(row["document"] or ""), int(row["line"]) if row["line"] is not None else None)
-        for row in ws.run_unbound("undisclosed-subprocessors").rows})
+    sources = ws.kept(
+        "transfers: undisclosed rows",
+        lambda: {
+            str(row["row"]): (str(row["document"] or ""), int(row["line"]) if row["line"] is not None else None)
+            for row in ws.run_unbound("undisclosed-subprocessors").rows
+        },
+    )
     found = []
     for exporter, importer, data in tg.graph.edges(data=True):
         if data["relation"] == "engages (not disclosed)":
@@ -65,8 +69,21 @@ def third_country_transfers(ws: Workspace) -> list[Transfer]:
         if known is not None and known.eea:
             continue
         service = data["service"]
-        found.append(Transfer(
-            service, tg.label(service), exporter, tg.label(exporter), importer, tg.label(importer),
-            country, tg.label(country) if country else "country unknown", data["basis"], disclosure, document, line))
+        found.append(
+            Transfer(
+                service,
+                tg.label(service),
+                exporter,
+                tg.label(exporter),
+                importer,
+                tg.label(importer),
+                country,
+                tg.label(country) if country else "country unknown",
+                data["basis"],
+                disclosure,
+                document,
+                line,
+            )
+        )
     found.sort(key=lambda t: (t.service_name, t.exporter_name, t.importer_name, t.country_name))
     return found

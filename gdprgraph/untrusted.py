@@ -81,8 +81,10 @@ def spreadsheet_cell(value: str) -> str:
 
 #: the URL schemes a JSON-LD processor reads without the network
 _LOCAL_SCHEMES = ("", "file")
-_OFFLINE = ("JSON-LD @context <{}> would be fetched from the network; gdprgraph works offline: "
-            "inline the context (ontology/context.jsonld has ours)")
+_OFFLINE = (
+    "JSON-LD @context <{}> would be fetched from the network; gdprgraph works offline: "
+    "inline the context (ontology/context.jsonld has ours)"
+)
 
 
 def references(node: object, keys: tuple[str, ...] = ("@context", "@import")) -> Iterator[str]:
@@ -91,8 +93,7 @@ def references(node: object, keys: tuple[str, ...] = ("@context", "@import")) ->
     if isinstance(node, dict):
         for key, value in node.items():
             if key in keys:
-                yield from (item for item in (value if isinstance(value, list) else [value])
-                            if isinstance(item, str))
+                yield from (item for item in (value if isinstance(value, list) else [value]) if isinstance(item, str))
             yield from references(value, keys)
     elif isinstance(node, list):
         for item in node:

@@ -121,8 +121,13 @@ def _parse_shapes(paths: Sequence[Path]) -> rdflib.Graph:
     return graph
 
 
-def validate(graph: KnowledgeGraph | Workspace, inference: str = "none", shapes: rdflib.Graph | None = None,
-             engine: str | None = None, focus: Collection[Node] | None = None) -> ValidationReport:
+def validate(
+    graph: KnowledgeGraph | Workspace,
+    inference: str = "none",
+    shapes: rdflib.Graph | None = None,
+    engine: str | None = None,
+    focus: Collection[Node] | None = None,
+) -> ValidationReport:
     """Validate a graph (or a Workspace's graph) against the shapes.
 
     ``inference`` is none, rdfs (pyshacl only) or owlrl (our closure). ``engine`` is pyshacl (the
@@ -143,13 +148,18 @@ def validate(graph: KnowledgeGraph | Workspace, inference: str = "none", shapes:
         if focus is not None:
             raise InputError("a focus restriction needs the sparql engine")
         _, report_graph, _ = pyshacl.validate(
-            data.to_rdflib(), shacl_graph=shapes, advanced=True,
-            inference="rdfs" if inference == "rdfs" else "none", allow_warnings=True, allow_infos=True,
+            data.to_rdflib(),
+            shacl_graph=shapes,
+            advanced=True,
+            inference="rdfs" if inference == "rdfs" else "none",
+            allow_warnings=True,
+            allow_infos=True,
         )
     else:
         if inference == "rdfs":
             raise InputError("--inference rdfs needs --engine pyshacl (the sparql engine offers none or owlrl)")
         from . import shacl_sparql
+
         # findings come from the results; the report graph is built only if someone asks for it
         return report_from(data, shapes, shacl_sparql.run_results(data, compiled_shapes(shapes), focus))
     return report_from(data, shapes, report_graph)
@@ -162,8 +172,11 @@ def check_has_records(data: KnowledgeGraph) -> None:
     if int(row.term("records")) == 0:
         ours = {p.resolve() for p in [*resources.ontology_files(), *resources.reference_files()]}
         files = [str(p) for p in data.sources if Path(p).resolve() not in ours] or ["the data"]
-        raise InputError("no record to validate: the data hold no service, template line, sub-processor, "
-                         "organisation, policy, activity or retention rule", ", ".join(files))
+        raise InputError(
+            "no record to validate: the data hold no service, template line, sub-processor, "
+            "organisation, policy, activity or retention rule",
+            ", ".join(files),
+        )
 
 
 def _data_graph(graph: KnowledgeGraph | Workspace, inference: str) -> KnowledgeGraph:
@@ -179,6 +192,7 @@ _COMPILED: dict[int, list[shacl_sparql.CompiledConstraint]] = {}
 def compiled_shapes(shapes: rdflib.Graph) -> list[shacl_sparql.CompiledConstraint]:
     """The shapes compiled to SPARQL, once per shapes graph."""
     from . import shacl_sparql
+
     key = id(shapes)
     if key not in _COMPILED:
         _COMPILED.clear()
@@ -186,8 +200,9 @@ def compiled_shapes(shapes: rdflib.Graph) -> list[shacl_sparql.CompiledConstrain
     return _COMPILED[key]
 
 
-def report_from(data: KnowledgeGraph, shapes: rdflib.Graph,
-                report: rdflib.Graph | shacl_sparql.RunResults) -> ValidationReport:
+def report_from(
+    data: KnowledgeGraph, shapes: rdflib.Graph, report: rdflib.Graph | shacl_sparql.RunResults
+) -> ValidationReport:
     """Findings (labelled, sourced, sorted) from a SHACL validation report graph, or from the
     results of a compiled run (whose report graph is then built on demand)."""
     reads = _MemoisedReads(data, _context_names(data))  # findings share services, items, organisations
@@ -275,15 +290,31 @@ class _MemoisedReads:
         return _once(self._matches, pattern, lambda: list(self.graph.triples(pattern)))
 
     def __contains__(self, triple: _Triple) -> bool:
-        return _once(self._has, triple, lambda: triple in self.graph or (
-            self.names is not None and triple[1] == RDF.type and triple[2] in self.objects(triple[0], RDF.type)))
+        return _once(
+            self._has,
+            triple,
+            lambda: (
+                triple in self.graph
+                or (self.names is not None and triple[1] == RDF.type and triple[2] in self.objects(triple[0], RDF.type))
+            ),
+        )
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Findings in report order: services first, by name, then severity, line and focus."""
-    return sorted(findings, key=lambda f: (f.owner_kind != "service", f.owner_label.casefold(),
-                                           Severity[f.severity.upper()], f.line or 0, f.focus_label,
-                                           f.message, f.focus, f.shape))
+    return sorted(
+        findings,
+        key=lambda f: (
+            f.owner_kind != "service",
+            f.owner_label.casefold(),
+            Severity[f.severity.upper()],
+            f.line or 0,
+            f.focus_label,
+            f.message,
+            f.focus,
+            f.shape,
+        ),
+    )
 
 
 def _label(graph: _Reads, node: Node) -> str:
@@ -362,8 +393,7 @@ def _finding(data: _Reads, shapes: _Reads, facts: Mapping[Node, Node]) -> Findin
         focus_label=_focus_label(data, focus),
         path=data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else "",
         document=str(document or ""),
-        section=str(data.value(section, GG.sectionNumber) or data.value(section, DCT.title) or "")
-        if section else "",
+        section=str(data.value(section, GG.sectionNumber) or data.value(section, DCT.title) or "") if section else "",
         line=int(line) if isinstance(line, Literal) else None,
         services=services,
     )
@@ -386,8 +416,7 @@ def as_text(report: ValidationReport, minimum: Severity = Severity.INFO) -> str:
     lines = [
         f"Validation: {verdict} - {counts['violation']} violation(s), {counts['warning']} warning(s), "
         f"{counts['info']} info",
-        "(violation: a requirement is not met; warning: incomplete or not yet valid, to follow up; "
-        "info: to document)",
+        "(violation: a requirement is not met; warning: incomplete or not yet valid, to follow up; info: to document)",
     ]
     current = None
     for finding in shown:
@@ -409,11 +438,16 @@ def as_text(report: ValidationReport, minimum: Severity = Severity.INFO) -> str:
 
 def as_json(report: ValidationReport, minimum: Severity = Severity.INFO) -> str:
     """A stable JSON document for tools: conforms, counts, findings (sorted)."""
-    return json.dumps({
-        "conforms": report.conforms,
-        "counts": report.counts(),
-        "findings": [asdict(f) for f in report.at_least(minimum)],
-    }, ensure_ascii=False, indent=2, sort_keys=False)
+    return json.dumps(
+        {
+            "conforms": report.conforms,
+            "counts": report.counts(),
+            "findings": [asdict(f) for f in report.at_least(minimum)],
+        },
+        ensure_ascii=False,
+        indent=2,
+        sort_keys=False,
+    )
 
 
 def as_turtle(report: ValidationReport) -> str:

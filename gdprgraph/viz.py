@@ -101,8 +101,19 @@ NODE_STYLES: dict[str, NodeStyle] = {
     "third country": NodeStyle("third country", "#ff8a80"),
     "group": NodeStyle("group (click to open)", "#eeeeee"),
 }
-LAYERS = {"data-subjects": 0, "data-category": 0, "service": 1, "processor": 2, "intra-group": 3,
-          "supplier": 3, "organisation": 3, "undisclosed": 3, "EU/EEA": 4, "adequate": 4, "third country": 4}
+LAYERS = {
+    "data-subjects": 0,
+    "data-category": 0,
+    "service": 1,
+    "processor": 2,
+    "intra-group": 3,
+    "supplier": 3,
+    "organisation": 3,
+    "undisclosed": 3,
+    "EU/EEA": 4,
+    "adequate": 4,
+    "third country": 4,
+}
 
 
 @dataclass
@@ -117,8 +128,9 @@ class MapSelection:
     notes: list[str] = field(default_factory=list)
 
 
-def transfer_style(zone: str, transfer: paths.TransferHop | None,
-                   tia_status: dict[str, str] | None = None) -> tuple[str, list[str]]:
+def transfer_style(
+    zone: str, transfer: paths.TransferHop | None, tia_status: dict[str, str] | None = None
+) -> tuple[str, list[str]]:
     """The basis kind (a key of BASES) and the marks (keys of MARKS) of the hop into a country of ``zone``,
     from the hop into its recipient (``TransferPath.transfer``) and its basis' grounds; ``tia_status`` (hop IRI
     to missing / overdue / ok, from tia.hop_statuses) marks a hop whose TIA is missing or overdue."""
@@ -149,9 +161,12 @@ def edge_label(kind: str, marks: list[str]) -> str:
 
 def select_paths(tg: paths.TransferGraph, selection: MapSelection) -> list[paths.TransferPath]:
     """The paths to draw: all (or third-country ones), optionally of one service or through one node."""
-    return paths.transfer_paths(tg, service=selection.service,
-                                to="third-countries" if selection.third_countries_only else None,
-                                through=selection.focus)
+    return paths.transfer_paths(
+        tg,
+        service=selection.service,
+        to="third-countries" if selection.third_countries_only else None,
+        through=selection.focus,
+    )
 
 
 def node_kind(ws: Workspace, tg: paths.TransferGraph, node: str, processors: set[str]) -> str:
@@ -184,8 +199,7 @@ class _Builder:
         key = (a, b, style, tuple(marks))
         if key not in self.edge_index:
             self.edge_index[key] = len(self.edges)
-            self.edges.append({"from": a, "to": b, "style": style, "marks": marks, "label": label,
-                               "titles": set()})
+            self.edges.append({"from": a, "to": b, "style": style, "marks": marks, "label": label, "titles": set()})
         self.edges[self.edge_index[key]]["titles"].add(title)
         return self.edge_index[key]
 
@@ -222,23 +236,35 @@ def map_model(ws: Workspace, selection: MapSelection) -> dict[str, object]:
             if i == len(p.hops) - 1:  # the hop into the country: the transfer
                 style, marks = transfer_style(p.zone, p.transfer, tia_status)
                 source, line = (p.transfer.document, p.transfer.line) if p.transfer else ("", None)
-                title = (f"{hop.source} -> {hop.target}\ntransfer: {_words(p.transfer) or BASES[style].legend}"
-                         + (f"\n{'; '.join(MARKS[m].legend for m in marks)}" if marks else "")
-                         + (f"\nsource: {source}" + (f", line {line}" if line else "") if source else ""))
+                title = (
+                    f"{hop.source} -> {hop.target}\ntransfer: {_words(p.transfer) or BASES[style].legend}"
+                    + (f"\n{'; '.join(MARKS[m].legend for m in marks)}" if marks else "")
+                    + (f"\nsource: {source}" + (f", line {line}" if line else "") if source else "")
+                )
                 hop_edges.append(built.edge(a, b, style, marks, edge_label(style, marks), title))
                 continue
             link = {"data of": "subjects", "processor": "processor"}.get(hop.relation, "engages")
-            title = f"{hop.source} -> {hop.target}\n{hop.relation}" + (f"\n{hop.basis}" if link == "engages" else "") \
+            title = (
+                f"{hop.source} -> {hop.target}\n{hop.relation}"
+                + (f"\n{hop.basis}" if link == "engages" else "")
                 + (f"\nsource: {where}" if where else "")
+            )
             hop_edges.append(built.edge(a, b, link, [], "", title))
         style, marks = transfer_style(p.zone, p.transfer, tia_status)
         line = p.transfer.line if p.transfer else None
-        rows.append({  # service, data subjects, country and path: from the nodes, in the page
-            "nodes": chain, "edges": hop_edges, "zone": p.zone, "kind": style, "marks": marks,
-            "basis": _words(p.transfer) or BASES[style].legend if style != "eea" else "within the EU/EEA",
-            "missing": p.missing_basis, "document": p.transfer.document if p.transfer else "",
-            "line": "" if line is None else str(line),
-        })
+        rows.append(
+            {  # service, data subjects, country and path: from the nodes, in the page
+                "nodes": chain,
+                "edges": hop_edges,
+                "zone": p.zone,
+                "kind": style,
+                "marks": marks,
+                "basis": _words(p.transfer) or BASES[style].legend if style != "eea" else "within the EU/EEA",
+                "missing": p.missing_basis,
+                "document": p.transfer.document if p.transfer else "",
+                "line": "" if line is None else str(line),
+            }
+        )
     for edge in built.edges:
         edge["title"] = "\n".join(sorted(edge.pop("titles")))
     for node in built.nodes:
@@ -252,8 +278,14 @@ def _words(transfer: paths.TransferHop | None) -> str:
     return transfer.basis.text if transfer is not None else ""
 
 
-def _node(tg: paths.TransferGraph, node: str, kind: str, services: set[str], processor_of: dict[str, str],
-          home: dict[str, str]) -> dict[str, object]:
+def _node(
+    tg: paths.TransferGraph,
+    node: str,
+    kind: str,
+    services: set[str],
+    processor_of: dict[str, str],
+    home: dict[str, str],
+) -> dict[str, object]:
     label = tg.label(node)
     title = [label, f"kind: {NODE_STYLES[kind].legend}"]
     groups: list[list[str]] = []
@@ -263,8 +295,11 @@ def _node(tg: paths.TransferGraph, node: str, kind: str, services: set[str], pro
     elif LAYERS[kind] == 3 or kind == "processor":
         country = home.get(node)
         name = tg.label(country) if country else "unknown country"
-        zone = "unknown" if country is None else (
-            "third country" if country == paths.UNDISCLOSED_COUNTRY else tg.countries[country].zone)
+        zone = (
+            "unknown"
+            if country is None
+            else ("third country" if country == paths.UNDISCLOSED_COUNTRY else tg.countries[country].zone)
+        )
         title.append(f"country: {name}")
         groups.append([f"in:{country}", f"{'processors' if kind == 'processor' else 'sub-processors'} in {name}"])
         groups.append([f"zone:{zone}", f"{'processors' if kind == 'processor' else 'sub-processors'} in {_zone(zone)}"])
@@ -274,12 +309,21 @@ def _node(tg: paths.TransferGraph, node: str, kind: str, services: set[str], pro
         groups.append([f"layer0:{kind}", NODE_STYLES[kind].legend])
     if kind != "service":
         names = sorted(tg.label(s) for s in services)
-        title.append(f"services depending on it ({len(names)}): " + "; ".join(names[:12])
-                     + (f"; ... {len(names) - 12} more" if len(names) > 12 else ""))
+        title.append(
+            f"services depending on it ({len(names)}): "
+            + "; ".join(names[:12])
+            + (f"; ... {len(names) - 12} more" if len(names) > 12 else "")
+        )
         if LAYERS[kind] in (2, 3) and len(names) > 1:
             label += f"\n(shared by {len(names)} services)"
-    return {"id": node, "label": label, "kind": kind, "layer": LAYERS[kind], "title": "\n".join(title),
-            "groups": groups}
+    return {
+        "id": node,
+        "label": label,
+        "kind": kind,
+        "layer": LAYERS[kind],
+        "title": "\n".join(title),
+        "groups": groups,
+    }
 
 
 ZONE_NAMES = {"EU/EEA": "the EU/EEA", "adequate": "adequate countries", "third country": "third countries"}
@@ -304,9 +348,16 @@ def _add_categories(built: _Builder, categories: dict[str, list[str]], kinds: di
             key = f"category:{name}"
             if key not in built.index:
                 built.index[key] = len(built.nodes)
-                built.nodes.append({"id": key, "label": name, "kind": "data-category", "layer": 0,
-                                    "title": f"{name}\nkind: category of personal data",
-                                    "groups": [["layer0:data-category", "categories of personal data"]]})
+                built.nodes.append(
+                    {
+                        "id": key,
+                        "label": name,
+                        "kind": "data-category",
+                        "layer": 0,
+                        "title": f"{name}\nkind: category of personal data",
+                        "groups": [["layer0:data-category", "categories of personal data"]],
+                    }
+                )
             built.edge(built.index[key], built.index[service], "data", [], "", f"{name} -> service")
 
 
@@ -314,12 +365,16 @@ def styles() -> dict[str, object]:
     """Every style the page may draw, with its legend text (the page lists those in view)."""
     edge = {k: vars(s) | {"group": "basis"} for k, s in BASES.items()}
     edge |= {k: vars(s) | {"group": "link"} for k, s in LINKS.items()}
-    return {"edges": edge, "marks": {k: vars(m) for k, m in MARKS.items()},
-            "nodes": {k: vars(s) for k, s in NODE_STYLES.items()}}
+    return {
+        "edges": edge,
+        "marks": {k: vars(m) for k, m in MARKS.items()},
+        "nodes": {k: vars(s) for k, s in NODE_STYLES.items()},
+    }
 
 
-def render_map(ws: Workspace, selection: MapSelection, embedded: bool = False,
-               model: dict[str, object] | None = None) -> str:
+def render_map(
+    ws: Workspace, selection: MapSelection, embedded: bool = False, model: dict[str, object] | None = None
+) -> str:
     """The HTML page of the transfer map (``embedded``: framed in the report, no page header); ``model``:
     the selection's ``map_model`` when already computed."""
     model = model if model is not None else map_model(ws, selection)

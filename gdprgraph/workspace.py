@@ -103,8 +103,7 @@ class Workspace:
                 bindings[param.name] = Literal(value)
         return bindings
 
-    def run(self, name: str, params: Mapping[str, str] | None = None,
-            inference: bool | None = None) -> QueryResult:
+    def run(self, name: str, params: Mapping[str, str] | None = None, inference: bool | None = None) -> QueryResult:
         """Run a named query with bound parameters; inference follows the query's header unless given."""
         query = queries.get(name)
         return self._execute(query, self.bind(query, params or {}), inference)
@@ -113,16 +112,18 @@ class Workspace:
         """Run a named query with none of its parameters bound: its rows for every value of them."""
         return self._execute(queries.get(name), {}, None)
 
-    def run_file(self, path: Path | str, params: Mapping[str, str] | None = None,
-                 inference: bool | None = None) -> Answer:
+    def run_file(
+        self, path: Path | str, params: Mapping[str, str] | None = None, inference: bool | None = None
+    ) -> Answer:
         """Run the query in a user's file (checked by queries.from_file: SPARQL Update is refused),
         its parameters bound as the catalog's are; inference follows its header unless given.
         ``answer.form`` says which of ``rows``, ``boolean`` or ``graph`` holds the answer.
         """
         return self.run_query(queries.from_file(path), params, inference)
 
-    def run_query(self, query: queries.NamedQuery, params: Mapping[str, str] | None = None,
-                  inference: bool | None = None) -> Answer:
+    def run_query(
+        self, query: queries.NamedQuery, params: Mapping[str, str] | None = None, inference: bool | None = None
+    ) -> Answer:
         """Run a query of any form: rows (SELECT), a boolean (ASK) or a graph (CONSTRUCT, DESCRIBE).
 
         The store's own errors (a prefix it does not know, a failed evaluation) become an
@@ -151,19 +152,20 @@ class Workspace:
             if where is None:
                 raise InputError(f"SPARQL syntax error: {detail[:300]}", query.name) from err
             reason = where.group(3).split(", [")[0].replace("expected one of Prefix not found", "undeclared prefix")
-            raise InputError(f"SPARQL syntax error: {reason[:300]} (column {where.group(2)})", query.name,
-                             int(where.group(1))) from err
+            raise InputError(
+                f"SPARQL syntax error: {reason[:300]} (column {where.group(2)})", query.name, int(where.group(1))
+            ) from err
         except Exception as err:  # engines raise many types (OSError, ValueError, Exception)
-            raise InputError(f"the store could not run the query: {' '.join(str(err).split())[:300]}",
-                             query.name) from err
+            raise InputError(
+                f"the store could not run the query: {' '.join(str(err).split())[:300]}", query.name
+            ) from err
 
     def _graph_for(self, query: queries.NamedQuery, inference: bool | None) -> KnowledgeGraph:
         """The closure when asked, or when the query's header asks for it; else the asserted graph."""
         use_closure = query.inference != "none" if inference is None else inference
         return self.inferred if use_closure else self.asserted
 
-    def _execute(self, query: queries.NamedQuery, bindings: Mapping[str, Node],
-                 inference: bool | None) -> QueryResult:
+    def _execute(self, query: queries.NamedQuery, bindings: Mapping[str, Node], inference: bool | None) -> QueryResult:
         result = self._graph_for(query, inference).query(query.text, bindings)
         return QueryResult(*self._table(query, result))
 

@@ -66,8 +66,11 @@ def bench_generator():
 
 def estate_files(estate: Path) -> list[Path]:
     """A generated estate with the template and reference data it needs."""
-    return [estate, resources.data_dir() / "templates" / "orange-art28-template.ttl",
-            resources.data_dir() / "reference" / "countries-and-adequacy.ttl"]
+    return [
+        estate,
+        resources.data_dir() / "templates" / "orange-art28-template.ttl",
+        resources.data_dir() / "reference" / "countries-and-adequacy.ttl",
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -113,9 +116,14 @@ class SparqlServer:
     def wipe(self) -> None:
         """Remove everything gdprgraph wrote (its graphs and the control graph), nothing else."""
         dataset = self.dataset()
-        graphs = [str(row["g"]) for row in dataset.query(
-            'SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "urn:gdprgraph:")) }',
-            None, [])]
+        graphs = [
+            str(row["g"])
+            for row in dataset.query(
+                'SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "urn:gdprgraph:")) }',
+                None,
+                [],
+            )
+        ]
         for graph in graphs:
             dataset.drop(graph)
 
@@ -180,8 +188,11 @@ def start_oxigraph(folder: Path) -> SparqlServer:
         _server_missing("the oxigraph CLI is not installed (pip install oxigraph)")
     port = free_port()
     with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen([binary, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
-                                   stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [binary, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = SparqlServer("oxigraph", f"http://127.0.0.1:{port}/query", None, process, folder)
     try:
         _wait_for(server, 20)
@@ -252,15 +263,31 @@ def start_virtuoso(folder: Path) -> SparqlServer:
     ini.write_text(VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port), encoding="utf-8")
     with (folder / "server.log").open("wb") as log:
         # create the database with dba's password set, then exit; then serve
-        created = subprocess.run([binary, "+configfile", str(ini), "+foreground", "+checkpoint-only",
-                                  "+pwdold", "dba", "+pwddba", VIRTUOSO_PASSWORD], stdout=log,
-                                 stderr=subprocess.STDOUT, cwd=db, timeout=120)
+        created = subprocess.run(
+            [
+                binary,
+                "+configfile",
+                str(ini),
+                "+foreground",
+                "+checkpoint-only",
+                "+pwdold",
+                "dba",
+                "+pwddba",
+                VIRTUOSO_PASSWORD,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=db,
+            timeout=120,
+        )
         if created.returncode != 0:
             pytest.fail(f"virtuoso-t could not create its database: {(folder / 'server.log').read_text()[-800:]}")
-        process = subprocess.Popen([binary, "+configfile", str(ini), "+foreground"], stdout=log,
-                                   stderr=subprocess.STDOUT, cwd=db)
-    server = SparqlServer("virtuoso", f"http://127.0.0.1:{http_port}/sparql-auth", f"dba:{VIRTUOSO_PASSWORD}",
-                          process, folder)
+        process = subprocess.Popen(
+            [binary, "+configfile", str(ini), "+foreground"], stdout=log, stderr=subprocess.STDOUT, cwd=db
+        )
+    server = SparqlServer(
+        "virtuoso", f"http://127.0.0.1:{http_port}/sparql-auth", f"dba:{VIRTUOSO_PASSWORD}", process, folder
+    )
     try:
         _wait_for(server, 60)
     except BaseException:

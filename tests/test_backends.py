@@ -33,10 +33,15 @@ def test_a_spec_names_one_backend(tmp_path):
 
 def test_what_a_backend_says_about_itself(tmp_path):
     assert backend_for("memory").default_validator == "pyshacl"
-    assert {backend_for(s).default_validator for s in ("oxigraph", f"oxigraph:{tmp_path}", "sparql:http://h/q")} \
-        == {"sparql"}
-    assert [backend_for(s).persistent for s in ("memory", "oxigraph", f"oxigraph:{tmp_path}", "sparql:http://h/q")] \
-        == [False, False, True, True]
+    assert {backend_for(s).default_validator for s in ("oxigraph", f"oxigraph:{tmp_path}", "sparql:http://h/q")} == {
+        "sparql"
+    }
+    assert [backend_for(s).persistent for s in ("memory", "oxigraph", f"oxigraph:{tmp_path}", "sparql:http://h/q")] == [
+        False,
+        False,
+        True,
+        True,
+    ]
     with pytest.raises(InputError, match="store status and store gc apply to oxigraph:PATH and sparql:URL"):
         backend_for("oxigraph").status()
     with pytest.raises(InputError, match="not 'memory'"):
@@ -86,15 +91,20 @@ def both():
 
 
 def test_every_backend_answers_in_one_shape(both):
-    select = ("PREFIX gg: <https://w3id.org/gdprgraph/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-              "SELECT ?name ?missing WHERE { ?s skos:prefLabel ?name OPTIONAL { ?s gg:noSuchProperty ?missing } }")
+    select = (
+        "PREFIX gg: <https://w3id.org/gdprgraph/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        "SELECT ?name ?missing WHERE { ?s skos:prefLabel ?name OPTIONAL { ?s gg:noSuchProperty ?missing } }"
+    )
     answers = {spec: graph.query(select, {"s": SERVICE}) for spec, graph in both.items()}
     for answer in answers.values():
         assert isinstance(answer, Results) and answer.type == "SELECT"
         assert answer.columns == ["name", "missing"]
         assert all(isinstance(row, Row) and row.missing is None for row in answer.rows)
-    assert {r.name for r in answers["memory"].rows} == {r.name for r in answers["oxigraph"].rows} \
+    assert (
+        {r.name for r in answers["memory"].rows}
+        == {r.name for r in answers["oxigraph"].rows}
         == {Literal("Flexible Web Platform", lang="en")}
+    )
     for graph in both.values():
         ask = graph.query("ASK { ?s ?p ?o }", {"s": SERVICE})
         assert ask.type == "ASK" and ask.boolean is True and ask.askAnswer is True

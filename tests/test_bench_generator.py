@@ -57,8 +57,9 @@ def test_pool_is_about_thirty_percent_outside_eea(workspace):
     graph = workspace.asserted.graph
     pool = {s for s in graph.subjects(URIRef(DPV + "hasCountry"), None) if str(s).startswith(BENCH_ORG)}
     assert len(pool) == 50
-    outside = [s for s in pool
-               if (graph.value(s, URIRef(DPV + "hasCountry")), URIRef(GG + "memberOf"), EEA) not in graph]
+    outside = [
+        s for s in pool if (graph.value(s, URIRef(DPV + "hasCountry")), URIRef(GG + "memberOf"), EEA) not in graph
+    ]
     assert 0.25 <= len(outside) / len(pool) <= 0.35
 
 
@@ -89,7 +90,8 @@ def test_validates_with_third_country_findings(workspace):
     report = validate(workspace.asserted, shapes=shapes)
     third = {f.focus for f in report.findings if f.shape == "Transfer basis of a sub-processor in a third country"}
     graph = workspace.asserted.graph
-    expected = {str(e) for e in graph.subjects(RDF.type, URIRef(GG + "SubProcessingEngagement"))
-                if _needs_basis(graph, e)}
+    expected = {
+        str(e) for e in graph.subjects(RDF.type, URIRef(GG + "SubProcessingEngagement")) if _needs_basis(graph, e)
+    }
     assert third
     assert third == expected

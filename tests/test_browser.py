@@ -21,8 +21,11 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 HOSTILE = "<img src=x onerror=alert(1)>"
 
-playwright = pytest.importorskip("playwright.sync_api") if os.environ.get(
-    "GDPRGRAPH_REQUIRE_BROWSER") != "1" else __import__("playwright.sync_api").sync_api
+playwright = (
+    pytest.importorskip("playwright.sync_api")
+    if os.environ.get("GDPRGRAPH_REQUIRE_BROWSER") != "1"
+    else __import__("playwright.sync_api").sync_api
+)
 if not Path(CHROMIUM).exists():
     if os.environ.get("GDPRGRAPH_REQUIRE_BROWSER") == "1":
         raise RuntimeError(f"chromium not found at {CHROMIUM}")
@@ -33,9 +36,17 @@ if not Path(CHROMIUM).exists():
 def browser():
     with playwright.sync_playwright() as p:
         chromium = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -91,9 +102,13 @@ def seed_pages(tmp_path_factory, seed):
 @pytest.fixture(scope="module")
 def hostile_pages(tmp_path_factory):
     data = resources.data_dir()
-    ws = Workspace([data / "templates" / "orange-art28-template.ttl",
-                    data / "reference" / "countries-and-adequacy.ttl",
-                    Path(__file__).parent / "fixtures" / "hostile.ttl"])
+    ws = Workspace(
+        [
+            data / "templates" / "orange-art28-template.ttl",
+            data / "reference" / "countries-and-adequacy.ttl",
+            Path(__file__).parent / "fixtures" / "hostile.ttl",
+        ]
+    )
     folder = tmp_path_factory.mktemp("hostile")
     write_atomic(folder / "transfer-map.html", render_map(ws, MapSelection()))
     write_atomic(folder / "audit-report.html", render_report(ws))
@@ -167,11 +182,12 @@ def estate_maps(tmp_path_factory, generator, estate_inputs):
                 ws = Workspace(estate_inputs(estate))
             made[name] = write_atomic(folder / f"map-{name}.html", render_map(ws, MapSelection()))
         return made[name]
+
     return page
 
 
 def hex_to_rgb(colour: str) -> str:
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgb({r}, {g}, {b})"
 
 
@@ -185,26 +201,33 @@ def check_map_at_scale(browser, page: Path, name: str, search: str | None = None
     assert p.evaluate("nodes.length") <= 40  # aggregated: a legible number of boxes at any size
     # every hop into a country has the colour of the legend entry of its basis, and the legend lists
     # only what is in view
-    transfers = p.evaluate("view.edges.filter(e => S.edges[e.style].group === 'basis')"
-                           ".map(e => [e.style, e.color.color])")
+    transfers = p.evaluate(
+        "view.edges.filter(e => S.edges[e.style].group === 'basis').map(e => [e.style, e.color.color])"
+    )
     assert transfers
-    legend = p.evaluate("Array.from(document.querySelectorAll('#legend li')).map(li => "
-                        "[li.dataset.style, li.dataset.colour, getComputedStyle(li.firstChild).borderTopColor,"
-                        " getComputedStyle(li.firstChild).backgroundColor])")
+    legend = p.evaluate(
+        "Array.from(document.querySelectorAll('#legend li')).map(li => "
+        "[li.dataset.style, li.dataset.colour, getComputedStyle(li.firstChild).borderTopColor,"
+        " getComputedStyle(li.firstChild).backgroundColor])"
+    )
     by_style = {style: (colour, line, swatch) for style, colour, line, swatch in legend}
     for style, colour in transfers:
         assert by_style[style][0] == colour and hex_to_rgb(colour) in by_style[style][1:]
-    in_view = {e for e, _ in transfers} | set(p.evaluate("view.edges.map(e => e.style)")) | set(
-        p.evaluate("view.nodes.map(n => n.kind)")) | {f"mark:{m}" for m in p.evaluate(
-            "[].concat(...view.edges.map(e => e.marks))")}
+    in_view = (
+        {e for e, _ in transfers}
+        | set(p.evaluate("view.edges.map(e => e.style)"))
+        | set(p.evaluate("view.nodes.map(n => n.kind)"))
+        | {f"mark:{m}" for m in p.evaluate("[].concat(...view.edges.map(e => e.marks))")}
+    )
     assert set(by_style) <= in_view
     third = [s for s, _ in transfers if s != "eea"]
     assert third, "a hop into a country outside the EU/EEA is drawn"
     # the hop table: one row per path, sortable and filterable
     assert p.evaluate("document.querySelectorAll('#hop-table tbody tr').length") == p.evaluate("model.rows.length")
     p.click("#hop-table th[data-col=country]")
-    countries = p.evaluate("Array.from(document.querySelectorAll('#hop-table tbody tr td:nth-child(5)'))"
-                           ".map(td => td.textContent)")
+    countries = p.evaluate(
+        "Array.from(document.querySelectorAll('#hop-table tbody tr td:nth-child(5)')).map(td => td.textContent)"
+    )
     assert countries == sorted(countries)
     visit.screenshot(f"map-{name}.png")
     # search: matching boxes highlighted, only the paths through them kept
@@ -224,8 +247,10 @@ def check_map_at_scale(browser, page: Path, name: str, search: str | None = None
     assert len(rows) == p.evaluate("model.rows.filter(r => r.kind === 'none').length")
     kinds = set(p.evaluate("view.edges.filter(e => S.edges[e.style].group === 'basis').map(e => e.style)"))
     assert kinds == ({"none"} if rows else set()), kinds
-    assert p.evaluate("Array.from(document.querySelectorAll('#legend li')).map(li => li.dataset.style)"
-                      ".filter(s => s in S.edges && S.edges[s].group === 'basis')") == (["none"] if rows else [])
+    assert p.evaluate(
+        "Array.from(document.querySelectorAll('#legend li')).map(li => li.dataset.style)"
+        ".filter(s => s in S.edges && S.edges[s].group === 'basis')"
+    ) == (["none"] if rows else [])
     if rows:
         visit.screenshot(f"map-{name}-no-basis.png")
     assert visit.remote_requests == [] and visit.errors == [] and visit.dialogs == []
@@ -293,7 +318,8 @@ def test_report_copied_alone_shows_its_map(browser, seed_pages, tmp_path):
     assert frame.evaluate("nodes.length") >= 8
     assert frame.evaluate("network.getScale() * FONT") >= MIN_LABEL_PX
     assert "iframe" not in visit.page.evaluate(
-        "Array.from(document.querySelectorAll('iframe[src]')).map(f => f.outerHTML).join('')")
+        "Array.from(document.querySelectorAll('iframe[src]')).map(f => f.outerHTML).join('')"
+    )
     visit.page.locator("#map").scroll_into_view_if_needed()
     visit.page.wait_for_timeout(300)
     visit.screenshot("audit-report-map-alone.png")
@@ -332,13 +358,13 @@ def test_printed_report_keeps_verdict_colour_legend_swatches_and_contents(browse
     p = visit.page
     p.emulate_media(media="print")
     assert p.evaluate("getComputedStyle(document.querySelector('iframe.map')).display") == "none"
-    assert _pixel(p.locator("#verdict")) == (0xfd, 0xe2, 0xe2)  # "does not conform", in colour
+    assert _pixel(p.locator("#verdict")) == (0xFD, 0xE2, 0xE2)  # "does not conform", in colour
     swatches = p.locator("#map-summary tr[data-kind] .swatch")
     kinds = p.evaluate("Array.from(document.querySelectorAll('#map-summary tr[data-kind]')).map(r => r.dataset.kind)")
     assert "scc" in kinds
     for i, kind in enumerate(kinds):
         colour = BASES[kind].colour
-        assert _pixel(swatches.nth(i)) == tuple(int(colour[k:k + 2], 16) for k in (1, 3, 5))
+        assert _pixel(swatches.nth(i)) == tuple(int(colour[k : k + 2], 16) for k in (1, 3, 5))
     visit.page.locator("#map").scroll_into_view_if_needed()
     visit.screenshot("audit-report-print.png")
     pdf = tmp_path / "report.pdf"
@@ -359,9 +385,11 @@ def test_tooltips_use_the_page_font_wrap_and_stay_inside_the_canvas(browser, est
     tip = p.locator("div.vis-tooltip").bounding_box()
     assert tip["x"] >= canvas["x"] - 1 and tip["x"] + tip["width"] <= canvas["x"] + canvas["width"] + 1
     assert tip["y"] >= canvas["y"] - 1 and tip["y"] + tip["height"] <= canvas["y"] + canvas["height"] + 1
-    fonts = p.evaluate("[getComputedStyle(document.querySelector('div.vis-tooltip')).fontFamily,"
-                       " getComputedStyle(document.body).fontFamily,"
-                       " getComputedStyle(document.querySelector('div.vis-tooltip')).whiteSpace]")
+    fonts = p.evaluate(
+        "[getComputedStyle(document.querySelector('div.vis-tooltip')).fontFamily,"
+        " getComputedStyle(document.body).fontFamily,"
+        " getComputedStyle(document.querySelector('div.vis-tooltip')).whiteSpace]"
+    )
     assert fonts[0] == fonts[1] and fonts[2] == "pre-wrap" and tip["width"] <= 360
     visit.screenshot("map-seed-tooltip.png")
 
@@ -373,18 +401,24 @@ def test_hop_table_in_the_page_has_the_rows_of_paths_csv(browser, estate_maps, c
     from gdprgraph.cli import main
 
     visit = Visit(browser, estate_maps("seed"), wait_for_network=True)
-    cells = visit.page.evaluate("Array.from(document.querySelectorAll('#hop-table tbody tr')).map(tr => "
-                                "Array.from(tr.children).map(td => td.textContent))")
+    cells = visit.page.evaluate(
+        "Array.from(document.querySelectorAll('#hop-table tbody tr')).map(tr => "
+        "Array.from(tr.children).map(td => td.textContent))"
+    )
     got = sorted((row[1], row[0], row[4]) for row in cells)  # subjects, service, country
     assert main(["paths", "--to", "all", "--format", "csv"]) == 0
-    expected = sorted((r["dataSubjects"], r["service"], r["country"])
-                      for r in csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    expected = sorted(
+        (r["dataSubjects"], r["service"], r["country"]) for r in csv.DictReader(io.StringIO(capsys.readouterr().out))
+    )
     assert got == expected
     visit.page.click("#chip-third")
-    third = visit.page.evaluate("Array.from(document.querySelectorAll('#hop-table tbody tr')).map(tr => "
-                                "[tr.children[1].textContent, tr.children[0].textContent, tr.children[4].textContent])")
+    third = visit.page.evaluate(
+        "Array.from(document.querySelectorAll('#hop-table tbody tr')).map(tr => "
+        "[tr.children[1].textContent, tr.children[0].textContent, tr.children[4].textContent])"
+    )
     assert main(["paths", "--format", "csv"]) == 0  # the default: third countries only
-    assert sorted(map(tuple, third)) == sorted((r["dataSubjects"], r["service"], r["country"])
-                                               for r in csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert sorted(map(tuple, third)) == sorted(
+        (r["dataSubjects"], r["service"], r["country"]) for r in csv.DictReader(io.StringIO(capsys.readouterr().out))
+    )
     visit.page.fill("#hop-filter", "Intra-group")
     assert visit.page.evaluate("document.querySelectorAll('#hop-table tbody tr').length") == 2

@@ -28,11 +28,14 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"gdprgraph {__version__}"
 
 
-@pytest.mark.parametrize("argv", [
-    ["concentration"],
-    ["query", "services-using", "--param", "org=platform.sh"],
-    ["paths"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["concentration"],
+        ["query", "services-using", "--param", "org=platform.sh"],
+        ["paths"],
+    ],
+)
 def test_tables_fit_80_columns_and_csv_is_unchanged(argv, capsys, monkeypatch):
     monkeypatch.delenv("COLUMNS", raising=False)
     assert main(argv) == 0
@@ -56,8 +59,11 @@ def test_fit_widths_narrows_the_widest_first():
 
 
 def test_a_wrapped_row_keeps_every_character_of_its_cells():
-    cells = {"service": "Hébergement Mutualisé, version Flexible Web Publisher", "line": "212",
-             "text": "Orange Business Services suppliers which are performing one or more processing activities"}
+    cells = {
+        "service": "Hébergement Mutualisé, version Flexible Web Publisher",
+        "line": "212",
+        "text": "Orange Business Services suppliers which are performing one or more processing activities",
+    }
     text = render(QueryResult(list(cells), [cells]), width=40)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= 40 and lines[-1] == "(1 row)"
@@ -66,7 +72,7 @@ def test_a_wrapped_row_keeps_every_character_of_its_cells():
     for dashes in rule.split("  "):
         spans.append((start, start + len(dashes)))
         start += len(dashes) + 2
-    body = lines[lines.index(rule) + 1:-1]
+    body = lines[lines.index(rule) + 1 : -1]
     for (a, b), value in zip(spans, cells.values(), strict=True):
         assert "".join(line[a:b].strip() for line in body).replace(" ", "") == value.replace(" ", "")
 

@@ -46,7 +46,8 @@ UNSUPPORTED: dict[str, Callable[[Triple], bool]] = {
     "scm-cls (equivalence, owl:Thing, owl:Nothing)": lambda t: (
         (t[1] in (OWL.equivalentClass, OWL.equivalentProperty) and t[0] == t[2])
         or (t[1] == RDFS.subClassOf and (t[2] == OWL.Thing or t[0] == OWL.Nothing))
-        or (t[1] == RDF.type and t[2] == OWL.Class and t[0] in (OWL.Thing, OWL.Nothing))),
+        or (t[1] == RDF.type and t[2] == OWL.Class and t[0] in (OWL.Thing, OWL.Nothing))
+    ),
     # cls-thing and typing everything as owl:Thing
     "owl:Thing membership": lambda t: t[1] == RDF.type and t[2] == OWL.Thing,
     # scm-dom1, scm-dom2, scm-rng1, scm-rng2: domains and ranges widened along the hierarchies
@@ -55,7 +56,8 @@ UNSUPPORTED: dict[str, Callable[[Triple], bool]] = {
     # owlrl's own vocabulary: datatypes (dt-type1, dt-diff) and annotation properties
     "datatypes and annotation properties": lambda t: (
         (t[1] == RDF.type and t[2] in (RDFS.Datatype, OWL.AnnotationProperty))
-        or (t[1] == OWL.disjointWith and str(t[0]).startswith(str(XSD)))),
+        or (t[1] == OWL.disjointWith and str(t[0]).startswith(str(XSD)))
+    ),
 }
 
 
@@ -97,9 +99,11 @@ def assert_same_closure(reference: rdflib.Graph, asserted: set[Triple], in_store
         missing = sorted(set(expected) - set(in_store), key=str)
         extra = sorted(set(in_store) - set(expected), key=str)
         named = [t for t in missing + extra if not any(isinstance(term, rdflib.BNode) for term in t)]
-        pytest.fail(f"closures differ: {len(expected)} triples (owlrl) vs {len(in_store)} (in store); "
-                    f"first differences without blank nodes: missing {[t for t in named if t in missing][:5]}, "
-                    f"extra {[t for t in named if t in extra][:5]}")
+        pytest.fail(
+            f"closures differ: {len(expected)} triples (owlrl) vs {len(in_store)} (in store); "
+            f"first differences without blank nodes: missing {[t for t in named if t in missing][:5]}, "
+            f"extra {[t for t in named if t in extra][:5]}"
+        )
     return expected
 
 
@@ -172,8 +176,9 @@ def test_the_seed_closure_is_owlrl_closure(seed, seed_memory):
 
 
 def test_a_generated_estate_closure_is_owlrl_closure(small_estate):
-    full, restricted = _compare_workspaces(Workspace(small_estate, store="memory"),
-                                           Workspace(small_estate, store="oxigraph"))
+    full, restricted = _compare_workspaces(
+        Workspace(small_estate, store="memory"), Workspace(small_estate, store="oxigraph")
+    )
     assert full > restricted
 
 
@@ -182,9 +187,15 @@ def test_later_rounds_give_owlrl_closure():
     a super-property, transitive, with a domain; the semi-naive rounds reach owlrl's fixpoint."""
     fixture = [Path(__file__).resolve().parent / "fixtures" / "inference" / "three-rounds.ttl"]
     ex = "http://example.org/rounds#"
-    expected = {(rdflib.URIRef(ex + s), rdflib.URIRef(ex + p) if p != "a" else RDF.type, rdflib.URIRef(ex + o))
-                for s, p, o in (("processor", "reaches", "dataCentre"), ("processor", "dependsOn", "dataCentre"),
-                                ("processor", "dependsOn", "powerGrid"), ("processor", "a", "Party"))}
+    expected = {
+        (rdflib.URIRef(ex + s), rdflib.URIRef(ex + p) if p != "a" else RDF.type, rdflib.URIRef(ex + o))
+        for s, p, o in (
+            ("processor", "reaches", "dataCentre"),
+            ("processor", "dependsOn", "dataCentre"),
+            ("processor", "dependsOn", "powerGrid"),
+            ("processor", "a", "Party"),
+        )
+    }
     reference, asserted = owlrl_closure(fixture)
     in_store = in_store_closure(fixture)
     assert expected <= set(in_store)

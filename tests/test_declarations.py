@@ -15,14 +15,17 @@ SELECT ?section ?status (COUNT(?line) AS ?n) WHERE {
 """
 
 S = "https://w3id.org/gdprgraph/service/"
-OPS, DATA, SM, DS = ("processing activities", "categories of personal data",
-                     "subject-matter and duration", "categories of data subjects")
+OPS, DATA, SM, DS = (
+    "processing activities",
+    "categories of personal data",
+    "subject-matter and duration",
+    "categories of data subjects",
+)
 
 # (declared yes, declared no, not stated), counted by hand from each document.
 EXPECTED = {
     "flexible-web-platform": {OPS: (11, 1, 0), DATA: (6, 2, 0), SM: (6, 5, 1), DS: (2, 0, 0)},
-    "hebergement-mutualise-flexible-web-publisher": {OPS: (11, 1, 0), DATA: (7, 1, 0), SM: (8, 4, 0),
-                                                     DS: (2, 0, 0)},
+    "hebergement-mutualise-flexible-web-publisher": {OPS: (11, 1, 0), DATA: (7, 1, 0), SM: (8, 4, 0), DS: (2, 0, 0)},
     "flexible-contact-center": {OPS: (10, 1, 1), DATA: (4, 3, 1), SM: (7, 2, 3), DS: (2, 0, 0)},
 }
 
@@ -44,19 +47,25 @@ SELECT ?status WHERE { ?line gg:about ?service ; gg:answers ?item ; gg:status ?s
 """
 
 
-@pytest.mark.parametrize(("service", "item", "status"), [
-    ("flexible-contact-center", "op-transmission", "NotStated"),
-    ("flexible-web-platform", "data-financial", "DeclaredNo"),
-    ("hebergement-mutualise-flexible-web-publisher", "data-financial", "DeclaredYes"),
-    ("flexible-web-platform", "sm-judicial-requests", "NotStated"),
-    ("flexible-web-platform", "sm-customer-reporting", "DeclaredNo"),
-    ("flexible-contact-center", "data-location", "DeclaredNo"),
-])
+@pytest.mark.parametrize(
+    ("service", "item", "status"),
+    [
+        ("flexible-contact-center", "op-transmission", "NotStated"),
+        ("flexible-web-platform", "data-financial", "DeclaredNo"),
+        ("hebergement-mutualise-flexible-web-publisher", "data-financial", "DeclaredYes"),
+        ("flexible-web-platform", "sm-judicial-requests", "NotStated"),
+        ("flexible-web-platform", "sm-customer-reporting", "DeclaredNo"),
+        ("flexible-contact-center", "data-location", "DeclaredNo"),
+    ],
+)
 def test_single_lines_as_the_documents_state_them(seed, service, item, status):
     from rdflib import URIRef
 
-    rows = list(seed.asserted.query(STATUS, {
-        "service": URIRef(S + service), "item": URIRef("https://w3id.org/gdprgraph/template/" + item)}))
+    rows = list(
+        seed.asserted.query(
+            STATUS, {"service": URIRef(S + service), "item": URIRef("https://w3id.org/gdprgraph/template/" + item)}
+        )
+    )
     assert [str(r.status).rsplit("#", 1)[1] for r in rows] == [status]
 
 

@@ -32,8 +32,9 @@ def move_platform_sh_to_us(folder: Path) -> None:
     """The update as a vendor would publish it: the contract moves to Platform.sh's US entity, which
     the two Art. 28 descriptions list in place of Platform.sh SAS, still in the EU/EEA supplier row
     (no safeguard: that row says NA)."""
-    entity = ('\nggo:platform-sh-inc a gg:Supplier ;\n    skos:prefLabel "Platform.sh Inc." ;\n'
-              '    dpv:hasCountry loc:US .\n')
+    entity = (
+        '\nggo:platform-sh-inc a gg:Supplier ;\n    skos:prefLabel "Platform.sh Inc." ;\n    dpv:hasCountry loc:US .\n'
+    )
     fwp = folder / "flexible-web-platform.ttl"
     edit(fwp, "gg:subProcessor ggo:platform-sh ;", "gg:subProcessor ggo:platform-sh-inc ;")
     edit(fwp, "Platform.sh SAS (France) NA", "Platform.sh Inc. (United States) NA", count=2)
@@ -68,7 +69,9 @@ def test_platform_sh_moves_to_a_us_entity(old_data: Path, tmp_path: Path, capsys
         assert change.has_basis is False and change.needs_action
         assert change.customers == (f"Customer of {change.services[0]}",)
     assert {(c.document, c.line) for c in transfers} == {
-        ("flexible-web-platform.art28.en.txt", 66), ("hebergement-mutualise-flexible-web-publisher.art28.fr.txt", 212)}
+        ("flexible-web-platform.art28.en.txt", 66),
+        ("hebergement-mutualise-flexible-web-publisher.art28.fr.txt", 212),
+    }
     assert main(["diff", str(old_data), str(new)]) == 1
     text = capsys.readouterr().out
     assert FWP in text and HMFWP in text and "WITHOUT a Chapter V basis" in text
@@ -95,17 +98,22 @@ def test_country_change_of_the_same_organisation_is_a_move(old_data: Path, tmp_p
 def test_flipped_line_removed_subprocessor_and_retention(old_data: Path, tmp_path: Path) -> None:
     new = copy_data(tmp_path, "new")
     fwp = new / "flexible-web-platform.ttl"
-    edit(fwp, "gg:answers ggt:data-financial ;\n    gg:status gg:DeclaredNo ;",
-         "gg:answers ggt:data-financial ;\n    gg:status gg:DeclaredYes ;")
+    edit(
+        fwp,
+        "gg:answers ggt:data-financial ;\n    gg:status gg:DeclaredNo ;",
+        "gg:answers ggt:data-financial ;\n    gg:status gg:DeclaredYes ;",
+    )
     hm = new / "hebergement-mutualise-flexible-web-publisher.ttl"
     text = hm.read_text(encoding="utf-8")
     start = text.index("ggd:hmfwp-eng-satel a")
-    hm.write_text(text[:start] + text[text.index("ggd:hmfwp-eng-proservia a"):], encoding="utf-8")
-    edit(new / "orange-pro-privacy-policy.ttl",
-         'ggd:opp-dur-clients-entreprise a dpv:TemporalDuration ;\n    gg:period "P5Y"^^xsd:duration ;\n'
-         '    gg:durationText "cinq (5) ans"@fr .',
-         'ggd:opp-dur-clients-entreprise a dpv:TemporalDuration ;\n    gg:period "P6Y"^^xsd:duration ;\n'
-         '    gg:durationText "six (6) ans"@fr .')
+    hm.write_text(text[:start] + text[text.index("ggd:hmfwp-eng-proservia a") :], encoding="utf-8")
+    edit(
+        new / "orange-pro-privacy-policy.ttl",
+        'ggd:opp-dur-clients-entreprise a dpv:TemporalDuration ;\n    gg:period "P5Y"^^xsd:duration ;\n'
+        '    gg:durationText "cinq (5) ans"@fr .',
+        'ggd:opp-dur-clients-entreprise a dpv:TemporalDuration ;\n    gg:period "P6Y"^^xsd:duration ;\n'
+        '    gg:durationText "six (6) ans"@fr .',
+    )
     result = diff.diff(str(old_data), str(new))
     by_kind = {c.kind: c for c in result.changes}
     assert set(by_kind) == {"line-flipped", "subprocessor-removed", "retention-changed"}
@@ -122,15 +130,19 @@ def test_flipped_line_removed_subprocessor_and_retention(old_data: Path, tmp_pat
 
 def test_only_changes_needing_no_action_exit_0(old_data: Path, tmp_path: Path) -> None:
     new = copy_data(tmp_path, "new")
-    edit(new / "flexible-web-platform.ttl", "ggd:fwp-sg-group-bcr a gg:TransferSafeguard ;\n"
-         "    gg:about ggs:flexible-web-platform ;\n    gg:instrument eu-gdpr:BindingCorporateRules ;\n"
-         "    gg:transferBasis eu-gdpr:A46-2-b ;\n    gg:safeguardStatus gg:ApprovalRequested ;",
-         "ggd:fwp-sg-group-bcr a gg:TransferSafeguard ;\n"
-         "    gg:about ggs:flexible-web-platform ;\n    gg:instrument eu-gdpr:BindingCorporateRules ;\n"
-         "    gg:transferBasis eu-gdpr:A46-2-b ;\n    gg:safeguardStatus gg:SafeguardInPlace ;")
+    edit(
+        new / "flexible-web-platform.ttl",
+        "ggd:fwp-sg-group-bcr a gg:TransferSafeguard ;\n"
+        "    gg:about ggs:flexible-web-platform ;\n    gg:instrument eu-gdpr:BindingCorporateRules ;\n"
+        "    gg:transferBasis eu-gdpr:A46-2-b ;\n    gg:safeguardStatus gg:ApprovalRequested ;",
+        "ggd:fwp-sg-group-bcr a gg:TransferSafeguard ;\n"
+        "    gg:about ggs:flexible-web-platform ;\n    gg:instrument eu-gdpr:BindingCorporateRules ;\n"
+        "    gg:transferBasis eu-gdpr:A46-2-b ;\n    gg:safeguardStatus gg:SafeguardInPlace ;",
+    )
     result = diff.diff(str(old_data), str(new))
     assert [(c.kind, c.before, c.after) for c in result.changes] == [
-        ("safeguard-strengthened", "approval requested", "in place")]
+        ("safeguard-strengthened", "approval requested", "in place")
+    ]
     assert main(["diff", str(old_data), str(new)]) == 0
 
 
@@ -140,9 +152,15 @@ def test_git_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: 
     data = repo / "data"
     data.mkdir(parents=True)
     shutil.copy(resources.data_dir() / "flexible-web-platform.ttl", data)
-    env = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org", "GIT_COMMITTER_NAME": "Test",
-           "GIT_COMMITTER_EMAIL": "test@example.org", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
-           "PATH": "/usr/bin:/bin"}
+    env = {
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.org",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.org",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "PATH": "/usr/bin:/bin",
+    }
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
@@ -150,8 +168,11 @@ def test_git_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: 
     git("init", "-q")
     git("add", "data")
     git("commit", "-q", "-m", "one")
-    edit(data / "flexible-web-platform.ttl", "gg:answers ggt:data-financial ;\n    gg:status gg:DeclaredNo ;",
-         "gg:answers ggt:data-financial ;\n    gg:status gg:DeclaredYes ;")
+    edit(
+        data / "flexible-web-platform.ttl",
+        "gg:answers ggt:data-financial ;\n    gg:status gg:DeclaredNo ;",
+        "gg:answers ggt:data-financial ;\n    gg:status gg:DeclaredYes ;",
+    )
     git("commit", "-q", "-am", "two")
     monkeypatch.chdir(data)
     result = diff.diff("HEAD~1", "HEAD:data")
@@ -179,8 +200,12 @@ def test_single_files(tmp_path: Path) -> None:
     old = resources.data_dir() / "flexible-web-platform.ttl"
     new = tmp_path / "flexible-web-platform.ttl"
     shutil.copy(old, new)
-    edit(new, "gg:answers ggt:data-financial ;\n    gg:status gg:DeclaredNo ;",
-         "gg:answers ggt:data-financial ;\n    gg:status gg:NotStated ;")
+    edit(
+        new,
+        "gg:answers ggt:data-financial ;\n    gg:status gg:DeclaredNo ;",
+        "gg:answers ggt:data-financial ;\n    gg:status gg:NotStated ;",
+    )
     result = diff.diff(str(old), str(new))
     assert [(c.kind, c.before, c.after, c.needs_action) for c in result.changes] == [
-        ("line-flipped", "No", "not stated", False)]
+        ("line-flipped", "No", "not stated", False)
+    ]

@@ -72,8 +72,12 @@ def transfers(rows) -> dict[str, dict]:
     found: dict[str, dict] = defaultdict(lambda: {"safeguards": set(), "bases": set()})
     for row in rows:
         entry = found[str(row["transfer"])]
-        entry.update(service=row["service"], exporter=str(row["exporterName"]),
-                     importer=str(row["importerName"]), country=row["country"])
+        entry.update(
+            service=row["service"],
+            exporter=str(row["exporterName"]),
+            importer=str(row["importerName"]),
+            country=row["country"],
+        )
         if row["instrument"] is not None:
             entry["safeguards"].add((row["instrument"], row["requestStatus"]))
         if row["basis"] is not None:
@@ -82,6 +86,7 @@ def transfers(rows) -> dict[str, dict]:
 
 
 # -- no term of ours ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fmt", ["turtle", "jsonld", "nt"])
 def test_no_gdprgraph_ontology_iri_in_any_format(seed, fmt):
@@ -98,9 +103,13 @@ def test_no_gdprgraph_iri_is_a_predicate_or_a_class(export):
     assert not {t for t in export for term in t if str(term).startswith(ONTOLOGY)}
     # what we use comes from DPV, its extensions and the neutral vocabularies only
     namespaces = {str(p).rsplit("#", 1)[0] if "#" in str(p) else str(p).rsplit("/", 1)[0] for p in predicates}
-    assert namespaces <= {"https://w3id.org/dpv", "http://www.w3.org/1999/02/22-rdf-syntax-ns",
-                          "http://www.w3.org/2000/01/rdf-schema", "http://www.w3.org/2004/02/skos/core",
-                          "http://purl.org/dc/terms"}
+    assert namespaces <= {
+        "https://w3id.org/dpv",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns",
+        "http://www.w3.org/2000/01/rdf-schema",
+        "http://www.w3.org/2004/02/skos/core",
+        "http://purl.org/dc/terms",
+    }
 
 
 def test_our_categories_are_declared_under_dpv_concepts(export):
@@ -116,6 +125,7 @@ def test_our_categories_are_declared_under_dpv_concepts(export):
 
 
 # -- the questions, for a DPV-only consumer -------------------------------------------------------
+
 
 def test_which_services_use_platform_sh(export):
     rows = ask(consumer(export), "services-using", orgName=Literal("Platform.sh"))
@@ -138,12 +148,21 @@ def test_services_list_their_sub_processors_as_recipients(export):
 def test_transfers_leaving_the_eu_eea_and_their_safeguards(export):
     found = transfers(ask(consumer(export), "transfers-outside-eea"))
     scc, bcr = EU_GDPR.StandardContractualClauses, EU_GDPR.BindingCorporateRules
-    assert sorted((str(t["service"]), t["importer"], frozenset(t["safeguards"]), frozenset(t["bases"]))
-                  for t in found.values()) == [
-        (str(FCC), "Intra-group entities outside the EU/EEA (communicated separately)",
-         frozenset({(scc, None), (bcr, DPV.RequestInitiated)}), frozenset({EU_GDPR["A46-2-c"]})),
-        (str(FCC), "Suppliers outside the EU/EEA (communicated separately)",
-         frozenset({(scc, None)}), frozenset({EU_GDPR["A46-2-c"]})),
+    assert sorted(
+        (str(t["service"]), t["importer"], frozenset(t["safeguards"]), frozenset(t["bases"])) for t in found.values()
+    ) == [
+        (
+            str(FCC),
+            "Intra-group entities outside the EU/EEA (communicated separately)",
+            frozenset({(scc, None), (bcr, DPV.RequestInitiated)}),
+            frozenset({EU_GDPR["A46-2-c"]}),
+        ),
+        (
+            str(FCC),
+            "Suppliers outside the EU/EEA (communicated separately)",
+            frozenset({(scc, None)}),
+            frozenset({EU_GDPR["A46-2-c"]}),
+        ),
     ]
     assert all(t["exporter"] == "Orange Business Services" for t in found.values())
     # only these two: the named sub-processors are all in France, and the rows outside the EU/EEA of
@@ -175,12 +194,19 @@ def test_transfers_of_a_synthetic_estate(tmp_path):
     graph = rdflib.Graph().parse(out, format="turtle")
     found = transfers(ask(consumer(graph), "transfers-outside-eea"))
     loc = rdflib.Namespace("https://w3id.org/dpv/loc#")
-    assert sorted((str(t["service"]), t["exporter"], t["importer"], str(t["country"]), frozenset(t["bases"]))
-                  for t in found.values()) == [
+    assert sorted(
+        (str(t["service"]), t["exporter"], t["importer"], str(t["country"]), frozenset(t["bases"]))
+        for t in found.values()
+    ) == [
         (str(EST["svc-a"]), "Acme Hosting SAS", "CloudCo Inc", str(loc.US), frozenset({EU_GDPR["A46-2-c"]})),
         (str(EST["svc-a"]), "CloudCo Inc", "IndiaOps Pvt Ltd", str(loc.IN), frozenset()),
-        (str(EST["svc-b"]), "Acme Hosting SAS", "Intra-group entities outside the EU/EEA (communicated separately)",
-         str(EST["b-sp-group-non-eea-dpv-third-country"]), frozenset()),
+        (
+            str(EST["svc-b"]),
+            "Acme Hosting SAS",
+            "Intra-group entities outside the EU/EEA (communicated separately)",
+            str(EST["b-sp-group-non-eea-dpv-third-country"]),
+            frozenset(),
+        ),
         (str(EST["svc-b"]), "Acme Hosting SAS", "Nihon Data KK", str(loc.JP), frozenset({EU_GDPR["A45-3"]})),
     ]
     # onward sub-processing nests in the engagement of the sub-processor that engages it
@@ -192,6 +218,7 @@ def test_transfers_of_a_synthetic_estate(tmp_path):
 
 
 # -- what is declared, and only that ---------------------------------------------------------------
+
 
 def test_a_no_or_an_unstated_line_is_not_exported(export):
     assert (FWP, DPV.hasPersonalData, PD.Location) in export  # declared Yes
@@ -228,12 +255,15 @@ def test_provenance_cites_documents_sections_and_lines(export):
     assert "Flexible Web Platform" in str(export.value(document, dcterms.title))
     engagement = URIRef("https://w3id.org/gdprgraph/data/fwp-eng-platform-sh")
     assert (FWP, DPV.hasProcess, engagement) in export
-    assert str(export.value(engagement, dcterms.bibliographicCitation)) == \
-        "flexible-web-platform.art28.en.txt, section 6, line 66"
+    assert (
+        str(export.value(engagement, dcterms.bibliographicCitation))
+        == "flexible-web-platform.art28.en.txt, section 6, line 66"
+    )
     assert (export.value(engagement, dcterms.source), dcterms.isPartOf, document) in export
 
 
 # -- formats, stability, the default profile -------------------------------------------------------
+
 
 def test_jsonld_and_nt_hold_the_same_graph_as_turtle(seed, export):
     jsonld = export_graph(seed.asserted, "jsonld", "dpv")
@@ -253,8 +283,9 @@ def test_same_text_across_runs(tmp_path, fmt):
 
 def test_same_text_from_the_reference_store():
     """The plain stack (rdflib, memory) gives the same export as the default store (Oxigraph)."""
-    assert export_graph(Workspace(store="memory").asserted, "nt", "dpv") == \
-        export_graph(Workspace().asserted, "nt", "dpv")
+    assert export_graph(Workspace(store="memory").asserted, "nt", "dpv") == export_graph(
+        Workspace().asserted, "nt", "dpv"
+    )
 
 
 def test_gdprgraph_profile_is_the_default_and_unchanged(seed, tmp_path):
@@ -276,5 +307,10 @@ def test_profile_usage_errors(capsys):
 def test_hierarchy_fixture_states_only_hierarchy_facts():
     graph = rdflib.Graph().parse(DPV_FIXTURES / "dpv-hierarchy.ttl", format="turtle")
     assert {p for p in graph.predicates()} <= {RDFS.subClassOf, RDFS.subPropertyOf, RDF.type}
-    assert all(str(term).startswith("https://w3id.org/dpv") or term == RDF.type or term in
-               (RDFS.subClassOf, RDFS.subPropertyOf) for triple in graph for term in triple)
+    assert all(
+        str(term).startswith("https://w3id.org/dpv")
+        or term == RDF.type
+        or term in (RDFS.subClassOf, RDFS.subPropertyOf)
+        for triple in graph
+        for term in triple
+    )

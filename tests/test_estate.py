@@ -67,14 +67,18 @@ def test_a_register_that_agrees_adds_no_node_and_no_finding(seed, seed_findings,
     # one node per real service and organisation: those of the descriptions
     assert set(g.subjects(RDF.type, DPV.Service)) == {GGS["flexible-web-platform"]}
     assert {o for o in g.subjects(RDF.type, DPV.Organisation)} <= {
-        GGO["orange-business-services"], GGO["orange-sa"], GGO["platform-sh"]}
+        GGO["orange-business-services"],
+        GGO["orange-sa"],
+        GGO["platform-sh"],
+    }
     # a restated fact is one node citing both sources: the description's line and the register's row
     line = GGD["fwp-sm-service-activation"]
     assert g.value(line, DCTERMS.source) == GGDOC["fwp-s3"] and g.value(line, GG.sourceLine) == Literal(40)
     [citation] = g.objects(line, GG.alsoStatedIn)
     assert (citation, RDF.type, GG.Citation) in g
     assert g.value(g.value(g.value(citation, DCTERMS.source), DCTERMS.isPartOf), GG.sourceFile) == Literal(
-        "estate-agrees.csv")
+        "estate-agrees.csv"
+    )
     assert g.value(citation, GG.sourceLine) == Literal(2)
     engagement = GGD["fwp-eng-platform-sh"]
     assert len(set(g.objects(engagement, GG.alsoStatedIn))) == 1
@@ -82,29 +86,45 @@ def test_a_register_that_agrees_adds_no_node_and_no_finding(seed, seed_findings,
     both = estate(out)
     assert {_key(f) for f in validate(both).findings} == seed_findings
     # its processor record is the seed's, but the register joins the sources of the service it restates
-    before, after = ({row[0]: dict(zip(r.columns, row, strict=True)) for r in ropa.records(ws, ("processor",))
-                      for row in r.rows} for ws in (seed, both))
+    before, after = (
+        {row[0]: dict(zip(r.columns, row, strict=True)) for r in ropa.records(ws, ("processor",)) for row in r.rows}
+        for ws in (seed, both)
+    )
     assert after["Flexible Web Platform"]["sources"] == (
-        "estate-agrees.csv; flexible-web-platform.art28.en.txt; obs-website-privacy-notice-and-charter.en.txt")
+        "estate-agrees.csv; flexible-web-platform.art28.en.txt; obs-website-privacy-notice-and-charter.en.txt"
+    )
     after["Flexible Web Platform"]["sources"] = before["Flexible Web Platform"]["sources"]
     assert after == before
 
 
-@pytest.mark.parametrize(("name", "shape", "message"), [
-    ("estate-retention", "A duration stated differently by two sources",
-     "Art. 28(3) and 30: the sources contradict each other on the duration of 'Service activation': "
-     "'For the period necessary to provide the service to the customer plus 12 months' in estate-retention.csv "
-     "line 2, 'For the period necessary to provide the service to the customer' in "
-     "flexible-web-platform.art28.en.txt line 40."),
-    ("estate-country", "A sub-processor placed in different countries by two sources",
-     "Art. 28(2) and 44: the sources contradict each other on where 'Platform.sh' processes the data: Germany in "
-     "estate-country.csv line 2, France in flexible-web-platform.art28.en.txt line 66."),
-    ("estate-yes-no", "A line answered Yes by one source and No by another",
-     "Art. 28(3) and 30: the sources contradict each other on 'Financial data': Yes in estate-yes-no.csv line 2, "
-     "No in flexible-web-platform.art28.en.txt line 29."),
-])
+@pytest.mark.parametrize(
+    ("name", "shape", "message"),
+    [
+        (
+            "estate-retention",
+            "A duration stated differently by two sources",
+            "Art. 28(3) and 30: the sources contradict each other on the duration of 'Service activation': "
+            "'For the period necessary to provide the service to the customer plus 12 months' in estate-retention.csv "
+            "line 2, 'For the period necessary to provide the service to the customer' in "
+            "flexible-web-platform.art28.en.txt line 40.",
+        ),
+        (
+            "estate-country",
+            "A sub-processor placed in different countries by two sources",
+            "Art. 28(2) and 44: the sources contradict each other on where 'Platform.sh' processes the data: "
+            "Germany in estate-country.csv line 2, France in flexible-web-platform.art28.en.txt line 66.",
+        ),
+        (
+            "estate-yes-no",
+            "A line answered Yes by one source and No by another",
+            "Art. 28(3) and 30: the sources contradict each other on 'Financial data': "
+            "Yes in estate-yes-no.csv line 2, No in flexible-web-platform.art28.en.txt line 29.",
+        ),
+    ],
+)
 def test_a_register_that_disagrees_gives_exactly_one_finding_naming_both_sources(
-        seed_findings, tmp_path, capsys, name, shape, message):
+    seed_findings, tmp_path, capsys, name, shape, message
+):
     out = imported(name, tmp_path, capsys)
     findings = validate(estate(out)).findings
     new = [f for f in findings if _key(f) not in seed_findings]
@@ -146,4 +166,5 @@ def test_a_fides_manifest_joins_the_estate_the_same_way(seed_findings, tmp_path,
     new = [f for f in validate(estate(disagrees)).findings if _key(f) not in seed_findings]
     assert [f.message for f in new] == [
         "Art. 28(2) and 44: the sources contradict each other on where 'Platform.sh' processes the data: Germany in "
-        "estate-country.yml line 10, France in flexible-web-platform.art28.en.txt line 66."]
+        "estate-country.yml line 10, France in flexible-web-platform.art28.en.txt line 66."
+    ]

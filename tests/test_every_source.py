@@ -20,8 +20,11 @@ from gdprgraph.paths import transfer_paths
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "subprocessors"
 LISTS = sorted(FIXTURES.glob("vendor-*"))
 #: every published form of tests/fixtures/vendor-lists/ (issue 15): the same questions must see them
-FORMS = sorted(p for p in (FIXTURES.parent / "vendor-lists").iterdir()
-               if p.suffix in (".txt", ".html", ".xlsx", ".pdf", ".md", ".csv"))
+FORMS = sorted(
+    p
+    for p in (FIXTURES.parent / "vendor-lists").iterdir()
+    if p.suffix in (".txt", ".html", ".xlsx", ".pdf", ".md", ".csv")
+)
 GG = Namespace("https://w3id.org/gdprgraph/ontology#")
 FWP = URIRef("https://w3id.org/gdprgraph/service/flexible-web-platform")
 FCC = URIRef("https://w3id.org/gdprgraph/service/flexible-contact-center")
@@ -39,6 +42,7 @@ def estate(path: Path, service: URIRef = FWP) -> tuple[Graph, Workspace, Path]:
 @cache
 def _tmp() -> str:
     import tempfile
+
     return tempfile.mkdtemp(prefix="gdprgraph-every-source-")
 
 
@@ -49,8 +53,12 @@ def engagements(graph: Graph) -> list[URIRef]:
 def country_names(ws: Workspace, graph: Graph, engagement: URIRef) -> set[str]:
     """The countries an imported row names, and the zones it names instead of a country."""
     places = [*graph.objects(engagement, GG.processingCountry), *graph.objects(engagement, GG.processingZone)]
-    return {str(label) for place in places
-            for label in ws.asserted.graph.objects(place, RDFS.label) if label.language == "en"}
+    return {
+        str(label)
+        for place in places
+        for label in ws.asserted.graph.objects(place, RDFS.label)
+        if label.language == "en"
+    }
 
 
 @pytest.mark.parametrize("path", LISTS + FORMS, ids=lambda p: p.name)
@@ -70,29 +78,42 @@ def test_subprocessors_of_lists_every_imported_row_with_its_countries(path: Path
     rows = ws.run("subprocessors-of", {"service": str(FWP)}).rows
     for eng in engagements(graph):
         org = graph.value(eng, GG.subProcessor)
-        found = {str(r["country"]) for r in rows
-                 if r["organisation"] == org and str(r["document"]) == path.name
-                 and int(r["line"]) == int(graph.value(eng, GG.sourceLine))}
+        found = {
+            str(r["country"])
+            for r in rows
+            if r["organisation"] == org
+            and str(r["document"]) == path.name
+            and int(r["line"]) == int(graph.value(eng, GG.sourceLine))
+        }
         assert found == country_names(ws, graph, eng), org
     # the Article 28 rows are still there, with their zone
-    assert {(str(r["organisationName"]), str(r["zone"])) for r in rows
-            if str(r["document"]) == "flexible-web-platform.art28.en.txt"} == {
-        ("Orange SA", "within the EU/EEA"), ("Platform.sh", "within the EU/EEA")}
+    assert {
+        (str(r["organisationName"]), str(r["zone"]))
+        for r in rows
+        if str(r["document"]) == "flexible-web-platform.art28.en.txt"
+    } == {("Orange SA", "within the EU/EEA"), ("Platform.sh", "within the EU/EEA")}
 
 
 def test_an_imported_row_has_a_zone_and_role_from_its_country_and_kind() -> None:
     _, ws, _ = estate(FIXTURES / "vendor-subprocessors.csv")
     rows = ws.run("subprocessors-of", {"service": "Flexible Web Platform"}).rows
-    supportly = {(str(r["country"]), str(r["zone"]), str(r["role"]), str(r["safeguard"]))
-                 for r in rows if str(r["organisationName"]) == "Supportly"}
-    assert supportly == {("India", "outside the EU/EEA", "supplier", "Standard contractual clauses"),
-                         ("Germany", "within the EU/EEA", "supplier", "Standard contractual clauses")}
+    supportly = {
+        (str(r["country"]), str(r["zone"]), str(r["role"]), str(r["safeguard"]))
+        for r in rows
+        if str(r["organisationName"]) == "Supportly"
+    }
+    assert supportly == {
+        ("India", "outside the EU/EEA", "supplier", "Standard contractual clauses"),
+        ("Germany", "within the EU/EEA", "supplier", "Standard contractual clauses"),
+    }
 
 
 def test_seed_answers_are_unchanged_without_an_import(seed: Workspace) -> None:
     rows = seed.run("subprocessors-of", {"service": "Flexible Web Platform"}).rows
     assert [(str(r["organisationName"]), str(r["country"]), int(r["line"])) for r in rows] == [
-        ("Orange SA", "France", 64), ("Platform.sh", "France", 66)]
+        ("Orange SA", "France", 64),
+        ("Platform.sh", "France", 66),
+    ]
 
 
 def test_a_list_imported_for_a_service_whose_row_is_communicated_separately_is_named() -> None:
@@ -119,15 +140,19 @@ def test_diff_reports_the_imported_engagements_as_added() -> None:
 
 def test_an_imported_file_validated_alone_names_its_service_and_knows_countries(capsys) -> None:
     from gdprgraph import cli
+
     _, _, out = estate(FIXTURES / "vendor-subprocessors.csv")
     code = cli.main(["validate", str(out), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1  # Acme Analytics and Tickety: no basis for the transfer
-    assert {(f["owner_label"], f["owner_kind"]) for f in report["findings"]} == {
-        ("Flexible Web Platform", "service")}
+    assert {(f["owner_label"], f["owner_kind"]) for f in report["findings"]} == {("Flexible Web Platform", "service")}
     assert sorted(f["focus_label"] for f in report["findings"] if f["severity"] == "violation") == [
-        "sub-processor Acme Analytics", "sub-processor Tickety"]
+        "sub-processor Acme Analytics",
+        "sub-processor Tickety",
+    ]
     # GlobalCorp and Supportly are under SCCs outside the EU/EEA: each hop wants its TIA (a warning)
     assert sorted(f["focus_label"] for f in report["findings"] if f["severity"] == "warning") == [
-        "sub-processor GlobalCorp", "sub-processor Supportly"]
+        "sub-processor GlobalCorp",
+        "sub-processor Supportly",
+    ]
     assert not any("country" in f["shape"].casefold() and "Country of" in f["shape"] for f in report["findings"])

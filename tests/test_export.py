@@ -45,8 +45,10 @@ def test_ropa_csv_to_stdout_is_the_same(capsys, tmp_path):
 def test_processor_record_has_one_row_per_service_and_controller(records):
     rows = [dict(zip(records["processor"].columns, row, strict=True)) for row in records["processor"].rows]
     assert [(r["service"], r["controller"]) for r in rows] == [
-        ("Flexible Contact Center", "Customer"), ("Flexible Web Platform", "Customer"),
-        ("Hébergement Mutualisé, version Flexible Web Publisher", "Customer")]
+        ("Flexible Contact Center", "Customer"),
+        ("Flexible Web Platform", "Customer"),
+        ("Hébergement Mutualisé, version Flexible Web Publisher", "Customer"),
+    ]
     fcc, fwp, _ = rows
     assert "Standard contractual clauses (in place)" in fcc["thirdCountryTransfers"]
     assert "Transmission" not in fcc["processingOperations"]  # not stated in its Exhibit A
@@ -104,8 +106,27 @@ def test_jsonld_has_the_fixed_context_and_stable_text(seed, tmp_path, capsys):
     document = json.loads(first.read_text(encoding="utf-8"))
     fixed = json.loads(resources.jsonld_context().read_text(encoding="utf-8"))["@context"]
     assert document["@context"] == fixed == context()
-    assert {"gg", "ggd", "ggo", "ggs", "ggt", "ggdoc", "ggr", "dpv", "pd", "eu-gdpr", "loc", "legal-eu", "rdf",
-            "rdfs", "owl", "skos", "xsd", "dcterms", "prov"} <= set(fixed)
+    assert {
+        "gg",
+        "ggd",
+        "ggo",
+        "ggs",
+        "ggt",
+        "ggdoc",
+        "ggr",
+        "dpv",
+        "pd",
+        "eu-gdpr",
+        "loc",
+        "legal-eu",
+        "rdf",
+        "rdfs",
+        "owl",
+        "skos",
+        "xsd",
+        "dcterms",
+        "prov",
+    } <= set(fixed)
     ids = [node["@id"] for node in document["@graph"]]
     assert ids == sorted(ids)
 

@@ -59,13 +59,17 @@ def activity(label: str) -> URIRef:
 
 def engagement(service: URIRef, org: URIRef) -> URIRef:
     g = graph()
-    found = [e for e in g.subjects(RDF.type, GG.SubProcessingEngagement)
-             if g.value(e, GG.about) == service and g.value(e, GG.subProcessor) == org]
+    found = [
+        e
+        for e in g.subjects(RDF.type, GG.SubProcessingEngagement)
+        if g.value(e, GG.about) == service and g.value(e, GG.subProcessor) == org
+    ]
     assert len(found) == 1, (service, org)
     return found[0]
 
 
 # ------------------------------------------------------------------------------------------- the table
+
 
 def test_the_table_maps_every_key_of_the_fideslang_taxonomy():
     from fideslang.default_taxonomy import DEFAULT_TAXONOMY
@@ -111,11 +115,19 @@ def test_a_key_is_read_as_written_as_replaced_or_through_its_parent():
 
 # ------------------------------------------------------------------------------------------- import
 
+
 def test_each_system_is_a_service_with_its_key_and_the_organisation_that_runs_it():
     g = graph()
     services = {str(g.value(s, SKOS.notation)): s for s in g.subjects(RDF.type, DPV.Service)}
-    assert sorted(services) == ["crm", "customer_portal", "hr_system", "mailer", "payroll", "support_desk",
-                                "web_analytics"]
+    assert sorted(services) == [
+        "crm",
+        "customer_portal",
+        "hr_system",
+        "mailer",
+        "payroll",
+        "support_desk",
+        "web_analytics",
+    ]
     assert services["customer_portal"] == PORTAL
     assert str(g.value(PORTAL, SKOS.prefLabel)) == "Customer Portal"
     assert g.value(PORTAL, GG.description) is not None
@@ -133,7 +145,11 @@ def test_privacy_declarations_are_activities_with_exact_dpv_terms():
     assert g.value(checkout, GG.about) == PORTAL
     assert g.value(checkout, DPV.hasPurpose) == DPV.ServiceProvision
     assert set(g.objects(checkout, DPV.hasPersonalData)) == {
-        PD.EmailAddress, PD.Name, PD.PaymentCard, GGT["fides-category-custom.loyalty_tier-class"]}
+        PD.EmailAddress,
+        PD.Name,
+        PD.PaymentCard,
+        GGT["fides-category-custom.loyalty_tier-class"],
+    }
     assert set(g.objects(checkout, DPV.hasDataSubject)) == {DPV.Customer}
     assert set(g.objects(checkout, DPV.hasLegalBasis)) == {EU_GDPR["A6-1-b"]}
     assert g.value(activity("Newsletter"), DPV.hasPurpose) == DPV.DirectMarketing
@@ -155,10 +171,20 @@ def test_privacy_declarations_are_activities_with_exact_dpv_terms():
 
 def test_declared_keys_are_template_lines_of_the_service_and_datasets_add_theirs():
     g = graph()
-    lines = {str(g.value(g.value(line, GG.answers), SKOS.notation)): line for line in g.subjects(GG.about, PORTAL)
-             if (line, RDF.type, GG.TemplateLine) in g}
-    assert {"user.contact.email", "user.name", "customer", "prospect", "custom.loyalty_tier",
-            "user.contact.address.street", "user.contact.address.city"} <= set(lines)
+    lines = {
+        str(g.value(g.value(line, GG.answers), SKOS.notation)): line
+        for line in g.subjects(GG.about, PORTAL)
+        if (line, RDF.type, GG.TemplateLine) in g
+    }
+    assert {
+        "user.contact.email",
+        "user.name",
+        "customer",
+        "prospect",
+        "custom.loyalty_tier",
+        "user.contact.address.street",
+        "user.contact.address.city",
+    } <= set(lines)
     for line in lines.values():
         assert g.value(line, GG.status) == GG.DeclaredYes
     item = g.value(lines["user.contact.email"], GG.answers)
@@ -166,8 +192,9 @@ def test_declared_keys_are_template_lines_of_the_service_and_datasets_add_theirs
     assert g.value(g.value(lines["customer"], GG.answers), GG.aboutDataSubject) == DPV.Customer
     street = lines["user.contact.address.street"]  # from the dataset orders_db
     assert str(g.value(g.value(street, DCTERMS.source), GG.sectionNumber)) == "dataset/orders_db"
-    purposes = {g.value(s, GG.purpose) for s in g.subjects(RDF.type, GG.PurposeStatement)
-                if g.value(s, GG.about) == PORTAL}
+    purposes = {
+        g.value(s, GG.purpose) for s in g.subjects(RDF.type, GG.PurposeStatement) if g.value(s, GG.about) == PORTAL
+    }
     assert purposes == {DPV.ServiceProvision, DPV.DirectMarketing, DPV.ServiceUsageAnalytics}
 
 
@@ -180,7 +207,8 @@ def test_an_unmapped_key_is_kept_as_a_category_labelled_with_it_and_reported():
     messages = imported().messages
     assert [m for m in messages if "unmapped" in m] == [
         f"{ACME}:44: unmapped fideslang data category 'custom.loyalty_tier': no DPV term in "
-        f"data/reference/fideslang-dpv.ttl; kept as <{node}>"]
+        f"data/reference/fideslang-dpv.ttl; kept as <{node}>"
+    ]
 
 
 def test_flows_to_other_organisations_are_engagements_with_countries_and_safeguards():
@@ -219,8 +247,10 @@ def test_third_country_transfers_are_statements_with_countries():
 
 def test_every_statement_cites_its_file_and_the_yaml_line():
     g = graph()
-    files = {ACME.name: ACME.read_text(encoding="utf-8").splitlines(),
-             LEGACY.name: LEGACY.read_text(encoding="utf-8").splitlines()}
+    files = {
+        ACME.name: ACME.read_text(encoding="utf-8").splitlines(),
+        LEGACY.name: LEGACY.read_text(encoding="utf-8").splitlines(),
+    }
     statements = set(g.subjects(GG.sourceLine, None))
     assert len(statements) > 60
     for node in statements:
@@ -242,6 +272,7 @@ def test_names_resolve_against_the_graph_and_an_import_is_the_same_twice():
 
 # ------------------------------------------------------------------------------------------- the CLI
 
+
 @pytest.fixture(scope="module")
 def turtle(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("fides") / "acme.ttl"
@@ -261,8 +292,21 @@ def test_the_command_writes_turtle_and_reports_on_stderr(tmp_path, capsys):
 
 
 def test_services_using_works_on_the_import(turtle, capsys):
-    assert cli.main(["query", "services-using", "--param", "org=Mailgun Technologies", "--data", str(turtle),
-                     "--format", "json"]) == 0
+    assert (
+        cli.main(
+            [
+                "query",
+                "services-using",
+                "--param",
+                "org=Mailgun Technologies",
+                "--data",
+                str(turtle),
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     rows = json.loads(capsys.readouterr().out)
     rows = rows["rows"] if isinstance(rows, dict) else rows
     found = sorted((row["serviceName"], row["document"], str(row["line"])) for row in rows)
@@ -270,11 +314,14 @@ def test_services_using_works_on_the_import(turtle, capsys):
 
 
 def test_paths_follow_the_flows_to_third_countries(turtle, capsys):
-    assert cli.main(["paths", "--data", str(turtle), "--from", "Customer Portal", "--to", "all",
-                     "--format", "csv"]) == 0
+    assert (
+        cli.main(["paths", "--data", str(turtle), "--from", "Customer Portal", "--to", "all", "--format", "csv"]) == 0
+    )
     out = capsys.readouterr().out
-    assert ("Customer -> Customer Portal -> Acme Hosting -> Mailgun Technologies [Standard contractual clauses "
-            "(in place)] -> United States") in out
+    assert (
+        "Customer -> Customer Portal -> Acme Hosting -> Mailgun Technologies [Standard contractual clauses "
+        "(in place)] -> United States"
+    ) in out
     assert "Customer -> Customer Portal -> Acme Hosting -> Tracklytics [!! NO BASIS] -> United States" in out
     assert "Customer -> Customer Portal -> Acme Hosting -> Platform.sh [within the EU/EEA] -> France" in out
     assert cli.main(["query", "unsafeguarded-transfers", "--data", str(turtle), "--format", "csv"]) == 1
@@ -283,8 +330,23 @@ def test_paths_follow_the_flows_to_third_countries(turtle, capsys):
 
 
 def test_services_processing_finds_a_category_by_its_fides_key(turtle, capsys):
-    assert cli.main(["query", "services-processing", "--param", "category=user.contact.email",
-                     "--data", str(turtle), "--format", "csv", "--columns", "serviceName"]) == 0
+    assert (
+        cli.main(
+            [
+                "query",
+                "services-processing",
+                "--param",
+                "category=user.contact.email",
+                "--data",
+                str(turtle),
+                "--format",
+                "csv",
+                "--columns",
+                "serviceName",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out.splitlines() == ["serviceName", "Customer Portal", "Mailgun", "Support desk"]
 
 
@@ -297,9 +359,11 @@ BAD = {
     "list.yml": ("- a\n- b\n", r":1: not a fides manifest: the document is a list"),
     "text.yml": ("just some words\n", r":1: not a fides manifest: the document is text"),
     "country.yml": ("system:\n  - fides_key: s\n    third_country_transfers: [XYZ]\n", r":3: unknown country 'XYZ'"),
-    "aliases.yml": ("system:\n  - fides_key: s\n    dataset_references: [d]\n    privacy_declarations: []\n"
-                    "dataset:\n  - fides_key: d\n    collections: &c\n      - name: x\n        fields: *c\n",
-                    r"nests fields more than"),
+    "aliases.yml": (
+        "system:\n  - fides_key: s\n    dataset_references: [d]\n    privacy_declarations: []\n"
+        "dataset:\n  - fides_key: d\n    collections: &c\n      - name: x\n        fields: *c\n",
+        r"nests fields more than",
+    ),
 }
 
 
@@ -328,6 +392,7 @@ def test_the_library_raises_input_error_with_file_and_line(tmp_path):
 
 # ------------------------------------------------------------------------------------------- export
 
+
 def validated(text: str) -> dict:
     from fideslang.models import System, Taxonomy
 
@@ -339,9 +404,19 @@ def validated(text: str) -> dict:
 
 
 def declarations(document: dict) -> dict[str, list[tuple]]:
-    return {s["fides_key"]: [(d["data_use"], tuple(sorted(d["data_categories"])), tuple(sorted(d["data_subjects"])),
-                              d.get("legal_basis_for_processing"), d.get("special_category_legal_basis"))
-                             for d in s["privacy_declarations"]] for s in document["system"]}
+    return {
+        s["fides_key"]: [
+            (
+                d["data_use"],
+                tuple(sorted(d["data_categories"])),
+                tuple(sorted(d["data_subjects"])),
+                d.get("legal_basis_for_processing"),
+                d.get("special_category_legal_basis"),
+            )
+            for d in s["privacy_declarations"]
+        ]
+        for s in document["system"]
+    }
 
 
 @pytest.fixture(scope="module")
@@ -393,17 +468,34 @@ def test_export_of_an_import_gives_the_manifest_back(turtle, tmp_path):
     source = yaml.safe_load(ACME.read_text(encoding="utf-8"))
     portal = next(s for s in source["system"] if s["fides_key"] == "customer_portal")
     assert found["customer_portal"] == [
-        (d["data_use"], tuple(sorted(d["data_categories"])), tuple(sorted(d["data_subjects"])),
-         d["legal_basis_for_processing"], None) for d in portal["privacy_declarations"]]
+        (
+            d["data_use"],
+            tuple(sorted(d["data_categories"])),
+            tuple(sorted(d["data_subjects"])),
+            d["legal_basis_for_processing"],
+            None,
+        )
+        for d in portal["privacy_declarations"]
+    ]
     # older keys are written as their current ones
-    assert found["support_desk"] == [("essential.service.operations.support",
-                                      ("user.contact.email", "user.device.ip_address"), ("customer",), None, None)]
+    assert found["support_desk"] == [
+        (
+            "essential.service.operations.support",
+            ("user.contact.email", "user.device.ip_address"),
+            ("customer",),
+            None,
+            None,
+        )
+    ]
     systems = {s["fides_key"]: s for s in document["system"]}
     assert systems["support_desk"]["third_country_transfers"] == ["CAN", "GBR", "USA"]
-    assert systems["hr_system"]["privacy_declarations"][0]["special_category_legal_basis"] == \
-        "Employment, social security and social protection"
-    assert {"fides_key": "custom.loyalty_tier", "name": "custom.loyalty_tier", "parent_key": "custom"} in \
-        document["data_category"]
+    assert (
+        systems["hr_system"]["privacy_declarations"][0]["special_category_legal_basis"]
+        == "Employment, social security and social protection"
+    )
+    assert {"fides_key": "custom.loyalty_tier", "name": "custom.loyalty_tier", "parent_key": "custom"} in document[
+        "data_category"
+    ]
     again = import_fides([out], context=context_graph([turtle]))
     assert declarations(validated(export_fides(context_graph([again_path(tmp_path, again)])))) == found
 

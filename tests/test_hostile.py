@@ -85,13 +85,16 @@ def one_line(err: str) -> str:
 
 # --- outputs never clobber ------------------------------------------------------------------------
 
+
 def test_ingest_refuses_to_write_over_its_own_input(capsys, tmp_path, unchanged):
     source = tmp_path / "doc.txt"
     shutil.copy(SEED, source)
     code, out, err = run(capsys, "ingest", source, "--out", source, "--force", watch=unchanged)
     assert (code, out) == (2, "")
-    assert one_line(err) == f"gdprgraph: error: {source}: is an input of this command; refusing to overwrite it " \
-                            "(write to out/)"
+    assert (
+        one_line(err) == f"gdprgraph: error: {source}: is an input of this command; refusing to overwrite it "
+        "(write to out/)"
+    )
 
 
 def test_an_input_is_refused_by_any_name(capsys, tmp_path, unchanged):
@@ -117,8 +120,10 @@ def test_a_tracked_project_file_is_never_an_output(capsys, target, unchanged):
     code, _, err = run(capsys, "export", "graph", "--out", ROOT / target, "--force", watch=unchanged)
     assert code == 2
     message = one_line(err)  # the shapes and queries are also inputs of every command
-    assert "gdprgraph's own data, ontology or query files (tracked by git)" in message \
+    assert (
+        "gdprgraph's own data, ontology or query files (tracked by git)" in message
         or "is an input of this command" in message
+    )
 
 
 def test_an_existing_file_needs_force(capsys, tmp_path, unchanged):
@@ -143,8 +148,11 @@ def test_the_default_output_is_rewritten_without_force(capsys, tmp_path, monkeyp
 @pytest.mark.parametrize("kind", ["folder", "under a file", "unwritable"])
 def test_an_impossible_output_is_one_line(capsys, tmp_path, kind, unchanged):
     (tmp_path / "plain.txt").write_text("x", encoding="utf-8")
-    target = {"folder": tmp_path, "under a file": tmp_path / "plain.txt" / "graph.ttl",
-              "unwritable": Path("/proc/gdprgraph-test/graph.ttl")}[kind]
+    target = {
+        "folder": tmp_path,
+        "under a file": tmp_path / "plain.txt" / "graph.ttl",
+        "unwritable": Path("/proc/gdprgraph-test/graph.ttl"),
+    }[kind]
     code, out, err = run(capsys, "export", "graph", "--out", target, watch=unchanged)
     assert (code, out) == (2, "")
     assert one_line(err).startswith(f"gdprgraph: error: {target}: ")
@@ -211,10 +219,14 @@ def test_sigkill_during_a_write_leaves_the_old_file_then_the_next_write_cleans_u
 
 # --- no false verdict -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "text"), [
-    ("empty.ttl", ""),
-    ("truncated.ttl", "@prefix gg: <https://w3id.org/gdprgraph/ontology#> .\n# the rest was lost\n"),
-])
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("empty.ttl", ""),
+        ("truncated.ttl", "@prefix gg: <https://w3id.org/gdprgraph/ontology#> .\n# the rest was lost\n"),
+    ],
+)
 def test_a_data_file_without_triples_is_an_error_not_conforms(capsys, tmp_path, name, text, unchanged):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -226,8 +238,9 @@ def test_a_data_file_without_triples_is_an_error_not_conforms(capsys, tmp_path, 
 
 def test_data_with_no_record_to_check_is_an_error_not_conforms(capsys, tmp_path, unchanged):
     path = tmp_path / "countries.ttl"
-    path.write_text("@prefix dpv: <https://w3id.org/dpv#> .\n<https://example.org/x> a dpv:Country .\n",
-                    encoding="utf-8")
+    path.write_text(
+        "@prefix dpv: <https://w3id.org/dpv#> .\n<https://example.org/x> a dpv:Country .\n", encoding="utf-8"
+    )
     code, out, err = run(capsys, "validate", path, watch=unchanged)
     assert (code, out) == (2, "")
     assert one_line(err).startswith(f"gdprgraph: error: {path}: no record to validate")
@@ -235,8 +248,14 @@ def test_data_with_no_record_to_check_is_an_error_not_conforms(capsys, tmp_path,
 
 def test_one_document_validated_alone_is_read_with_the_reference_data(capsys, unchanged):
     """No false Chapter V finding: France is in the EU/EEA whether or not the reference is passed."""
-    code, out, _ = run(capsys, "validate", ROOT / "data" / "hebergement-mutualise-flexible-web-publisher.ttl",
-                       "--format", "json", watch=unchanged)
+    code, out, _ = run(
+        capsys,
+        "validate",
+        ROOT / "data" / "hebergement-mutualise-flexible-web-publisher.ttl",
+        "--format",
+        "json",
+        watch=unchanged,
+    )
     assert code == 1
     assert "outside the EU/EEA" not in out and "no known country" not in out
     assert "<https://" not in out  # services are named by their labels, not raw IRIs
@@ -244,41 +263,50 @@ def test_one_document_validated_alone_is_read_with_the_reference_data(capsys, un
 
 # --- every failure is one line and the right code -------------------------------------------------
 
+
 def test_diff_against_an_empty_folder_is_bad_input_not_a_change(capsys, tmp_path, unchanged):
     empty = tmp_path / "empty"
     empty.mkdir()
     for old, new in ((ROOT / "data", empty), (empty, ROOT / "data")):
         code, out, err = run(capsys, "diff", old, new, watch=unchanged)
         assert (code, out) == (2, "")
-        assert one_line(err) == f"gdprgraph: error: {empty}: no data file (*.ttl) in the folder: not a version " \
-                                "of the data"
+        assert (
+            one_line(err) == f"gdprgraph: error: {empty}: no data file (*.ttl) in the folder: not a version of the data"
+        )
 
 
 @pytest.mark.parametrize("command", [["paths"], ["concentration"], ["impact", "Platform.sh"]])
 def test_commands_on_data_without_services_answer_without_a_traceback(capsys, tmp_path, command, unchanged):
     path = tmp_path / "orgs.ttl"
-    path.write_text("@prefix dpv: <https://w3id.org/dpv#> .\n@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
-                    "<https://example.org/acme> a dpv:Organisation ; skos:prefLabel \"Acme\" .\n", encoding="utf-8")
+    path.write_text(
+        "@prefix dpv: <https://w3id.org/dpv#> .\n@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        '<https://example.org/acme> a dpv:Organisation ; skos:prefLabel "Acme" .\n',
+        encoding="utf-8",
+    )
     code, _, err = run(capsys, *command, "--data", path, watch=unchanged)
     assert code in (0, 1) and "Traceback" not in err
 
 
 def test_viz_of_data_without_services_writes_an_empty_map(capsys, tmp_path, unchanged):
     path = tmp_path / "orgs.ttl"
-    path.write_text("@prefix dpv: <https://w3id.org/dpv#> .\n<https://example.org/acme> a dpv:Organisation .\n",
-                    encoding="utf-8")
+    path.write_text(
+        "@prefix dpv: <https://w3id.org/dpv#> .\n<https://example.org/acme> a dpv:Organisation .\n", encoding="utf-8"
+    )
     out = tmp_path / "map.html"
     unchanged.add(out)
     code, _, _ = run(capsys, "viz", "--data", path, "--out", out, watch=unchanged)
     assert code == 0 and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-@pytest.mark.parametrize("argv", [
-    ["impact", "https://example.org/no-such-organisation"],
-    ["query", "services-using", "--param", "org=https://example.org/no-such-organisation"],
-    ["query", "services-processing", "--param", "category=https://w3id.org/dpv/pd#NoSuchCategory"],
-    ["viz", "--focus", "https://example.org/no-such-organisation"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["impact", "https://example.org/no-such-organisation"],
+        ["query", "services-using", "--param", "org=https://example.org/no-such-organisation"],
+        ["query", "services-processing", "--param", "category=https://w3id.org/dpv/pd#NoSuchCategory"],
+        ["viz", "--focus", "https://example.org/no-such-organisation"],
+    ],
+)
 def test_an_iri_not_in_the_graph_is_no_match_not_an_empty_report(capsys, argv, unchanged):
     code, out, err = run(capsys, *argv, watch=unchanged)
     assert (code, out) == (1, "")

@@ -18,8 +18,10 @@ def run_cli(capsys, *argv: str) -> tuple[int, str]:
 
 
 def test_operations_of_fcc_shows_transmission_not_stated(seed):
-    rows = {str(r["operationName"]): (str(r["status"]), r["line"])
-            for r in seed.run("operations-of", {"service": "Flexible Contact Center"}).rows}
+    rows = {
+        str(r["operationName"]): (str(r["status"]), r["line"])
+        for r in seed.run("operations-of", {"service": "Flexible Contact Center"}).rows
+    }
     assert len(rows) == 12
     assert rows["Transmission"] == ("not stated", None)
     assert rows["Other use"] == ("declared no", rows["Other use"][1])
@@ -28,15 +30,20 @@ def test_operations_of_fcc_shows_transmission_not_stated(seed):
 
 def test_impact_of_platform_sh(seed):
     result = impacts.impact(seed, "Platform.sh")
-    assert result.service_names == ["Flexible Web Platform",
-                                    "Hébergement Mutualisé, version Flexible Web Publisher"]
+    assert result.service_names == ["Flexible Web Platform", "Hébergement Mutualisé, version Flexible Web Publisher"]
     # union of the declared-yes categories of both services (financial data: only the French one)
-    assert result.data_categories == sorted([
-        "Identification data", "Traffic / Connection data", "Location", "CRM data", "Financial data",
-        "Personal data contained in carried traffic",
-        "Personal data in content recorded or stored by the customer"])
-    assert result.data_subjects == ["Customer's employees and self-employed contractors",
-                                    "Customer's other end-users"]
+    assert result.data_categories == sorted(
+        [
+            "Identification data",
+            "Traffic / Connection data",
+            "Location",
+            "CRM data",
+            "Financial data",
+            "Personal data contained in carried traffic",
+            "Personal data in content recorded or stored by the customer",
+        ]
+    )
+    assert result.data_subjects == ["Customer's employees and self-employed contractors", "Customer's other end-users"]
     assert result.countries == ["France"]
     assert result.paths and all(p.zone == "EU/EEA" for p in result.paths)
 
@@ -49,7 +56,9 @@ def test_impact_cli_text_and_json(capsys):
     assert code == 0
     data = json.loads(out)
     assert {s["name"] for s in data["services"]} == {
-        "Flexible Web Platform", "Hébergement Mutualisé, version Flexible Web Publisher"}
+        "Flexible Web Platform",
+        "Hébergement Mutualisé, version Flexible Web Publisher",
+    }
     code, out = run_cli(capsys, "impact", "Platform.sh", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))

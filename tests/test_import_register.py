@@ -35,7 +35,6 @@ DCTERMS = Namespace("http://purl.org/dc/terms/")
 RDFS_COMMENT = URIRef("http://www.w3.org/2000/01/rdf-schema#comment")
 
 
-
 def _load_maker():
     spec = importlib.util.spec_from_file_location("make_registers", FIXTURES / "make_registers.py")
     module = importlib.util.module_from_spec(spec)
@@ -77,13 +76,18 @@ def assert_same_records(before: ropa.Record, after: ropa.Record) -> None:
     export's provenance cells) keeps that citation, and the export prints it again."""
     old, new = rows_as_dicts(before), rows_as_dicts(after)
     assert len(new) == len(old) > 0
-    differences = [(i, c, o[c], n[c]) for i, (o, n) in enumerate(zip(old, new, strict=True)) for c in before.columns
-                   if o[c] != n[c]]
+    differences = [
+        (i, c, o[c], n[c])
+        for i, (o, n) in enumerate(zip(old, new, strict=True))
+        for c in before.columns
+        if o[c] != n[c]
+    ]
     assert differences == []
     assert new == old
 
 
 # ------------------------------------------------------------------------------------------- round trip
+
 
 @pytest.mark.parametrize("role", ropa.ROLES)
 def test_export_import_export_csv_gives_the_same_cells(seed, role, tmp_path, capsys):
@@ -103,10 +107,14 @@ def test_export_import_export_xlsx_gives_the_same_cells_on_both_sheets(seed, tmp
     assert main(["export", "ropa", "--out", str(exported)]) == 0
     assert main(["import", "ropa", str(exported), "--out", str(imported)]) == 0
     err = capsys.readouterr().err.splitlines()
-    assert f"{exported}:{ropa.SHEET_TITLES['processor']}: processor record (Art. 30(2)): 3 row(s) read, " \
-           "3 service record(s), 0 cell(s) not placed" in err
-    assert f"{exported}:{ropa.SHEET_TITLES['controller']}: controller record (Art. 30(1)): 73 row(s) read, " \
-           "73 activities, 0 cell(s) not placed" in err
+    assert (
+        f"{exported}:{ropa.SHEET_TITLES['processor']}: processor record (Art. 30(2)): 3 row(s) read, "
+        "3 service record(s), 0 cell(s) not placed" in err
+    )
+    assert (
+        f"{exported}:{ropa.SHEET_TITLES['controller']}: controller record (Art. 30(1)): 73 row(s) read, "
+        "73 activities, 0 cell(s) not placed" in err
+    )
     before, after = records_of(seed), records_of(Workspace([imported]))
     for role in ropa.ROLES:
         assert_same_records(before[role], after[role])
@@ -184,6 +192,7 @@ def test_imported_activities_are_typed_and_linked_like_the_seeds(seed, context, 
 
 # ------------------------------------------------------------------------------------------- CNIL and ICO
 
+
 def activities_by_label(g: Graph) -> dict[str, URIRef]:
     return {str(g.value(a, SKOS.prefLabel)): a for a in g.subjects(RDF.type, GG.ProcessingActivity)}
 
@@ -203,17 +212,27 @@ def retention(g: Graph, activity: URIRef) -> set[tuple]:
             continue
         duration = g.value(rule, DPV.hasDuration)
         start, until = g.value(rule, GG.startsAt), g.value(duration, GG.untilEvent)
-        found.add((str(g.value(duration, GG.period) or "") or None,
-                   str(g.value(start, SKOS.prefLabel)) if start else None,
-                   str(g.value(until, SKOS.prefLabel)) if until else None))
+        found.add(
+            (
+                str(g.value(duration, GG.period) or "") or None,
+                str(g.value(start, SKOS.prefLabel)) if start else None,
+                str(g.value(until, SKOS.prefLabel)) if until else None,
+            )
+        )
     return found
 
 
 CNIL_BASES = {
-    "Gestion de la paie": {"A6-1-c"}, "Recrutement": {"A6-1-b"}, "Vidéosurveillance": {"A6-1-f"},
-    "Médecine du travail": {"A6-1-c", "A9-2-h"}, "Gestion des accès aux locaux": set(),
-    "Prospection commerciale": {"A6-1-f"}, "Gestion des clients": {"A6-1-b"}, "Lettre d'information": {"A6-1-a"},
-    "Gestion des contentieux": set(), "Wifi invités": {"A6-1-c"},
+    "Gestion de la paie": {"A6-1-c"},
+    "Recrutement": {"A6-1-b"},
+    "Vidéosurveillance": {"A6-1-f"},
+    "Médecine du travail": {"A6-1-c", "A9-2-h"},
+    "Gestion des accès aux locaux": set(),
+    "Prospection commerciale": {"A6-1-f"},
+    "Gestion des clients": {"A6-1-b"},
+    "Lettre d'information": {"A6-1-a"},
+    "Gestion des contentieux": set(),
+    "Wifi invités": {"A6-1-c"},
 }
 CNIL_RETENTION = {
     "Gestion de la paie": {("P5Y", "fin du contrat", None)},
@@ -228,9 +247,16 @@ CNIL_RETENTION = {
     "Wifi invités": {("P6M", None, None)},  # a formula's cached value (XLSX), its value (CSV)
 }
 ICO_BASES = {
-    "Payroll": {"A6-1-c"}, "Recruitment": {"A6-1-b"}, "Direct marketing": {"A6-1-a"},
-    "Customer management": {"A6-1-b"}, "Website analytics": {"A6-1-f"}, "Occupational health": {"A6-1-c", "A9-2-b"},
-    "CCTV": {"A6-1-f"}, "Billing": {"A6-1-b"}, "Complaints handling": set(), "Customer support": {"A6-1-b", "A6-1-f"},
+    "Payroll": {"A6-1-c"},
+    "Recruitment": {"A6-1-b"},
+    "Direct marketing": {"A6-1-a"},
+    "Customer management": {"A6-1-b"},
+    "Website analytics": {"A6-1-f"},
+    "Occupational health": {"A6-1-c", "A9-2-b"},
+    "CCTV": {"A6-1-f"},
+    "Billing": {"A6-1-b"},
+    "Complaints handling": set(),
+    "Customer support": {"A6-1-b", "A6-1-f"},
 }
 ICO_RETENTION = {
     "Payroll": {("P6Y", None, None)},
@@ -266,10 +292,15 @@ def test_cnil_register_gives_its_activities_bases_and_retention(fixtures, contex
     video = found["Vidéosurveillance"]
     assert g.value(video, GG.legalBasisText) == Literal("<b>Intérêt légitime</b>", lang="fr")
     assert {str(g.value(c, SKOS.prefLabel)) for c in g.objects(video, DPV.hasPersonalData)} == {
-        "Images", "Date et heure"}
+        "Images",
+        "Date et heure",
+    }
     # transfers, with their countries and safeguards
-    transfer = next(s for s in g.subjects(GG.forActivity, found["Lettre d'information"])
-                    if (s, RDF.type, GG.TransferPolicyStatement) in g)
+    transfer = next(
+        s
+        for s in g.subjects(GG.forActivity, found["Lettre d'information"])
+        if (s, RDF.type, GG.TransferPolicyStatement) in g
+    )
     assert set(g.objects(transfer, DPV.hasThirdCountry)) == {LOC.GB, LOC.IN}
     assert set(g.objects(transfer, GG.transferBasis)) == {EU["A46-2-b"]}
     assert g.value(found["Gestion de la paie"], SKOS.notation) == Literal("REF-01")
@@ -283,8 +314,11 @@ def test_ico_register_gives_its_activities_bases_and_retention(fixtures, context
     assert {label: retention(g, a) for label, a in found.items()} == ICO_RETENTION
     assert g.value(found["Customer support"], GG.basisCombination) == GG.AlternativeBases
     assert g.value(found["Payroll"], GG.scopeNote) == Literal("Human resources", lang="en")
-    transfer = next(s for s in g.subjects(GG.forActivity, found["Website analytics"])
-                    if (s, RDF.type, GG.TransferPolicyStatement) in g)
+    transfer = next(
+        s
+        for s in g.subjects(GG.forActivity, found["Website analytics"])
+        if (s, RDF.type, GG.TransferPolicyStatement) in g
+    )
     assert set(g.objects(transfer, DPV.hasThirdCountry)) == {LOC.IN, LOC.US}
     assert set(g.objects(transfer, DPV.hasOrganisationalMeasure)) == {EU.BindingCorporateRules}
     complaints = {str(g.value(c, SKOS.prefLabel)) for c in g.objects(found["Complaints handling"], DPV.hasPersonalData)}
@@ -300,8 +334,7 @@ def test_cnil_xlsx_lists_each_sheet_and_each_cell_not_placed(fixtures, capsys, t
     assert err == [
         f"{path}:Activités RH:4:Date de mise à jour: not placed: 2024-01-15",
         f"{path}:Activités RH:8:Base légale: not placed: formula without a cached value (not evaluated): =SUM(A1)",
-        f"{path}:Activités RH: register of processing activities: 5 row(s) read, 5 activities, "
-        "2 cell(s) not placed",
+        f"{path}:Activités RH: register of processing activities: 5 row(s) read, 5 activities, 2 cell(s) not placed",
         f"{path}:Activités commerciales:2:Date de mise à jour: not placed: 2024-03-02",
         f"{path}:Activités commerciales:5:Base légale: not placed: Base à définir",
         f"{path}:Activités commerciales:6:Transferts hors UE: not placed: Atlantide (not a country)",
@@ -335,8 +368,7 @@ def test_ico_csv_lists_the_cells_not_placed(fixtures, capsys):
         f"{path}:ico-register:13:Retention schedule (if possible): not placed: formula without a cached value "
         "(not evaluated): =SUM(A1)",
         f"{path}:ico-register:14:{column}: not placed: Our internal policy",
-        f"{path}:ico-register: register of processing activities: 10 row(s) read, 10 activities, "
-        "5 cell(s) not placed",
+        f"{path}:ico-register: register of processing activities: 10 row(s) read, 10 activities, 5 cell(s) not placed",
     ]
     assert len(set(Graph().parse(data=captured.out, format="turtle").subjects(RDF.type, GG.ProcessingActivity))) == 10
 
@@ -345,13 +377,34 @@ def test_imported_register_answers_the_retention_question(fixtures, tmp_path, ca
     out = tmp_path / "ico.ttl"
     assert main(["import", "ropa", str(fixtures["ico-register.xlsx"]), "--out", str(out)]) == 0
     capsys.readouterr()
-    assert main(["query", "retention", "--data", str(out), "--format", "csv",
-                 "--columns", "what,period,periodAsWorded,trigger"]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "retention",
+                "--data",
+                str(out),
+                "--format",
+                "csv",
+                "--columns",
+                "what,period,periodAsWorded,trigger",
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert {"what": "Customer management", "period": "P6Y", "periodAsWorded": "6 years",
-            "trigger": "last purchase"} in rows
-    assert {"what": "Direct marketing", "period": "", "periodAsWorded": "until account closure",
-            "trigger": "account closure"} in rows
+    assert {
+        "what": "Customer management",
+        "period": "P6Y",
+        "periodAsWorded": "6 years",
+        "trigger": "last purchase",
+    } in rows
+    assert {
+        "what": "Direct marketing",
+        "period": "",
+        "periodAsWorded": "until account closure",
+        "trigger": "account closure",
+    } in rows
 
 
 def test_committed_csv_fixtures_are_what_the_script_writes(tmp_path):
@@ -361,6 +414,7 @@ def test_committed_csv_fixtures_are_what_the_script_writes(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------- roles
+
 
 def test_role_keeps_the_sheets_of_one_record(seed, tmp_path, capsys):
     exported, out = tmp_path / "ropa.xlsx", tmp_path / "controller.ttl"
@@ -374,6 +428,7 @@ def test_role_keeps_the_sheets_of_one_record(seed, tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------------------------- bad files
+
 
 def _workbook_with_a_notes_sheet(path: Path) -> None:
     book = Workbook()
@@ -440,8 +495,10 @@ def test_a_role_the_file_does_not_hold_is_one_line_exit_2(seed, tmp_path, capsys
     exported.write_text(ropa.to_csv(records_of(seed)["processor"]), encoding="utf-8")
     assert main(["import", "ropa", str(exported), "--role", "controller", "--out", str(out)]) == 2
     [line] = capsys.readouterr().err.splitlines()
-    assert line == (f"gdprgraph: error: {exported}: holds no controller record (--role controller): "
-                    "ropa-processor: processor record, skipped (--role controller)")
+    assert line == (
+        f"gdprgraph: error: {exported}: holds no controller record (--role controller): "
+        "ropa-processor: processor record, skipped (--role controller)"
+    )
     assert not out.exists()
 
 
@@ -470,10 +527,13 @@ def test_a_complete_imported_register_meets_the_controller_record_shape(fixtures
     assert any(f.shape == "Lawful basis of a purpose" for f in findings)
 
 
-@pytest.mark.parametrize(("name", "gaps"), [
-    ("cnil-register", ("REF-05;", "REF-09;")),  # a basis that is a formula, one "à définir", a vague retention
-    ("ico-register", ("Legal,Complaints", "Finance,Billing")),  # "Our internal policy", a formula
-])
+@pytest.mark.parametrize(
+    ("name", "gaps"),
+    [
+        ("cnil-register", ("REF-05;", "REF-09;")),  # a basis that is a formula, one "à définir", a vague retention
+        ("ico-register", ("Legal,Complaints", "Finance,Billing")),  # "Our internal policy", a formula
+    ],
+)
 def test_a_complete_register_conforms(tmp_path, capsys, name, gaps):
     """Without the rows whose gaps are deliberate, the fixture registers conform: `gdprgraph validate` exits 0."""
     lines = (FIXTURES / f"{name}.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)

@@ -142,12 +142,23 @@ def engagements_of(g: Graph) -> set[tuple]:
     out = set()
     for node in g.subjects(RDF.type, GG.SubProcessingEngagement):
         org = g.value(node, GG.subProcessor)
-        safeguards = frozenset((g.value(s, GG.instrument), g.value(s, GG.transferBasis), g.value(s, GG.safeguardStatus))
-                               for s in g.objects(node, GG.hasSafeguard))
-        out.add((node, g.value(node, GG.about), g.value(node, GG.engagedBy), org,
-                 frozenset(g.objects(node, GG.processingCountry)), safeguards,
-                 g.value(org, DPV.hasCountry), frozenset(g.objects(org, GG.certifiedUnder)),
-                 frozenset(g.objects(org, SKOS.prefLabel))))
+        safeguards = frozenset(
+            (g.value(s, GG.instrument), g.value(s, GG.transferBasis), g.value(s, GG.safeguardStatus))
+            for s in g.objects(node, GG.hasSafeguard)
+        )
+        out.add(
+            (
+                node,
+                g.value(node, GG.about),
+                g.value(node, GG.engagedBy),
+                org,
+                frozenset(g.objects(node, GG.processingCountry)),
+                safeguards,
+                g.value(org, DPV.hasCountry),
+                frozenset(g.objects(org, GG.certifiedUnder)),
+                frozenset(g.objects(org, SKOS.prefLabel)),
+            )
+        )
     return out
 
 
@@ -202,8 +213,18 @@ def test_cli_writes_turtle_that_parses(tmp_path: Path, capsys: pytest.CaptureFix
     assert len(list(g.subjects(RDF.type, GG.SubProcessingEngagement))) == 8
     assert (eng("platform-sh"), GG.subProcessor, GGO["platform-sh"]) in g
     capsys.readouterr()
-    code = cli.main(["import-subprocessors", str(MARKDOWN), "--service", "Flexible Web Platform", "--key", "acme",
-                     "--processor", "Orange Business Services"])
+    code = cli.main(
+        [
+            "import-subprocessors",
+            str(MARKDOWN),
+            "--service",
+            "Flexible Web Platform",
+            "--key",
+            "acme",
+            "--processor",
+            "Orange Business Services",
+        ]
+    )
     assert code == 0
     g = Graph().parse(data=capsys.readouterr().out, format="turtle")
     assert (GGD["acme-eng-tickety"], GG.engagedBy, OBS) in g
@@ -214,13 +235,13 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, int | None]]:
     empty.write_text("")
     binary = tmp_path / "binary.csv"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    return {"empty": (empty, None), "binary": (binary, None),
-            "no-name-column": (FIXTURES / "no-name-column.csv", 1)}
+    return {"empty": (empty, None), "binary": (binary, None), "no-name-column": (FIXTURES / "no-name-column.csv", 1)}
 
 
 @pytest.mark.parametrize("case", ["empty", "binary", "no-name-column"])
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(case: str, tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path, line = bad_inputs(tmp_path)[case]
     out = tmp_path / "out" / "vendor.ttl"
     code = cli.main(["import-subprocessors", str(path), "--service", "Flexible Web Platform", "--out", str(out)])
@@ -238,7 +259,8 @@ def test_unknown_country_is_reported_with_its_line_not_raised() -> None:
     source = SubprocessorList(FIXTURES / "unknown-country.md", FWP, context=Workspace())
     g = source.graph()
     assert [(r.line, r.message) for r in source.reports] == [
-        (6, "unrecognised place 'Atlantis' in the location of processing column (row of Oceanic Data)")]
+        (6, "unrecognised place 'Atlantis' in the location of processing column (row of Oceanic Data)")
+    ]
     assert set(g.objects(GGD["unknown-country-eng-oceanic-data"], GG.processingCountry)) == {LOC.IE}
 
 
@@ -250,9 +272,11 @@ def test_library_raises_input_error_with_file_and_line() -> None:
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "pipe"])
 def test_delimiter_is_sniffed(delimiter: str, tmp_path: Path) -> None:
-    rows = [["Vendor", "Activity", "Processing location", "Safeguards"],
-            ["Acme Analytics Inc.", "Analytics", "US", "SCCs"],
-            ["Datastore GmbH", "Backups", "Germany and France", "none"]]
+    rows = [
+        ["Vendor", "Activity", "Processing location", "Safeguards"],
+        ["Acme Analytics Inc.", "Analytics", "US", "SCCs"],
+        ["Datastore GmbH", "Backups", "Germany and France", "none"],
+    ]
     path = tmp_path / "list.csv"
     path.write_text("\n".join(delimiter.join(row) for row in rows) + "\n", encoding="utf-8")
     g = import_subprocessors(path, FWP, context=Workspace())
@@ -262,16 +286,23 @@ def test_delimiter_is_sniffed(delimiter: str, tmp_path: Path) -> None:
     assert g.value(GGO.datastore, DPV.hasCountry) == LOC.DE
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    (["Name", "Location", "Corporate location"], {"name": 0, "location": 1, "corporate": 2}),
-    (["Corporate Location", "Location of Processing", "Entity"], {"corporate": 0, "location": 1, "name": 2}),
-    (["Raison sociale", "Finalité", "Lieu de traitement", "Pays du siège", "Encadrement"],
-     {"name": 0, "purpose": 1, "location": 2, "corporate": 3, "safeguard": 4}),
-    (["Sub-processor name", "Nature of processing", "Sub-processor location", "Legal basis for transfer"],
-     {"name": 0, "purpose": 1, "location": 2, "safeguard": 3}),
-    (["Entity country", "Company", "Pays"], {"corporate": 0, "name": 1, "location": 2}),
-    (["Website", "Supplier", "Headquarters", "Data location"], {"name": 1, "corporate": 2, "location": 3}),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (["Name", "Location", "Corporate location"], {"name": 0, "location": 1, "corporate": 2}),
+        (["Corporate Location", "Location of Processing", "Entity"], {"corporate": 0, "location": 1, "name": 2}),
+        (
+            ["Raison sociale", "Finalité", "Lieu de traitement", "Pays du siège", "Encadrement"],
+            {"name": 0, "purpose": 1, "location": 2, "corporate": 3, "safeguard": 4},
+        ),
+        (
+            ["Sub-processor name", "Nature of processing", "Sub-processor location", "Legal basis for transfer"],
+            {"name": 0, "purpose": 1, "location": 2, "safeguard": 3},
+        ),
+        (["Entity country", "Company", "Pays"], {"corporate": 0, "name": 1, "location": 2}),
+        (["Website", "Supplier", "Headquarters", "Data location"], {"name": 1, "corporate": 2, "location": 3}),
+    ],
+)
 def test_headers_are_matched_loosely(header: list[str], expected: dict[str, int]) -> None:
     assert columns(header)[0] == expected
 
@@ -282,9 +313,12 @@ def test_no_word_containment_match(tmp_path: Path) -> None:
     context.add((GGO["amazon-web-services"], DPV.hasCountry, LOC.US))
     context.add((FWP, DPV.hasDataProcessor, OBS))
     path = tmp_path / "list.md"
-    path.write_text("| Name | Country | Safeguards |\n|---|---|---|\n"
-                    "| Amazon | United States | DPF |\n| AMAZON WEB SERVICES, INC. | US | SCC |\n"
-                    "| Amazon | Ireland | |\n", encoding="utf-8")
+    path.write_text(
+        "| Name | Country | Safeguards |\n|---|---|---|\n"
+        "| Amazon | United States | DPF |\n| AMAZON WEB SERVICES, INC. | US | SCC |\n"
+        "| Amazon | Ireland | |\n",
+        encoding="utf-8",
+    )
     g = import_subprocessors(path, FWP, context=context)
     assert g.value(GGD["list-eng-amazon"], GG.subProcessor) == GGO.amazon
     assert (GGO.amazon, RDF.type, GG.Supplier) in g
@@ -329,14 +363,15 @@ def test_long_list_imports_every_row(tmp_path: Path, capsys: pytest.CaptureFixtu
 
     source, out = tmp_path / "long.csv", tmp_path / "long.ttl"
     long_list(source, 20_000)
-    assert cli.main(["import-subprocessors", str(source), "--service", "Flexible Web Platform",
-                     "--out", str(out)]) == 0
+    assert cli.main(["import-subprocessors", str(source), "--service", "Flexible Web Platform", "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert "\r" not in err  # stderr is no terminal: no progress line
     store = ox.Store()
     store.load(path=str(out), format=ox.RdfFormat.TURTLE)
-    count = ("SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?line) AS ?lines) WHERE { "
-             f"?e a <{GG.SubProcessingEngagement}> ; <{GG.sourceLine}> ?line }}")
+    count = (
+        "SELECT (COUNT(DISTINCT ?e) AS ?n) (COUNT(DISTINCT ?line) AS ?lines) WHERE { "
+        f"?e a <{GG.SubProcessingEngagement}> ; <{GG.sourceLine}> ?line }}"
+    )
     row = next(iter(store.query(count)))
     assert (int(row["n"].value), int(row["lines"].value)) == (20_000, 20_000)
     triples = len(store)
@@ -350,8 +385,19 @@ def test_progress_is_shown_on_a_terminal_only(tmp_path: Path, monkeypatch: pytes
     long_list(source, 20_000)
     terminal = _Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
-    assert cli.main(["import-subprocessors", str(source), "--service", "Flexible Web Platform",
-                     "--out", str(tmp_path / "long.ttl")]) == 0
+    assert (
+        cli.main(
+            [
+                "import-subprocessors",
+                str(source),
+                "--service",
+                "Flexible Web Platform",
+                "--out",
+                str(tmp_path / "long.ttl"),
+            ]
+        )
+        == 0
+    )
     err = terminal.getvalue()
     assert f"\r{source}: 10,000 rows read" in err and f"\r{source}: 20,000 rows read" in err
     # the progress line is cleared before the summary is printed over it
@@ -370,18 +416,21 @@ def test_library_streams_a_batch_per_row(tmp_path: Path) -> None:
         next(listed.batches())
 
 
-def test_streamed_turtle_is_the_library_graph_whatever_the_cells_hold(tmp_path: Path,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_streamed_turtle_is_the_library_graph_whatever_the_cells_hold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The Turtle written row by row (our own writer, not rdflib's) says exactly what the graph says,
     with quotes, backslashes, tabs, long-string quotes and non-Latin letters in the cells."""
     source = tmp_path / "odd.csv"
-    source.write_text('Name;Purpose;Country;Safeguards\n'
-                      '"Evil ""Quote"" \\\\ Co";"a\ttab, \'\'\'single\'\'\' and """triple""";France;SCC\n'
-                      'Ωmega Λtd;Überwachung 监控 😀;Germany;\n'
-                      '<script>Co;=1+1;US;DPF\n', encoding="utf-8")
+    source.write_text(
+        "Name;Purpose;Country;Safeguards\n"
+        '"Evil ""Quote"" \\\\ Co";"a\ttab, \'\'\'single\'\'\' and """triple""";France;SCC\n'
+        "Ωmega Λtd;Überwachung 监控 😀;Germany;\n"
+        "<script>Co;=1+1;US;DPF\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "odd.ttl"
-    assert cli.main(["import-subprocessors", str(source), "--service", "Flexible Web Platform",
-                     "--out", str(out)]) == 0
+    assert cli.main(["import-subprocessors", str(source), "--service", "Flexible Web Platform", "--out", str(out)]) == 0
     written = Graph().parse(out, format="turtle")
     expected = import_subprocessors(source, FWP, context=Workspace())
     assert set(written) == set(expected)

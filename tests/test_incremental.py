@@ -51,18 +51,30 @@ def _drop_the_safeguards(ws):
 def _new_us_subprocessor_without_safeguard(ws):
     engagement = URIRef("https://w3id.org/gdprgraph/data/test-new-engagement")
     new_org = URIRef(ORG + "test-newco")
-    return Change(set(), {
-        (engagement, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), URIRef(GG + "SubProcessingEngagement")),
-        (engagement, URIRef(GG + "about"), FWP),
-        (engagement, URIRef(GG + "subProcessor"), new_org),
-        (new_org, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"), Literal("NewCo")),
-        (new_org, URIRef(DPV + "hasCountry"), URIRef(LOC + "US")),
-        (engagement, URIRef(GG + "engagedBy"), URIRef(ORG + "orange-business-services")),
-    })
+    return Change(
+        set(),
+        {
+            (
+                engagement,
+                URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                URIRef(GG + "SubProcessingEngagement"),
+            ),
+            (engagement, URIRef(GG + "about"), FWP),
+            (engagement, URIRef(GG + "subProcessor"), new_org),
+            (new_org, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"), Literal("NewCo")),
+            (new_org, URIRef(DPV + "hasCountry"), URIRef(LOC + "US")),
+            (engagement, URIRef(GG + "engagedBy"), URIRef(ORG + "orange-business-services")),
+        },
+    )
 
 
-EDITS = [_flip_a_line_to_not_stated, _drop_a_duration, _move_platform_sh_to_the_us, _drop_the_safeguards,
-         _new_us_subprocessor_without_safeguard]
+EDITS = [
+    _flip_a_line_to_not_stated,
+    _drop_a_duration,
+    _move_platform_sh_to_the_us,
+    _drop_the_safeguards,
+    _new_us_subprocessor_without_safeguard,
+]
 
 
 def _findings(report):
@@ -112,7 +124,7 @@ def test_change_between_two_versions_of_a_file(tmp_path: Path):
     change = Change.between(old, new)
     assert change.removed == {(URIRef("urn:a"), URIRef("urn:p"), Literal("1"))}
     assert change.added == {(URIRef("urn:a"), URIRef("urn:p"), Literal("2"))}
-    new.write_text('<urn:a> <urn:p> [ <urn:q> 1 ] .\n', encoding="utf-8")
+    new.write_text("<urn:a> <urn:p> [ <urn:q> 1 ] .\n", encoding="utf-8")
     with pytest.raises(InputError, match="blank nodes"):
         Change.between(old, new)
 

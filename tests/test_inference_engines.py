@@ -19,8 +19,12 @@ DPV = "https://w3id.org/dpv#"
 GG = "https://w3id.org/gdprgraph/ontology#"
 
 #: one value per parameter kind, as a user would type it, per estate
-SEED_VALUES = {"organisation": "Platform.sh", "service": "Flexible Contact Center",
-               "data-category": "personal data", "activity": "Mener des campagnes relationnelles"}
+SEED_VALUES = {
+    "organisation": "Platform.sh",
+    "service": "Flexible Contact Center",
+    "data-category": "personal data",
+    "activity": "Mener des campagnes relationnelles",
+}
 
 
 def _estate_values(ws: Workspace) -> dict[str, str]:

@@ -29,8 +29,12 @@ DCTERMS = Namespace("http://purl.org/dc/terms/")
 RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 FWP = ("flexible-web-platform.art28.en.txt", "flexible-web-platform.ttl", "fwp", None)
-HMFWP = ("hebergement-mutualise-flexible-web-publisher.art28.fr.txt",
-         "hebergement-mutualise-flexible-web-publisher.ttl", "hmfwp", "hebergement-mutualise-flexible-web-publisher")
+HMFWP = (
+    "hebergement-mutualise-flexible-web-publisher.art28.fr.txt",
+    "hebergement-mutualise-flexible-web-publisher.ttl",
+    "hmfwp",
+    "hebergement-mutualise-flexible-web-publisher",
+)
 FCC = ("flexible-contact-center.service-description.en.txt", "flexible-contact-center.ttl", "fcc-sd", None)
 SEEDS = [FWP, HMFWP, FCC]
 #: where the hand-curated part of the FCC file (features and retention, lines 1-582) begins
@@ -179,7 +183,8 @@ def test_an_added_subprocessor_and_a_flipped_line_change_only_their_statements(t
     source = (SOURCES / FWP[0]).read_text(encoding="utf-8")
     assert "Other use\tNo\n" in source and "Platform.sh SAS (France)\tNA" in source
     changed = source.replace("Other use\tNo\n", "Other use\tYes\n").replace(
-        "Platform.sh SAS (France)\tNA", "Platform.sh SAS (France) Acme Hosting GmbH (Germany)\tNA")
+        "Platform.sh SAS (France)\tNA", "Platform.sh SAS (France) Acme Hosting GmbH (Germany)\tNA"
+    )
     path = tmp_path / FWP[0]
     path.write_text(changed, encoding="utf-8")
     before, after = ingest(FWP).graph, ingest(FWP, path).graph
@@ -235,10 +240,14 @@ def test_pdf_gives_the_same_statements(seed, tmp_path):
     only_pdf, only_text = diff(without_provenance(from_pdf.graph), without_provenance(from_text.graph))
     typographic = TYPOGRAPHIC
     # the PDF font has no curly quotes: compare the texts with straight ones
-    only_pdf = {(s, p, Literal(str(o).translate(typographic), lang=o.language) if isinstance(o, Literal) else o)
-                for s, p, o in only_pdf}
-    only_text = {(s, p, Literal(str(o).translate(typographic), lang=o.language) if isinstance(o, Literal) else o)
-                 for s, p, o in only_text}
+    only_pdf = {
+        (s, p, Literal(str(o).translate(typographic), lang=o.language) if isinstance(o, Literal) else o)
+        for s, p, o in only_pdf
+    }
+    only_text = {
+        (s, p, Literal(str(o).translate(typographic), lang=o.language) if isinstance(o, Literal) else o)
+        for s, p, o in only_text
+    }
     assert only_pdf == only_text, (sorted(only_pdf - only_text), sorted(only_text - only_pdf))
     assert not from_pdf.unrecognised
 
@@ -246,13 +255,16 @@ def test_pdf_gives_the_same_statements(seed, tmp_path):
 # -- bad input and --strict ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, content, words", [
-    ("empty.txt", b"", "empty"),
-    ("blank.txt", b"  \n\n\t\n", "empty"),
-    ("binary.txt", bytes(range(256)) * 4, "binary"),
-    ("not-a-description.txt", b"Shopping list\n\nmilk\neggs\n", "not an Article 28 description"),
-    ("broken.pdf", b"%PDF-1.4\nthis is not really a pdf\n", "PDF"),
-])
+@pytest.mark.parametrize(
+    "name, content, words",
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"  \n\n\t\n", "empty"),
+        ("binary.txt", bytes(range(256)) * 4, "binary"),
+        ("not-a-description.txt", b"Shopping list\n\nmilk\neggs\n", "not an Article 28 description"),
+        ("broken.pdf", b"%PDF-1.4\nthis is not really a pdf\n", "PDF"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2_and_no_output(capsys, tmp_path, name, content, words):
     path = tmp_path / name
     path.write_bytes(content)

@@ -34,13 +34,15 @@ FORMS = {
     "helpdeskly-dpa-annex.html": ("table", {22}),
     "mailcraft-annex1.txt": ("headings", {41}),
 }
-PDF_LINES = ["Annex I - Description of the processing",
-             "Subject matter   Hosting of the Helpdeskly support desk",
-             "Duration   For the term of the Agreement",
-             "Categories of personal data   Name, Email address",
-             "Categories of data subjects Customers",
-             "Purpose   Customer care",
-             "Retention   90 days after closure of the ticket"]
+PDF_LINES = [
+    "Annex I - Description of the processing",
+    "Subject matter   Hosting of the Helpdeskly support desk",
+    "Duration   For the term of the Agreement",
+    "Categories of personal data   Name, Email address",
+    "Categories of data subjects Customers",
+    "Purpose   Customer care",
+    "Retention   90 days after closure of the ticket",
+]
 
 
 @cache
@@ -55,15 +57,20 @@ def ingested(name: str):
 
 def pdf_bytes(lines: list[str]) -> bytes:
     """A one-page PDF holding the lines as text (Helvetica), as a PDF printer would write them."""
+
     def escape(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
     ops = ["BT", "/F1 9 Tf", "11 TL", "40 800 Td", *(f"({escape(line)}) Tj T*" for line in lines), "ET"]
     stream = "\n".join(ops).encode("latin-1")
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
     out, offsets = b"%PDF-1.4\n", []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
@@ -138,8 +145,11 @@ def test_each_statement_cites_its_line_and_the_duration_ends_with_the_agreement(
 
 def test_an_html_row_spanning_lines_cites_its_first_line() -> None:
     g = ingested("helpdeskly-dpa-annex.html").graph
-    lines = {str(g.value(g.value(n, GG.answers), SKOS.prefLabel)): int(g.value(n, GG.sourceLine))
-             for n in g.subjects(RDF.type, GG.TemplateLine) if g.value(n, GG.answers) is not None}
+    lines = {
+        str(g.value(g.value(n, GG.answers), SKOS.prefLabel)): int(g.value(n, GG.sourceLine))
+        for n in g.subjects(RDF.type, GG.TemplateLine)
+        if g.value(n, GG.answers) is not None
+    }
     assert lines["Account identifier"] == 12 and lines["Customers"] == 16
     assert (None, GG.purpose, DPV.CustomerCare) in g
 
@@ -165,16 +175,18 @@ def test_form_flag_forces_the_reader(tmp_path: Path, sources_dir: Path, capsys) 
     with pytest.raises(InputError, match="not an Article 28 description"):  # auto: neither form
         ingest_file(prose)
     assert ingest_file(sources_dir / "flexible-web-platform.art28.en.txt").form == "art28"
-    code = cli.main(["ingest", str(FIXTURES / "mailcraft-annex1.txt"), "--form", "annex1",
-                     "--out", str(tmp_path / "m.ttl")])
+    code = cli.main(
+        ["ingest", str(FIXTURES / "mailcraft-annex1.txt"), "--form", "annex1", "--out", str(tmp_path / "m.ttl")]
+    )
     assert code == 0 and (tmp_path / "m.ttl").is_file()
     assert "mailcraft-annex1.txt:41: unrecognised: Signed for the Processor" in capsys.readouterr().err
 
 
 def test_no_service_named_asks_for_one(tmp_path: Path) -> None:
     text = tmp_path / "annex.txt"
-    text.write_text("Subject matter: support\nDuration: one year\nCategories of personal data: Name\n",
-                    encoding="utf-8")
+    text.write_text(
+        "Subject matter: support\nDuration: one year\nCategories of personal data: Name\n", encoding="utf-8"
+    )
     with pytest.raises(InputError, match="--service"):
         ingest_file(text, context=context())
 
@@ -192,8 +204,9 @@ def test_ingested_descriptions_validate_and_answer_the_questions(tmp_path: Path,
     assert {str(r["serviceName"]) for r in rows} == {"Helpdeskly Support Desk", "Mailcraft Campaigns"}
     assert {int(r["line"]) for r in rows} == {12, 22}
     assert ws.resolve("Helpdeskly", "organisation") == GGO["helpdeskly"]
-    assert URIRef(GGS["mailcraft-campaigns"]) in {r["service"] for r in
-                                                  ws.run("services-processing", {"category": "Name"}).rows}
+    assert URIRef(GGS["mailcraft-campaigns"]) in {
+        r["service"] for r in ws.run("services-processing", {"category": "Name"}).rows
+    }
 
 
 def test_subprocessors_named_with_their_countries_are_engagements_every_question_sees(tmp_path: Path) -> None:
@@ -205,16 +218,21 @@ def test_subprocessors_named_with_their_countries_are_engagements_every_question
     assert [(str(r["serviceName"]), int(r["line"])) for r in using] == [("Helpdeskly Support Desk", 19)]
     rows = ws.run("subprocessors-of", {"service": "Helpdeskly Support Desk"}).rows
     assert {(str(r["organisationName"]), str(r["country"]), str(r["zone"])) for r in rows} == {
-        ("CloudNest", "Ireland", "within the EU/EEA"), ("MailRelay", "United States", "outside the EU/EEA")}
+        ("CloudNest", "Ireland", "within the EU/EEA"),
+        ("MailRelay", "United States", "outside the EU/EEA"),
+    }
     statement = result.graph.value(predicate=GG.descriptionElement, object=GG.SubProcessorsElement)
     assert "a support partner to be named" in str(result.graph.value(statement, GG.description))
 
 
 def test_ingest_with_data_files_reads_them_with_the_templates(tmp_path: Path, capsys) -> None:
     annex = tmp_path / "fwp-annex.txt"
-    annex.write_text("Service: Flexible Web Platform\nSubject matter: hosting\n"
-                     "Categories of personal data: Identification data; Location data\n"
-                     "Categories of data subjects: Customers\n", encoding="utf-8")
+    annex.write_text(
+        "Service: Flexible Web Platform\nSubject matter: hosting\n"
+        "Categories of personal data: Identification data; Location data\n"
+        "Categories of data subjects: Customers\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "fwp-annex.ttl"
     data = resources.data_dir() / "flexible-web-platform.ttl"
     assert cli.main(["ingest", str(annex), "--data", str(data), "--out", str(out)]) == 0
@@ -228,10 +246,15 @@ def test_ingest_with_data_files_reads_them_with_the_templates(tmp_path: Path, ca
 
 def test_an_element_given_twice_is_two_statements(tmp_path: Path) -> None:
     annex = tmp_path / "twice.txt"
-    annex.write_text("Service: Mailcraft Campaigns\nSubject matter: e-mail campaigns\n"
-                     "Categories of personal data: Name\nRetention: contact data 60 days\n"
-                     "Retention: bounce logs 12 months\n", encoding="utf-8")
+    annex.write_text(
+        "Service: Mailcraft Campaigns\nSubject matter: e-mail campaigns\n"
+        "Categories of personal data: Name\nRetention: contact data 60 days\n"
+        "Retention: bounce logs 12 months\n",
+        encoding="utf-8",
+    )
     g = ingest_file(annex, context=context()).graph
-    kept = {(int(g.value(n, GG.sourceLine)), str(g.value(n, GG.description)))
-            for n in g.subjects(GG.descriptionElement, GG.RetentionElement)}
+    kept = {
+        (int(g.value(n, GG.sourceLine)), str(g.value(n, GG.description)))
+        for n in g.subjects(GG.descriptionElement, GG.RetentionElement)
+    }
     assert kept == {(4, "contact data 60 days"), (5, "bounce logs 12 months")}

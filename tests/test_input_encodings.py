@@ -45,8 +45,11 @@ def markdown_list() -> str:
 def csv_list() -> str:
     """The same table as a French spreadsheet exports it (semicolons), and a row with letters only
     Windows-1252 has among the single-byte encodings (a typographic apostrophe and the euro sign)."""
-    rows = [line.strip().strip("|").split("|") for line in markdown_list().splitlines()
-            if line.startswith("|") and not line.startswith("|---")]
+    rows = [
+        line.strip().strip("|").split("|")
+        for line in markdown_list().splitlines()
+        if line.startswith("|") and not line.startswith("|---")
+    ]
     text = "\n".join(";".join(cell.strip() for cell in row) for row in rows)
     return text + f"\n{CAFE};Facturation en €;France;France;Aucune\n"
 
@@ -116,14 +119,17 @@ def test_latin1_fallback_when_cp1252_cannot_decode():
     assert "decoded as Latin-1 (ISO-8859-1), a guess" in found.note
 
 
-@pytest.mark.parametrize("case, content, words", [
-    ("utf-16 without a byte-order mark", "Nom;Pays\nAcme;France\n".encode("utf-16-le"), "binary"),
-    ("NUL bytes", b"Name,Country\nAcme\x00\x00,France\n", "binary"),
-    ("a PDF named .csv", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "PDF"),
-    ("a workbook named .csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "binary"),
-    ("random bytes", bytes(range(1, 32)) * 40, "binary"),
-    ("a broken byte-order mark", codecs.BOM_UTF16_LE + "Nom".encode("utf-16-le") + b"\x00", "UTF-16 LE"),
-])
+@pytest.mark.parametrize(
+    "case, content, words",
+    [
+        ("utf-16 without a byte-order mark", "Nom;Pays\nAcme;France\n".encode("utf-16-le"), "binary"),
+        ("NUL bytes", b"Name,Country\nAcme\x00\x00,France\n", "binary"),
+        ("a PDF named .csv", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "PDF"),
+        ("a workbook named .csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "binary"),
+        ("random bytes", bytes(range(1, 32)) * 40, "binary"),
+        ("a broken byte-order mark", codecs.BOM_UTF16_LE + "Nom".encode("utf-16-le") + b"\x00", "UTF-16 LE"),
+    ],
+)
 def test_binary_list_is_one_line_exit_2(tmp_path, capsys, case, content, words):
     path = tmp_path / "list.csv"
     path.write_bytes(content)
@@ -176,11 +182,14 @@ def test_cli_ingest_says_which_encoding_it_guessed(tmp_path, capsys):
     assert any("Hébergement" in str(o) for o in graph.objects())
 
 
-@pytest.mark.parametrize("case, content, words", [
-    ("NUL bytes", b"Description of Processing\x00\x00\x01", "binary"),
-    ("utf-16 without a byte-order mark", "Description of Processing\n".encode("utf-16-le"), "binary"),
-    ("a broken byte-order mark", codecs.BOM_UTF8 + b"Description \xff\xfe of Processing", "UTF-8"),
-])
+@pytest.mark.parametrize(
+    "case, content, words",
+    [
+        ("NUL bytes", b"Description of Processing\x00\x00\x01", "binary"),
+        ("utf-16 without a byte-order mark", "Description of Processing\n".encode("utf-16-le"), "binary"),
+        ("a broken byte-order mark", codecs.BOM_UTF8 + b"Description \xff\xfe of Processing", "UTF-8"),
+    ],
+)
 def test_binary_description_is_one_line_exit_2(tmp_path, capsys, case, content, words):
     path = tmp_path / "doc.txt"
     path.write_bytes(content)

@@ -14,9 +14,14 @@ from gdprgraph import resources
 
 GG = "https://w3id.org/gdprgraph/ontology#"
 DCT = rdflib.Namespace("http://purl.org/dc/terms/")
-STANDARD = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",
-            "http://www.w3.org/2002/07/owl#", "http://www.w3.org/2004/02/skos/core#",
-            "http://purl.org/dc/terms/", "http://www.w3.org/ns/prov#")
+STANDARD = (
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://www.w3.org/2000/01/rdf-schema#",
+    "http://www.w3.org/2002/07/owl#",
+    "http://www.w3.org/2004/02/skos/core#",
+    "http://purl.org/dc/terms/",
+    "http://www.w3.org/ns/prov#",
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,17 +69,21 @@ def test_every_local_term_has_an_english_label_and_a_definition(ontology):
 
 
 def test_every_gg_term_mentioned_anywhere_exists(ontology):
-    texts = [p.read_text(encoding="utf-8") for p in
-             resources.default_data_files() + resources.rule_files()
-             + sorted(resources.query_dir().rglob("*.rq"))]
+    texts = [
+        p.read_text(encoding="utf-8")
+        for p in resources.default_data_files() + resources.rule_files() + sorted(resources.query_dir().rglob("*.rq"))
+    ]
     used = {m for text in texts for m in re.findall(r"\bgg:([A-Za-z][\w-]*)", text)}
     unknown = sorted(t for t in used if (rdflib.URIRef(GG + t), None, None) not in ontology)
     assert unknown == []
 
 
 def test_organisations_have_one_preferred_name_and_a_country(data):
-    orgs = {s for s in data.subjects(RDF.type, None)
-            if str(s).startswith("https://w3id.org/gdprgraph/org/") and s.endswith("customer") is False}
+    orgs = {
+        s
+        for s in data.subjects(RDF.type, None)
+        if str(s).startswith("https://w3id.org/gdprgraph/org/") and s.endswith("customer") is False
+    }
     for org in orgs:
         assert len(set(data.objects(org, SKOS.prefLabel))) == 1, org
         if (org, RDF.type, rdflib.URIRef("https://w3id.org/dpv#DataProtectionOfficer")) not in data:
@@ -82,7 +91,7 @@ def test_organisations_have_one_preferred_name_and_a_country(data):
 
 
 def normalised_lines(path: Path, first: int, last: int) -> str:
-    lines = path.read_text(encoding="utf-8").split("\n")[first - 1:last]
+    lines = path.read_text(encoding="utf-8").split("\n")[first - 1 : last]
     return "".join(re.sub(r"<i>|</i>|\*\*|<u>|</u>", "", " ".join(lines)).split())
 
 
@@ -106,6 +115,7 @@ def test_every_statement_cites_a_section_and_its_lines_hold_its_text(data, sourc
         last = int(data.value(st, rdflib.URIRef(GG + "sourceLineEnd")) or first)
         text = data.value(st, rdflib.URIRef(GG + "sourceText"))
         if not isinstance(text, Literal) or comparable(text) not in normalised_lines(
-                sources_dir / str(source_file), first, last):
+            sources_dir / str(source_file), first, last
+        ):
             wrong.append((str(st), f"{source_file}:{first}-{last}"))
     assert wrong == []

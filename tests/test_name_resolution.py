@@ -19,8 +19,10 @@ ENTITIES = {
 }
 
 
-@pytest.mark.parametrize("typed", ["Amazon Web Services Inc", "Amazon Web Services, Inc.", "amazon web services",
-                                   "Amazon Web Services, Inc. (AWS)"])
+@pytest.mark.parametrize(
+    "typed",
+    ["Amazon Web Services Inc", "Amazon Web Services, Inc.", "amazon web services", "Amazon Web Services, Inc. (AWS)"],
+)
 def test_an_exact_name_wins_over_a_longer_name_containing_it(seed, typed):
     assert names.resolve(seed.asserted, typed, "organisation", ENTITIES) == AWS
 
@@ -39,12 +41,22 @@ def test_the_brand_orange_lists_the_orange_organisations(seed):
     with pytest.raises(AmbiguousNameError) as err:
         seed.resolve("Orange", "organisation")
     assert [c.split(" <")[0] for c in err.value.candidates] == [
-        "Orange Business Services", "Orange Cloud for Business", "Orange SA"]
+        "Orange Business Services",
+        "Orange Cloud for Business",
+        "Orange SA",
+    ]
 
 
-@pytest.mark.parametrize("typed, local", [("Orange SA", "orange-sa"), ("ORANGE SA", "orange-sa"),
-                                          ("Orange Business Services", "orange-business-services"),
-                                          ("Platform.sh", "platform-sh"), ("Arvato", "arvato")])
+@pytest.mark.parametrize(
+    "typed, local",
+    [
+        ("Orange SA", "orange-sa"),
+        ("ORANGE SA", "orange-sa"),
+        ("Orange Business Services", "orange-business-services"),
+        ("Platform.sh", "platform-sh"),
+        ("Arvato", "arvato"),
+    ],
+)
 def test_a_full_or_unshared_name_still_resolves(seed, typed, local):
     assert seed.resolve(typed, "organisation") == URIRef(GGO + local)
 
@@ -74,6 +86,7 @@ def test_ingest_matches_an_organisation_by_its_name_without_brackets_and_legal_f
     from rdflib import SKOS, Graph, Literal
 
     from gdprgraph.ingest.emit import Organisations
+
     context = Graph()
     for iri, labels in ENTITIES.items():
         context.add((iri, SKOS.prefLabel, Literal(labels[0][0])))
@@ -93,6 +106,7 @@ def test_import_subprocessors_reuses_an_organisation_by_its_name_without_bracket
     from rdflib import RDF, SKOS, Graph, Literal, Namespace
 
     from gdprgraph.ingest.subprocessors import import_subprocessors
+
     gg = Namespace("https://w3id.org/gdprgraph/ontology#")
     context = Graph()
     service = URIRef("https://w3id.org/gdprgraph/service/helpdesk")
@@ -102,8 +116,11 @@ def test_import_subprocessors_reuses_an_organisation_by_its_name_without_bracket
     for iri, labels in ENTITIES.items():
         context.add((iri, SKOS.prefLabel, Literal(labels[0][0])))
     listed = tmp_path / "list.csv"
-    listed.write_text("Sub-processor,Location,Purpose\nAmazon Web Services Inc,Ireland,Hosting\n"
-                      "Amazon Web Services Australia Pty Ltd,Australia,Backups\n", encoding="utf-8")
+    listed.write_text(
+        "Sub-processor,Location,Purpose\nAmazon Web Services Inc,Ireland,Hosting\n"
+        "Amazon Web Services Australia Pty Ltd,Australia,Backups\n",
+        encoding="utf-8",
+    )
     graph = import_subprocessors(listed, service, context=context)
     engaged = {graph.value(eng, gg.subProcessor) for eng in graph.subjects(RDF.type, gg.SubProcessingEngagement)}
     assert engaged == {AWS, AWS_AU}

@@ -27,25 +27,50 @@ WORDINGS = {
     "data-crm": ("CRM data", "Données Relation Clients"),
     "data-financial": ("Financial data", "Données financières"),
     "data-sensitive": ("Sensitive Data", "Données sensibles"),
-    "data-carried-content": ("Personal data contained in carried traffic",
-                             "Données contenues dans le trafic transporté"),
-    "data-hosted-content": ("Personal data in recorded or stored content",
-                            "Données contenues dans les enregistrements hébergés"),
+    "data-carried-content": (
+        "Personal data contained in carried traffic",
+        "Données contenues dans le trafic transporté",
+    ),
+    "data-hosted-content": (
+        "Personal data in recorded or stored content",
+        "Données contenues dans les enregistrements hébergés",
+    ),
 }
 
 #: service -> template item -> the document's answer (flexible-web-platform.art28.en.txt lines 25-35,
 #: hebergement-mutualise-flexible-web-publisher.art28.fr.txt lines 68-104,
 #: flexible-contact-center.service-description.en.txt lines 623-648: no carried-traffic line)
 ANSWERS = {
-    FWP: {"data-identification": "yes", "data-traffic": "yes", "data-location": "yes", "data-crm": "yes",
-          "data-financial": "no", "data-sensitive": "no", "data-carried-content": "yes",
-          "data-hosted-content": "yes"},
-    FWPUB: {"data-identification": "yes", "data-traffic": "yes", "data-location": "yes", "data-crm": "yes",
-            "data-financial": "yes", "data-sensitive": "no", "data-carried-content": "yes",
-            "data-hosted-content": "yes"},
-    FCC: {"data-identification": "yes", "data-traffic": "yes", "data-location": "no", "data-crm": "yes",
-          "data-financial": "no", "data-sensitive": "no", "data-carried-content": "not stated",
-          "data-hosted-content": "yes"},
+    FWP: {
+        "data-identification": "yes",
+        "data-traffic": "yes",
+        "data-location": "yes",
+        "data-crm": "yes",
+        "data-financial": "no",
+        "data-sensitive": "no",
+        "data-carried-content": "yes",
+        "data-hosted-content": "yes",
+    },
+    FWPUB: {
+        "data-identification": "yes",
+        "data-traffic": "yes",
+        "data-location": "yes",
+        "data-crm": "yes",
+        "data-financial": "yes",
+        "data-sensitive": "no",
+        "data-carried-content": "yes",
+        "data-hosted-content": "yes",
+    },
+    FCC: {
+        "data-identification": "yes",
+        "data-traffic": "yes",
+        "data-location": "no",
+        "data-crm": "yes",
+        "data-financial": "no",
+        "data-sensitive": "no",
+        "data-carried-content": "not stated",
+        "data-hosted-content": "yes",
+    },
 }
 
 CASES = [(service, item, answer) for service, lines in ANSWERS.items() for item, answer in lines.items()]
@@ -90,8 +115,10 @@ def test_a_no_on_a_broader_category_wins_over_a_narrower_yes(tmp_path, store):
     ws = Workspace(store=store)
     ws.asserted.add([_CRM_UNDER_FINANCIAL])
     assert _listed(ws, "Financial data") == {FWPUB}
-    exposed = {(str(r["serviceName"]), str(r["categoryName"]))
-               for r in ws.run("data-exposed-to", {"org": "Orange Business Services"}).rows}
+    exposed = {
+        (str(r["serviceName"]), str(r["categoryName"]))
+        for r in ws.run("data-exposed-to", {"org": "Orange Business Services"}).rows
+    }
     assert (FWP, "CRM data") in exposed and (FWP, "Financial data") not in exposed
 
 
@@ -119,5 +146,8 @@ def _gg(local: str) -> URIRef:
     return URIRef("https://w3id.org/gdprgraph/ontology#" + local)
 
 
-_CRM_UNDER_FINANCIAL = (URIRef(TEMPLATE + "CustomerRelationshipData"), RDFS.subClassOf,
-                        URIRef("https://w3id.org/dpv/pd#Transactional"))
+_CRM_UNDER_FINANCIAL = (
+    URIRef(TEMPLATE + "CustomerRelationshipData"),
+    RDFS.subClassOf,
+    URIRef("https://w3id.org/dpv/pd#Transactional"),
+)

@@ -100,7 +100,11 @@ def test_eu_supplier_never_appears_in_third_country_paths(graph, third_country_p
 
 def test_every_third_country_path_ends_outside_the_eea(third_country_paths):
     assert {p.country_name for p in third_country_paths} == {
-        "United States", "India", "Japan", "third country (not disclosed)"}
+        "United States",
+        "India",
+        "Japan",
+        "third country (not disclosed)",
+    }
 
 
 def test_cli_paths_json_shows_the_chain(capsys):
@@ -162,7 +166,8 @@ def test_cli_impact_of_cloudco(capsys):
     report = json.loads(out)
     assert report["name"] == "CloudCo Inc" and report["country"] == "United States"
     assert [(s["name"], s["how"], s["line"]) for s in report["services"]] == [
-        ("Secure Mail Hosting", "sub-processor", 59)]
+        ("Secure Mail Hosting", "sub-processor", 59)
+    ]
     assert report["countries"] == ["India", "United States"]
     assert set(report["data_subjects"]) == SUBJECTS_A
     missing = [p for p in report["paths"] if p["missing_basis"]]
@@ -185,8 +190,10 @@ def test_processor_whose_country_no_sub_processor_shares_is_located_at_home(esta
     kg = estate.asserted.copy()
     kg.graph.update("DELETE WHERE { <http://example.org/estate/b-eng-acme-group> ?p ?o }")
     at_home = [p for p in transfer_paths(build(kg), to=None) if p.country_name == "France"]
-    assert {(p.service, p.labels[-2]) for p in at_home} == {(SERVICE_A, "Acme Hosting SAS"),
-                                                            (SERVICE_B, "Acme Hosting SAS")}
+    assert {(p.service, p.labels[-2]) for p in at_home} == {
+        (SERVICE_A, "Acme Hosting SAS"),
+        (SERVICE_B, "Acme Hosting SAS"),
+    }
 
 
 @pytest.mark.parametrize("store", ["oxigraph", "memory"])
@@ -197,12 +204,14 @@ def test_the_graph_of_some_services_is_their_part_of_the_whole(store):
     for chosen in ({SERVICE_B}, {SERVICE_A, SERVICE_B}):
         part = build(ws.asserted, chosen)
         edges = sorted((a, b, d["relation"], d["basis"]) for a, b, d in part.graph.edges(data=True))
-        expected = sorted((a, b, d["relation"], d["basis"]) for a, b, d in whole.graph.edges(data=True)
-                          if d["service"] in chosen)
+        expected = sorted(
+            (a, b, d["relation"], d["basis"]) for a, b, d in whole.graph.edges(data=True) if d["service"] in chosen
+        )
         assert edges and edges == expected
         assert {n: part.label(n) for n in part.graph} == {n: whole.label(n) for n in part.graph}
     assert {str(p.nodes) for p in transfer_paths(build(ws.asserted, {SERVICE_A}), through=INDIAOPS)} == {
-        str(p.nodes) for p in transfer_paths(whole, through=INDIAOPS)}
+        str(p.nodes) for p in transfer_paths(whole, through=INDIAOPS)
+    }
 
 
 @pytest.mark.parametrize("seed_value", range(20))

@@ -70,10 +70,25 @@ def test_every_aggregated_column_is_declared_a_set_and_uses_the_set_separator():
 
 
 def test_group_concat_cells_are_the_same_in_every_process():
-    command = [sys.executable, "-m", "gdprgraph.cli", "query", "legal-bases",
-               "--param", "purpose=Organise customer events", "--format", "csv", "--data", *map(str, DATA)]
-    outputs = {subprocess.run(command, capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    command = [
+        sys.executable,
+        "-m",
+        "gdprgraph.cli",
+        "query",
+        "legal-bases",
+        "--param",
+        "purpose=Organise customer events",
+        "--format",
+        "csv",
+        "--data",
+        *map(str, DATA),
+    ]
+    outputs = {
+        subprocess.run(
+            command, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
     assert len(outputs) == 1, outputs
 
 
@@ -107,7 +122,9 @@ def test_every_expected_file_is_used():
 
 NAME_PARAMETERS = [
     pytest.param(name, p.name, id=f"{name}-{p.name}")
-    for name, query in CATALOG.items() for p in query.parameters if p.kind in names.KINDS
+    for name, query in CATALOG.items()
+    for p in query.parameters
+    if p.kind in names.KINDS
 ]
 
 

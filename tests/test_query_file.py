@@ -54,10 +54,16 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 # -- reading the file: header, form, refusals ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "form"), [
-    ("services-of-org", "SELECT"), ("services-of-org-inferred", "SELECT"), ("engages", "ASK"),
-    ("uses-graph", "CONSTRUCT"), ("insert-in-literal", "SELECT"),
-])
+@pytest.mark.parametrize(
+    ("name", "form"),
+    [
+        ("services-of-org", "SELECT"),
+        ("services-of-org-inferred", "SELECT"),
+        ("engages", "ASK"),
+        ("uses-graph", "CONSTRUCT"),
+        ("insert-in-literal", "SELECT"),
+    ],
+)
 def test_the_form_is_read_by_the_parser(name, form):
     assert queries.from_file(ADHOC / f"{name}.rq").form == form
 
@@ -70,22 +76,25 @@ def test_the_header_is_read_as_for_the_catalog():
     assert queries.from_file(ADHOC / "services-of-org-inferred.rq").inference == "owlrl"
 
 
-@pytest.mark.parametrize("update", [
-    "DELETE WHERE { ?s ?p ?o }",
-    "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
-    "DELETE DATA { <urn:a> <urn:b> <urn:c> }",
-    "PREFIX gg: <https://w3id.org/gdprgraph/ontology#>\n"
-    "DELETE { ?s gg:about ?o } INSERT { ?s gg:x ?o } WHERE { ?s gg:about ?o }",
-    "WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
-    "LOAD <http://example.org/data.ttl>",
-    "CLEAR ALL",
-    "DROP ALL",
-    "CREATE GRAPH <urn:g>",
-    "ADD DEFAULT TO <urn:g>",
-    "MOVE DEFAULT TO <urn:g>",
-    "COPY DEFAULT TO <urn:g>",
-    "# a comment first\nINSERT DATA { <urn:a> <urn:b> 'SELECT * WHERE { ?s ?p ?o }' } ; DROP ALL",
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        "DELETE WHERE { ?s ?p ?o }",
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        "DELETE DATA { <urn:a> <urn:b> <urn:c> }",
+        "PREFIX gg: <https://w3id.org/gdprgraph/ontology#>\n"
+        "DELETE { ?s gg:about ?o } INSERT { ?s gg:x ?o } WHERE { ?s gg:about ?o }",
+        "WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "LOAD <http://example.org/data.ttl>",
+        "CLEAR ALL",
+        "DROP ALL",
+        "CREATE GRAPH <urn:g>",
+        "ADD DEFAULT TO <urn:g>",
+        "MOVE DEFAULT TO <urn:g>",
+        "COPY DEFAULT TO <urn:g>",
+        "# a comment first\nINSERT DATA { <urn:a> <urn:b> 'SELECT * WHERE { ?s ?p ?o }' } ; DROP ALL",
+    ],
+)
 def test_every_update_is_refused_and_the_graph_is_unchanged(seed, tmp_path, update):
     path = write(tmp_path, "update.rq", update + "\n")
     before = len(seed.asserted)
@@ -101,8 +110,10 @@ def test_delete_where_through_the_cli_exits_2_with_one_line_naming_the_file(seed
     for store in ("oxigraph", "memory"):
         code, out, err = run_cli(capsys, "query", "--file", path, "--store", store)
         assert (code, out) == (2, "")
-        assert one_line(err) == (f"gdprgraph: error: {path}: updates are refused: "
-                                 "gdprgraph query runs SELECT, ASK, CONSTRUCT and DESCRIBE queries")
+        assert one_line(err) == (
+            f"gdprgraph: error: {path}: updates are refused: "
+            "gdprgraph query runs SELECT, ASK, CONSTRUCT and DESCRIBE queries"
+        )
     with pytest.raises(InputError):
         seed.run_file(path)
     assert len(seed.asserted) == before
@@ -124,20 +135,25 @@ def test_keywords_in_strings_and_comments_are_not_syntax(seed, seed_memory, caps
     for ws in (seed, seed_memory):  # the comment's "WHERE {" does not receive the bound parameter
         answer = ws.run_file(path, {"service": "Flexible Contact Center"})
         assert [(str(r["serviceName"]), str(r["note"])) for r in answer.rows] == [("Flexible Contact Center", note)]
-    code, out, _ = run_cli(capsys, "query", "--file", path, "--param", "service=flexible contact center",
-                           "--format", "csv")
+    code, out, _ = run_cli(
+        capsys, "query", "--file", path, "--param", "service=flexible contact center", "--format", "csv"
+    )
     assert code == 0
-    assert out.splitlines() == ["serviceName,note", f'Flexible Contact Center,{note}']
+    assert out.splitlines() == ["serviceName,note", f"Flexible Contact Center,{note}"]
 
 
 def test_bound_values_go_into_the_where_group_not_into_strings_or_comments():
     bound = {"x": URIRef("urn:x")}
     text = '# WHERE { here?\nSELECT ?where ("WHERE {" AS ?w) { ?where ?p ?x }'
-    assert inline_values(text, bound) == \
-        '# WHERE { here?\nSELECT ?where ("WHERE {" AS ?w) { VALUES (?x) { (<urn:x>) }  ?where ?p ?x }'
+    assert (
+        inline_values(text, bound)
+        == '# WHERE { here?\nSELECT ?where ("WHERE {" AS ?w) { VALUES (?x) { (<urn:x>) }  ?where ?p ?x }'
+    )
     text = "PREFIX a: <http://x/a#b>\nASK { ?s ?p ?x FILTER(?x < 3 && ?p > 2) }"
-    assert inline_values(text, bound) == \
-        "PREFIX a: <http://x/a#b>\nASK { VALUES (?x) { (<urn:x>) }  ?s ?p ?x FILTER(?x < 3 && ?p > 2) }"
+    assert (
+        inline_values(text, bound)
+        == "PREFIX a: <http://x/a#b>\nASK { VALUES (?x) { (<urn:x>) }  ?s ?p ?x FILTER(?x < 3 && ?p > 2) }"
+    )
 
 
 def test_a_syntax_error_names_the_file_and_its_line(capsys):
@@ -157,16 +173,24 @@ def test_an_undeclared_prefix_is_one_line_on_every_store(tmp_path, capsys):
         assert "prefix" in err.lower()
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"SELECT * WHERE { ?s ?p ?o }\x00\x01\x02", "not a text file"),
-    (b"# title: caf\xe9\nSELECT * WHERE { ?s ?p ?o }\n", ":1: not UTF-8 text"),
-    (b"# only a comment\n", "no SPARQL query in the file"),
-    (b"", "no SPARQL query in the file"),
-    (b"# param: org : colour : a kind that does not exist\nSELECT * WHERE { ?s ?p ?org }\n", "unknown kind 'colour'"),
-    (b"# param: my-org : organisation : not a variable name\nSELECT * WHERE { ?s ?p ?o }\n",
-     "is not a SPARQL variable name"),
-    (b"# inference: rdfs\nSELECT * WHERE { ?s ?p ?o }\n", "'# inference: rdfs'"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"SELECT * WHERE { ?s ?p ?o }\x00\x01\x02", "not a text file"),
+        (b"# title: caf\xe9\nSELECT * WHERE { ?s ?p ?o }\n", ":1: not UTF-8 text"),
+        (b"# only a comment\n", "no SPARQL query in the file"),
+        (b"", "no SPARQL query in the file"),
+        (
+            b"# param: org : colour : a kind that does not exist\nSELECT * WHERE { ?s ?p ?org }\n",
+            "unknown kind 'colour'",
+        ),
+        (
+            b"# param: my-org : organisation : not a variable name\nSELECT * WHERE { ?s ?p ?o }\n",
+            "is not a SPARQL variable name",
+        ),
+        (b"# inference: rdfs\nSELECT * WHERE { ?s ?p ?o }\n", "'# inference: rdfs'"),
+    ],
+)
 def test_a_bad_file_is_one_line_and_exit_2(tmp_path, capsys, content, message):
     path = tmp_path / "bad.rq"
     path.write_bytes(content)
@@ -180,8 +204,9 @@ def test_a_missing_file_or_a_folder_is_one_line_and_exit_2(tmp_path, capsys):
     for path, message in ((tmp_path / "nope.rq", "no such file"), (tmp_path, "a folder")):
         code, out, err = run_cli(capsys, "query", "--file", path)
         assert (code, out) == (2, "")
-        assert one_line(err) == f"gdprgraph: error: {path}: {message}" + (", not a query file" if path == tmp_path
-                                                                          else "")
+        assert one_line(err) == f"gdprgraph: error: {path}: {message}" + (
+            ", not a query file" if path == tmp_path else ""
+        )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
@@ -241,8 +266,10 @@ def test_select_binds_names_as_users_type_them(seed, name):
 
 def test_select_gives_the_same_rows_on_the_memory_store(seed, seed_memory, capsys):
     assert rows_of(seed_memory.run_file(SERVICES_OF_ORG, {"org": "Platform.sh"})) == PLATFORM_SH_ROWS
-    outputs = [run_cli(capsys, "query", "--file", SERVICES_OF_ORG, "--param", "org=Platform.sh", "--format", "csv",
-                       *store) for store in ([], ["--store", "memory"])]
+    outputs = [
+        run_cli(capsys, "query", "--file", SERVICES_OF_ORG, "--param", "org=Platform.sh", "--format", "csv", *store)
+        for store in ([], ["--store", "memory"])
+    ]
     assert outputs[0] == outputs[1]
     assert outputs[0][0] == 0
 
@@ -264,8 +291,9 @@ def test_select_csv_and_json(capsys):
 
 
 def test_select_table_and_columns(capsys):
-    code, out, _ = run_cli(capsys, "query", "--file", SERVICES_OF_ORG, "--param", "org=Platform.sh",
-                           "--columns", "serviceName,line")
+    code, out, _ = run_cli(
+        capsys, "query", "--file", SERVICES_OF_ORG, "--param", "org=Platform.sh", "--columns", "serviceName,line"
+    )
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["serviceName", "line"]
@@ -288,18 +316,22 @@ def test_the_header_asks_for_the_closure_and_inferred_forces_it(seed, tmp_path, 
     plain = write(tmp_path, "plain.rq", inferred.read_text(encoding="utf-8").replace("# inference: owlrl\n", ""))
     code, out, _ = run_cli(capsys, "query", "--file", plain, "--param", "org=Platform.sh", "--format", "csv")
     assert code == 1 and out.splitlines() == ["service,serviceName"]
-    code, out, _ = run_cli(capsys, "query", "--file", plain, "--param", "org=Platform.sh", "--format", "csv",
-                           "--inferred")
+    code, out, _ = run_cli(
+        capsys, "query", "--file", plain, "--param", "org=Platform.sh", "--format", "csv", "--inferred"
+    )
     assert code == 0 and len(out.splitlines()) == 3
 
 
 # -- ASK --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("service", "expected", "code"), [
-    ("Flexible Web Platform", True, 0),
-    ("Flexible Contact Center", False, 1),
-])
+@pytest.mark.parametrize(
+    ("service", "expected", "code"),
+    [
+        ("Flexible Web Platform", True, 0),
+        ("Flexible Contact Center", False, 1),
+    ],
+)
 def test_ask_prints_true_or_false_and_exits_0_or_1(seed, capsys, service, expected, code):
     path = ADHOC / "engages.rq"
     params = {"org": "Platform.sh", "service": service}
@@ -313,8 +345,18 @@ def test_ask_prints_true_or_false_and_exits_0_or_1(seed, capsys, service, expect
 
 
 def test_columns_apply_to_select_only(capsys):
-    code, _, err = run_cli(capsys, "query", "--file", ADHOC / "engages.rq", "--param", "org=Platform.sh",
-                           "--param", "service=Flexible Web Platform", "--columns", "x")
+    code, _, err = run_cli(
+        capsys,
+        "query",
+        "--file",
+        ADHOC / "engages.rq",
+        "--param",
+        "org=Platform.sh",
+        "--param",
+        "service=Flexible Web Platform",
+        "--columns",
+        "x",
+    )
     assert code == 2 and "--columns applies to SELECT queries" in one_line(err)
 
 
@@ -328,8 +370,9 @@ def expected_uses_graph() -> set[tuple]:
 
 @pytest.mark.parametrize("store", ["oxigraph", "memory"])
 def test_construct_prints_turtle_with_the_expected_triples(capsys, store):
-    code, out, _ = run_cli(capsys, "query", "--file", ADHOC / "uses-graph.rq", "--param", "org=Platform.sh",
-                           "--store", store)
+    code, out, _ = run_cli(
+        capsys, "query", "--file", ADHOC / "uses-graph.rq", "--param", "org=Platform.sh", "--store", store
+    )
     assert code == 0
     assert "@prefix gg: <https://w3id.org/gdprgraph/ontology#>" in out
     assert set(rdflib.Graph().parse(data=out, format="turtle")) == expected_uses_graph()
@@ -357,8 +400,11 @@ def test_an_empty_graph_exits_1(seed, tmp_path, capsys):
 
 @pytest.mark.parametrize("store", ["oxigraph", "memory"])
 def test_describe_prints_the_resource_as_turtle(tmp_path, capsys, store):
-    path = write(tmp_path, "describe.rq", "# param: org : organisation : the organisation\nDESCRIBE ?org\n"
-                 "WHERE { ?org a ?type }\n")
+    path = write(
+        tmp_path,
+        "describe.rq",
+        "# param: org : organisation : the organisation\nDESCRIBE ?org\nWHERE { ?org a ?type }\n",
+    )
     assert queries.from_file(path).form == "DESCRIBE"
     code, out, _ = run_cli(capsys, "query", "--file", path, "--param", "org=platform.sh", "--store", store)
     assert code == 0
@@ -408,21 +454,32 @@ def test_every_form_on_a_sparql_server(server_store, capsys):
     store = ["--store", server_store]
     # JSON: IRIs in full (a server does not tell the prefixes of the files it was loaded from)
     local = run_cli(capsys, "query", "--file", SERVICES_OF_ORG, "--param", "org=Platform.sh", "--format", "json")
-    remote = run_cli(capsys, "query", "--file", SERVICES_OF_ORG, "--param", "org=Platform.sh", "--format", "json",
-                     *store)
+    remote = run_cli(
+        capsys, "query", "--file", SERVICES_OF_ORG, "--param", "org=Platform.sh", "--format", "json", *store
+    )
     assert remote == local and remote[0] == 0
     engages = ["query", "--file", ADHOC / "engages.rq", "--param", "org=Platform.sh"]
     assert run_cli(capsys, *engages, "--param", "service=Flexible Web Platform", *store) == (0, "true\n", "")
     assert run_cli(capsys, *engages, "--param", "service=Flexible Contact Center", *store) == (1, "false\n", "")
     code, out, _ = run_cli(capsys, "query", "--file", ADHOC / "uses-graph.rq", "--param", "org=Platform.sh", *store)
     assert code == 0 and set(rdflib.Graph().parse(data=out, format="turtle")) == expected_uses_graph()
-    code, out, _ = run_cli(capsys, "query", "--file", ADHOC / "services-of-org-inferred.rq",
-                           "--param", "org=Platform.sh", "--format", "csv", *store)
+    code, out, _ = run_cli(
+        capsys,
+        "query",
+        "--file",
+        ADHOC / "services-of-org-inferred.rq",
+        "--param",
+        "org=Platform.sh",
+        "--format",
+        "csv",
+        *store,
+    )
     assert code == 0 and len(out.splitlines()) == 3
 
     before = len(Workspace(store=server_store).asserted)
     code, out, err = run_cli(capsys, "query", "--file", ADHOC / "delete-where.rq", *store)
     assert (code, out) == (2, "") and "updates are refused" in one_line(err)
     assert len(Workspace(store=server_store).asserted) == before > 0
-    assert remote == run_cli(capsys, "query", "--file", SERVICES_OF_ORG, "--param", "org=Platform.sh",
-                             "--format", "json", *store)
+    assert remote == run_cli(
+        capsys, "query", "--file", SERVICES_OF_ORG, "--param", "org=Platform.sh", "--format", "json", *store
+    )

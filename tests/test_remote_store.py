@@ -27,8 +27,10 @@ def _free_port() -> int:
 
 
 #: what Virtuoso 7.2 (Debian's) cannot do that the end-to-end test needs (see docs/remote-store.md)
-VIRTUOSO_LIMITS = ("Virtuoso 7.2 cannot store xsd:duration literals (SR553, openlink/virtuoso-opensource#224), "
-                   "which the seed data uses; its SPARQL compiler also rejects some catalog queries")
+VIRTUOSO_LIMITS = (
+    "Virtuoso 7.2 cannot store xsd:duration literals (SR553, openlink/virtuoso-opensource#224), "
+    "which the seed data uses; its SPARQL compiler also rejects some catalog queries"
+)
 
 
 @pytest.fixture(params=["oxigraph", "virtuoso"])
@@ -100,9 +102,12 @@ def test_select_with_bound_parameters(ds, tmp_path):
 def test_terms_come_back_as_with_the_other_backends(ds, tmp_path):
     g = _graph()
     ds.load_file(_write(tmp_path / "a.ttl", SAMPLE), g)
-    result = ds.query("PREFIX ex: <http://example.org/>\nSELECT ?name ?label ?age ?nothing WHERE { "
-                      "ex:alice ex:name ?name ; ex:label ?label ; ex:age ?age OPTIONAL { ?x ex:none ?nothing } }",
-                      None, [g])
+    result = ds.query(
+        "PREFIX ex: <http://example.org/>\nSELECT ?name ?label ?age ?nothing WHERE { "
+        "ex:alice ex:name ?name ; ex:label ?label ; ex:age ?age OPTIONAL { ?x ex:none ?nothing } }",
+        None,
+        [g],
+    )
     assert result.type == "SELECT"
     assert result.vars == [Variable("name"), Variable("label"), Variable("age"), Variable("nothing")]
     [row] = result.bindings
@@ -129,8 +134,13 @@ def test_ask_and_construct(ds, tmp_path):
 def test_several_graphs_merge_into_the_default_graph(ds, tmp_path):
     g1, g2 = _graph(), _graph()
     ds.load_file(_write(tmp_path / "a.ttl", SAMPLE), g1)
-    ds.insert([(URIRef(EX + "carol"), URIRef(EX + "name"), Literal("Carol")),
-               (URIRef(EX + "alice"), URIRef(EX + "name"), Literal("Alice"))], g2)  # one duplicate
+    ds.insert(
+        [
+            (URIRef(EX + "carol"), URIRef(EX + "name"), Literal("Carol")),
+            (URIRef(EX + "alice"), URIRef(EX + "name"), Literal("Alice")),
+        ],
+        g2,
+    )  # one duplicate
     assert ds.count([g2]) == 2
     assert ds.count([g1, g2]) == 6
     names = {str(r["n"]) for r in ds.query("SELECT ?n WHERE { ?s <http://example.org/name> ?n }", None, [g1, g2])}
@@ -156,11 +166,16 @@ def test_blank_nodes_stay_one_node_across_chunks(server, tmp_path):
     small.load_file(path, g)
     assert small.count([g]) == BLANK_TRIPLES
     # the chain of nested nodes and the list are still connected
-    assert small.query(f"ASK {{ <{EX}a> <{EX}p>/<{EX}q>/<{EX}t> 3 . <{EX}a> <{EX}p>/<{EX}v> 5 }}",
-                       None, [g]).askAnswer
-    items = [int(r["x"]) for r in small.query(
-        f"SELECT ?x WHERE {{ <{EX}a> <{EX}list>/<http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>*/"
-        "<http://www.w3.org/1999/02/22-rdf-syntax-ns#first> ?x }", None, [g])]
+    assert small.query(f"ASK {{ <{EX}a> <{EX}p>/<{EX}q>/<{EX}t> 3 . <{EX}a> <{EX}p>/<{EX}v> 5 }}", None, [g]).askAnswer
+    items = [
+        int(r["x"])
+        for r in small.query(
+            f"SELECT ?x WHERE {{ <{EX}a> <{EX}list>/<http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>*/"
+            "<http://www.w3.org/1999/02/22-rdf-syntax-ns#first> ?x }",
+            None,
+            [g],
+        )
+    ]
     assert sorted(items) == [1, 2, 3, 4]
     subjects = {r["s"] for r in small.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }", None, [g])}
     blanks = [s for s in subjects if isinstance(s, BNode)]
@@ -204,7 +219,7 @@ def test_syntax_error_names_file_and_line_and_adds_nothing(ds, tmp_path):
     g = _graph()
     ds.load_file(_write(tmp_path / "good.ttl", SAMPLE), g)
     before = _all_quads(ds)
-    bad = _write(tmp_path / "bad.ttl", f"@prefix ex: <{EX}> .\nex:a ex:p ex:b .\nex:c ex:p \"unterminated .\n")
+    bad = _write(tmp_path / "bad.ttl", f'@prefix ex: <{EX}> .\nex:a ex:p ex:b .\nex:c ex:p "unterminated .\n')
     with pytest.raises(InputError) as info:
         ds.load_file(bad, g)
     assert info.value.path == str(bad) and info.value.line == 3
@@ -220,16 +235,16 @@ def test_load_ntriples_keeps_blank_nodes_shared_between_uploads(server, tmp_path
 
     local = OxigraphDataset()
     local.load_file(_write(tmp_path / "b.ttl", BLANKS), "urn:local:asserted")
-    inner = next(iter(local.query(f"SELECT ?b WHERE {{ <{EX}a> <{EX}p>/<{EX}q> ?b }}", None,
-                                  ["urn:local:asserted"])))["b"]
+    inner = next(iter(local.query(f"SELECT ?b WHERE {{ <{EX}a> <{EX}p>/<{EX}q> ?b }}", None, ["urn:local:asserted"])))[
+        "b"
+    ]
     local.insert([(inner, URIRef(EX + "inferred"), Literal("yes"))], "urn:local:inferred")
     remote = SparqlDataset(server, chunk_size=3)
     asserted, inferred = _graph(), _graph()
     remote.load_ntriples(local.dump("urn:local:asserted"), asserted)
     remote.load_ntriples(local.dump("urn:local:inferred"), inferred)
     assert remote.count([asserted]) == BLANK_TRIPLES and remote.count([inferred]) == 1
-    assert remote.query(f'ASK {{ <{EX}a> <{EX}p>/<{EX}q>/<{EX}inferred> "yes" }}', None,
-                        [asserted, inferred]).askAnswer
+    assert remote.query(f'ASK {{ <{EX}a> <{EX}p>/<{EX}q>/<{EX}inferred> "yes" }}', None, [asserted, inferred]).askAnswer
     before = _all_quads(remote)
     with pytest.raises(InputError) as info:
         remote.load_ntriples(b'<http://example.org/a> <http://example.org/p> "v" .\n<a> broken .\n', asserted)
@@ -241,8 +256,10 @@ def _fill(files):
     def fill(dataset, generation):
         for path in files:
             dataset.load_file(path, generation.asserted)
-        dataset.insert([(URIRef(EX + "generation"), URIRef(EX + "built"), Literal(generation.asserted))],
-                       generation.inferred)
+        dataset.insert(
+            [(URIRef(EX + "generation"), URIRef(EX + "built"), Literal(generation.asserted))], generation.inferred
+        )
+
     return fill
 
 
@@ -282,8 +299,10 @@ def test_failed_fill_leaves_previous_generation_answering(ds, tmp_path):
     rows = list(ds.query(f"SELECT ?n WHERE {{ <{EX}alice> <{EX}name> ?n }}", None, [previous.asserted]))
     assert [r["n"] for r in rows] == [Literal("Alice")]
     assert ds.count([attempted[0].asserted]) == 0  # the half-built graphs are dropped
-    assert ds.query(f"ASK {{ GRAPH <{CONTROL_GRAPH}> {{ ?s ?p <{attempted[0].asserted}> }} }}", None, []).askAnswer \
+    assert (
+        ds.query(f"ASK {{ GRAPH <{CONTROL_GRAPH}> {{ ?s ?p <{attempted[0].asserted}> }} }}", None, []).askAnswer
         is False
+    )
 
 
 def test_unreachable_server_is_a_one_line_store_error():
@@ -303,7 +322,7 @@ def test_http_errors_are_one_line_store_errors(ds):
     message = str(info.value)
     assert ds.location in message and "HTTP 400" in message and "\n" not in message
     with pytest.raises(StoreError) as info:
-        ds.update("INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:b> \"unterminated } }")
+        ds.update('INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:b> "unterminated } }')
     assert "HTTP 400" in str(info.value) and ds.update_url in str(info.value) and "\n" not in str(info.value)
     with pytest.raises(InputError):  # a graph name that would break out of <...> never reaches the server
         ds.drop("urn:x:g> } ; DROP ALL ; INSERT DATA { GRAPH <urn:x:h")
@@ -315,8 +334,9 @@ def test_result_terms_and_query_forms_without_a_server():
     blanks: dict = {}
     plain = _json_term({"type": "literal", "value": "x", "datatype": XSD + "string"}, blanks)
     assert plain == Literal("x") and plain.datatype is None
-    assert _json_term({"type": "typed-literal", "value": "1", "datatype": XSD + "integer"}, blanks) == \
-        Literal("1", datatype=URIRef(XSD + "integer"))
+    assert _json_term({"type": "typed-literal", "value": "1", "datatype": XSD + "integer"}, blanks) == Literal(
+        "1", datatype=URIRef(XSD + "integer")
+    )
     assert _json_term({"type": "literal", "value": "x", "xml:lang": "en"}, blanks) == Literal("x", lang="en")
     assert _json_term({"type": "uri", "value": SKOLEM + "abc"}, blanks) == BNode("abc")
     first = _json_term({"type": "bnode", "value": "b0"}, blanks)
@@ -345,12 +365,14 @@ def test_build_then_every_reading_command_works_against_the_server(server, capsy
     code, out, _ = _cli(capsys, "build", "--store", store)
     assert code == 0 and "already up to date" in out
 
-    code, out, _ = _cli(capsys, "query", "services-using", "--param", "org=Platform.sh", "--format", "csv",
-                        "--store", store)
+    code, out, _ = _cli(
+        capsys, "query", "services-using", "--param", "org=Platform.sh", "--format", "csv", "--store", store
+    )
     assert code == 0
     assert "Flexible Web Platform" in out and "Hébergement Mutualisé, version Flexible Web Publisher" in out
-    code, out, _ = _cli(capsys, "query", "services-processing", "--param", "category=personal data",
-                        "--format", "csv", "--store", store)  # needs the closure: uploaded by build
+    code, out, _ = _cli(
+        capsys, "query", "services-processing", "--param", "category=personal data", "--format", "csv", "--store", store
+    )  # needs the closure: uploaded by build
     assert code == 0 and out.count("\n") > 10
 
     code, out, _ = _cli(capsys, "impact", "Platform.sh", "--format", "json", "--store", store)
@@ -373,7 +395,14 @@ def test_a_server_that_is_down_is_one_line_and_exit_2(capsys):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    code, out, err = _cli(capsys, "query", "services-using", "--param", "org=Platform.sh",
-                          "--store", f"sparql:http://127.0.0.1:{port}/query")
+    code, out, err = _cli(
+        capsys,
+        "query",
+        "services-using",
+        "--param",
+        "org=Platform.sh",
+        "--store",
+        f"sparql:http://127.0.0.1:{port}/query",
+    )
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and f"127.0.0.1:{port}" in err

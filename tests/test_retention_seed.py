@@ -45,13 +45,19 @@ def test_the_controller_record_carries_contact_dpo_whose_data_and_extension(caps
 
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     unpaid = next(r for r in rows if r["purpose"] == "Gérer les impayés")
-    assert "Offres Grand Public: Orange Service Clients, Gestion des données personnelles, 33732 Bordeaux Cedex 9" \
+    assert (
+        "Offres Grand Public: Orange Service Clients, Gestion des données personnelles, 33732 Bordeaux Cedex 9"
         in unpaid["controllerContact"]
+    )
     assert unpaid["dataProtectionOfficer"].startswith("Délégué à la Protection des Données personnelles d'Orange: ")
     assert "may be extended: durée éventuellement prolongée" in unpaid["erasureTimeLimits"]
     charter = next(r for r in rows if r["policy"].startswith("Orange Business Services Charter"))
     # rights are exercised by letter to Tourcoing; the DPOs are in their own column, with their addresses
-    assert charter["controllerContact"] == \
-        "Orange Business Services, Gestion des données personnelles, CS 30380, 59203 Tourcoing cedex, France"
-    assert "Global Data Protection Officer: Orange Business Services, 3 avenue du Bourget" in \
-        charter["dataProtectionOfficer"]
+    assert (
+        charter["controllerContact"]
+        == "Orange Business Services, Gestion des données personnelles, CS 30380, 59203 Tourcoing cedex, France"
+    )
+    assert (
+        "Global Data Protection Officer: Orange Business Services, 3 avenue du Bourget"
+        in charter["dataProtectionOfficer"]
+    )

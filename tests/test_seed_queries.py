@@ -31,8 +31,7 @@ def test_services_using_platform_sh_names_both_flexible_web_services(seed, name)
 
 
 def test_services_using_json_lists_exactly_two_services_with_their_source(capsys):
-    code, out, _ = run_cli(capsys, "query", "services-using", "--param", "org=platform.sh",
-                           "--format", "json")
+    code, out, _ = run_cli(capsys, "query", "services-using", "--param", "org=platform.sh", "--format", "json")
     assert code == 0
     rows = json.loads(out)["rows"]
     assert {r["service"] for r in rows} == {FWP, FWPUB}

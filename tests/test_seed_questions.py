@@ -49,8 +49,7 @@ def rows(seed, query: str, params: dict[str, str]) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-@pytest.mark.parametrize(("query", "case", "params"),
-                         [pytest.param(*c, id=golden_name(c[0], c[1])) for c in CASES])
+@pytest.mark.parametrize(("query", "case", "params"), [pytest.param(*c, id=golden_name(c[0], c[1])) for c in CASES])
 def test_question_on_the_seed_matches_its_golden_csv(seed, query, case, params):
     actual = render(seed.run(query, params), "csv", seed.asserted.graph.namespace_manager) + "\n"
     golden = GOLDEN / golden_name(query, case)
@@ -68,7 +67,10 @@ def test_orange_pro_answers_within_one_month_of_receipt_which_may_be_extended(se
     row = access[0]
     assert (row["line"], row["controllerName"]) == ("400", "Orange SA")
     assert (row["responseTime"], row["responsePeriod"], row["responseFrom"]) == (
-        "un (1) mois", "P1M", "réception de la demande")
+        "un (1) mois",
+        "P1M",
+        "réception de la demande",
+    )
     assert row["responseExtension"].startswith("En cas de complexité de la demande, ce délai peut être allongé")
     # the four addresses of article 9, each with whom it is for
     bordeaux = "Orange Service Clients, Gestion des données personnelles, 33732 Bordeaux Cedex 9"
@@ -77,16 +79,20 @@ def test_orange_pro_answers_within_one_month_of_receipt_which_may_be_extended(se
 
 
 def test_the_charter_rights_are_exercised_by_letter_to_tourcoing(seed):
-    charter = [r for r in rows(seed, "rights", {"org": "Orange Business Services"})
-               if r["policyName"].startswith("Orange Business Services Charter")]
+    charter = [
+        r
+        for r in rows(seed, "rights", {"org": "Orange Business Services"})
+        if r["policyName"].startswith("Orange Business Services Charter")
+    ]
     assert {r["line"] for r in charter} == {"31", "45"}
     assert {r["howToExercise"] for r in charter} == {f"post: {TOURCOING}"}
     assert all(r["responseTime"] == "" for r in charter), "the charter states no response time"
 
 
 def test_the_website_notice_rights_point_to_each_service_gcu_not_to_an_address(seed):
-    notice = [r for r in rows(seed, "rights", {})
-              if r["policyName"] == "Orange Business Services website privacy notice"]
+    notice = [
+        r for r in rows(seed, "rights", {}) if r["policyName"] == "Orange Business Services website privacy notice"
+    ]
     assert {r["line"] for r in notice} == {"1", "5"}
     assert all(r["howToExercise"] == "" for r in notice)
 
@@ -150,7 +156,10 @@ def test_cli_service_features_of_the_contact_center(capsys):
     found = {r["line"]: r for r in csv.DictReader(io.StringIO(out))}
     assert {r["document"] for r in found.values()} == {FCC}
     assert (found["326"]["offering"], found["326"]["channels"], found["326"]["retention"]) == (
-        "standard", "email", "for a period of 12 months (P1Y)")
+        "standard",
+        "email",
+        "for a period of 12 months (P1Y)",
+    )
     assert (found["447"]["offering"], found["447"]["retention"]) == ("optional", "for a period of 24 months (P2Y)")
     assert found["78"]["channels"] == "chat; email"
 

@@ -36,19 +36,31 @@ RULES = {s for p in (SH.targetClass, SH.targetObjectsOf, SH.target) for s in SHA
 
 def _pyshacl(graph: rdflib.Graph, shapes: rdflib.Graph = SHAPES) -> rdflib.Graph:
     """pyshacl's report, called as validate.validate calls it."""
-    _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, advanced=True, inference="none",
-                                    allow_warnings=True, allow_infos=True)
+    _, report, _ = pyshacl.validate(
+        graph, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True, allow_infos=True
+    )
     return report
 
 
 def _results(report: rdflib.Graph) -> set[tuple]:
     out = set()
     for result in report.objects(None, SH.result):
+
         def value(predicate, result=result):
             return report.value(result, predicate)
+
         messages = tuple(sorted(str(m) for m in report.objects(result, SH.resultMessage)))
-        out.add((value(SH.focusNode), value(SH.sourceShape), value(SH.sourceConstraintComponent),
-                 value(SH.resultPath), value(SH.value), value(SH.resultSeverity), messages))
+        out.add(
+            (
+                value(SH.focusNode),
+                value(SH.sourceShape),
+                value(SH.sourceConstraintComponent),
+                value(SH.resultPath),
+                value(SH.value),
+                value(SH.resultSeverity),
+                messages,
+            )
+        )
     return out
 
 
@@ -99,7 +111,8 @@ def test_every_constraint_of_every_rule_is_compiled():
     for rule in RULES:
         mine = [c for c in COMPILED if c.node_shape == rule]
         assert {c.source_constraint for c in mine if c.source_constraint is not None} == set(
-            SHAPES.objects(rule, SH.sparql))
+            SHAPES.objects(rule, SH.sparql)
+        )
         assert {c.source_shape for c in mine if c.path is not None} == set(SHAPES.objects(rule, SH.property))
 
 
@@ -143,8 +156,9 @@ def test_validate_reads_the_compiled_report_as_pyshacl_report(seed_memory, seed_
     data = seed_memory.graph
 
     def findings(graph):
-        return sorted((_finding(data, SHAPES, dict(graph.predicate_objects(r)))
-                       for r in graph.objects(None, SH.result)), key=repr)
+        return sorted(
+            (_finding(data, SHAPES, dict(graph.predicate_objects(r))) for r in graph.objects(None, SH.result)), key=repr
+        )
 
     assert findings(report) == findings(seed_reference)
 
@@ -181,8 +195,13 @@ def test_focus_refuses_unsafe_iris(seed_memory):
 @pytest.fixture(scope="module")
 def fixture_base() -> MemoryGraph:
     base = MemoryGraph()
-    base.load_files([*resources.ontology_files(), *sorted((resources.data_dir() / "reference").glob("*.ttl")),
-                     FIXTURES / "base.ttl"])
+    base.load_files(
+        [
+            *resources.ontology_files(),
+            *sorted((resources.data_dir() / "reference").glob("*.ttl")),
+            FIXTURES / "base.ttl",
+        ]
+    )
     return base
 
 
@@ -196,8 +215,7 @@ def _only(rule_name: str) -> rdflib.Graph:
     return shapes
 
 
-@pytest.mark.parametrize("update", [None, *sorted(FIXTURES.glob("*.ru"))],
-                         ids=lambda u: u.name if u else "base.ttl")
+@pytest.mark.parametrize("update", [None, *sorted(FIXTURES.glob("*.ru"))], ids=lambda u: u.name if u else "base.ttl")
 def test_fixture_gives_pyshacl_results(fixture_base, update):
     # pyshacl checks only the fixture's rule (8 times faster): test_shapes.py checks, with every
     # shape, that a fixture makes no other rule fire; the compiled queries of every rule run here.
@@ -295,8 +313,9 @@ ex:d5 ex:period "P1Y"@en , "P1Y" , ex:iri , "P20010203T04"^^xsd:duration .
 def test_other_supported_features_give_pyshacl_results(tmp_path):
     shapes = rdflib.Graph().parse(data=EXTRA_SHAPES, format="turtle")
     compiled = compile_shapes(shapes)
-    assert {c.node_shape for c in compiled} == {rdflib.URIRef("http://example.org/" + n)
-                                                for n in ("PeriodShape", "ThingShape")}
+    assert {c.node_shape for c in compiled} == {
+        rdflib.URIRef("http://example.org/" + n) for n in ("PeriodShape", "ThingShape")
+    }
     data = tmp_path / "extra.ttl"
     data.write_text(EXTRA_DATA, encoding="utf-8")
     memory = MemoryGraph()
@@ -304,9 +323,15 @@ def test_other_supported_features_give_pyshacl_results(tmp_path):
     reference = _pyshacl(memory.graph, shapes)
     expected = _results(reference)
     components = {r[2] for r in expected}
-    assert components >= {SH.DatatypeConstraintComponent, SH.MaxCountConstraintComponent, SH.InConstraintComponent,
-                          SH.NotConstraintComponent, SH.MinCountConstraintComponent, SH.NodeConstraintComponent,
-                          SH.SPARQLConstraintComponent}
+    assert components >= {
+        SH.DatatypeConstraintComponent,
+        SH.MaxCountConstraintComponent,
+        SH.InConstraintComponent,
+        SH.NotConstraintComponent,
+        SH.MinCountConstraintComponent,
+        SH.NodeConstraintComponent,
+        SH.SPARQLConstraintComponent,
+    }
     for kg in (memory, _oxigraph([data])):
         report = _assert_same(expected, kg, compiled)
         assert _conforms(report) is _conforms(reference)
@@ -315,24 +340,27 @@ def test_other_supported_features_give_pyshacl_results(tmp_path):
 # -- what the compiler refuses ----------------------------------------------------------------------------------
 
 UNSUPPORTED = {
-    "sh:pattern": "sh:property [ sh:path ex:p ; sh:pattern \"^a\" ; sh:message \"m\" ]",
-    "not a single IRI": "sh:property [ sh:path ( ex:p ex:q ) ; sh:minCount 1 ; sh:message \"m\" ]",
+    "sh:pattern": 'sh:property [ sh:path ex:p ; sh:pattern "^a" ; sh:message "m" ]',
+    "not a single IRI": 'sh:property [ sh:path ( ex:p ex:q ) ; sh:minCount 1 ; sh:message "m" ]',
     "sh:targetNode": "sh:targetNode ex:n",
     "sh:closed": "sh:closed true",
     "without sh:message": "sh:property [ sh:path ex:p ; sh:minCount 1 ]",
-    "sh:datatype xsd:integer": "sh:property [ sh:path ex:p ; sh:datatype xsd:integer ; sh:message \"m\" ]",
-    "MINUS": "sh:sparql [ sh:select \"SELECT $this WHERE { $this ex:p ?o MINUS { ?o ex:q ?x } }\" ]",
-    "$PATH": "sh:sparql [ sh:select \"SELECT $this WHERE { $this $PATH ?o }\" ]",
-    "undeclared prefix": "sh:sparql [ sh:select \"SELECT $this WHERE { $this foaf:name ?o }\" ]",
+    "sh:datatype xsd:integer": 'sh:property [ sh:path ex:p ; sh:datatype xsd:integer ; sh:message "m" ]',
+    "MINUS": 'sh:sparql [ sh:select "SELECT $this WHERE { $this ex:p ?o MINUS { ?o ex:q ?x } }" ]',
+    "$PATH": 'sh:sparql [ sh:select "SELECT $this WHERE { $this $PATH ?o }" ]',
+    "undeclared prefix": 'sh:sparql [ sh:select "SELECT $this WHERE { $this foaf:name ?o }" ]',
 }
 
 
 @pytest.mark.parametrize("feature", sorted(UNSUPPORTED))
 def test_an_unsupported_feature_is_refused_by_name(feature):
-    shapes = rdflib.Graph().parse(format="turtle", data=f"""
+    shapes = rdflib.Graph().parse(
+        format="turtle",
+        data=f"""
         @prefix ex: <http://example.org/> . @prefix sh: <http://www.w3.org/ns/shacl#> .
         @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-        ex:NewShape a sh:NodeShape ; sh:targetClass ex:C ; {UNSUPPORTED[feature]} .""")
+        ex:NewShape a sh:NodeShape ; sh:targetClass ex:C ; {UNSUPPORTED[feature]} .""",
+    )
     with pytest.raises(UnsupportedShapeError, match="NewShape") as raised:
         compile_shapes(shapes)
     assert feature in str(raised.value)
@@ -347,7 +375,7 @@ def _read_by_shapes(predicate: rdflib.URIRef) -> bool:
     """Whether a shape reads the predicate: a path, or a name in a SPARQL constraint or target (rdf:type: targets)."""
     if predicate == rdflib.RDF.type or (None, SH.path, predicate) in SHAPES:
         return True
-    names = [f"{prefix}:{predicate[len(ns):]}" for prefix, ns in SHAPES.namespaces() if predicate.startswith(ns)]
+    names = [f"{prefix}:{predicate[len(ns) :]}" for prefix, ns in SHAPES.namespaces() if predicate.startswith(ns)]
     return any(name in str(text) for name in names for text in SHAPES.objects(None, SH.select))
 
 
@@ -359,16 +387,20 @@ def editable_statements(seed_memory) -> list[tuple]:
     ontology = set()
     for path in resources.ontology_files():
         ontology |= set(rdflib.Graph().parse(path, format="turtle"))
-    return sorted((t for t in seed_memory.graph if t not in ontology and _read_by_shapes(t[1])),
-                  key=lambda t: tuple(map(str, t)))
+    return sorted(
+        (t for t in seed_memory.graph if t not in ontology and _read_by_shapes(t[1])), key=lambda t: tuple(map(str, t))
+    )
 
 
 def _literal_variants(value: rdflib.Literal) -> list[rdflib.Literal]:
     """Other literals a careless edit could leave: another text of the same type, the bare text,
     an empty one (a typed literal's variants may be ill-typed: a datatype constraint's business)."""
     text = str(value)
-    variants = [rdflib.Literal(text + " (edited)", lang=value.language, datatype=value.datatype),
-                rdflib.Literal(text), rdflib.Literal("", lang=value.language, datatype=value.datatype)]
+    variants = [
+        rdflib.Literal(text + " (edited)", lang=value.language, datatype=value.datatype),
+        rdflib.Literal(text),
+        rdflib.Literal("", lang=value.language, datatype=value.datatype),
+    ]
     return [v for v in variants if v != value]
 
 

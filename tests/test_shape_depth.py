@@ -122,7 +122,7 @@ def _patterns(algebra: object) -> Iterator[tuple]:
             yield from algebra.triples
         elif algebra.name == "TriplesBlock":
             for block in algebra.triples:
-                yield from (tuple(block[i:i + 3]) for i in range(0, len(block), 3))
+                yield from (tuple(block[i : i + 3]) for i in range(0, len(block), 3))
         for value in algebra.values():
             yield from _patterns(value)
     elif isinstance(algebra, list | tuple):
@@ -159,8 +159,10 @@ def path_length(shapes: rdflib.Graph, path: Node, repeats: RepeatBound) -> int:
 
 
 def _prefixes(shapes: rdflib.Graph) -> dict[str, URIRef]:
-    return {str(shapes.value(d, SH.prefix)): URIRef(str(shapes.value(d, SH.namespace)))
-            for d in shapes.objects(None, SH.declare)}
+    return {
+        str(shapes.value(d, SH.prefix)): URIRef(str(shapes.value(d, SH.namespace)))
+        for d in shapes.objects(None, SH.declare)
+    }
 
 
 def shape_reach(shapes: rdflib.Graph, shape: Node, repeats: RepeatBound, seen: frozenset = frozenset()) -> float:

@@ -69,8 +69,7 @@ def _describe(findings: list[Finding]) -> list[str]:
 def findings() -> Callable[[Path | None], list[Finding]]:
     """Findings of base.ttl after an update (None: base alone), each case validated once."""
     base = MemoryGraph()
-    base.load_files([*resources.ontology_files(),
-                     *sorted((resources.data_dir() / "reference").glob("*.ttl")), BASE])
+    base.load_files([*resources.ontology_files(), *sorted((resources.data_dir() / "reference").glob("*.ttl")), BASE])
     results: dict[Path | None, list[Finding]] = {}
 
     def run(update: Path | None) -> list[Finding]:

@@ -43,15 +43,15 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def run(*argv: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *map(str, argv)], capture_output=True, text=True, timeout=TIMEOUT,
-                          env=env or _env())
+    return subprocess.run([*CLI, *map(str, argv)], capture_output=True, text=True, timeout=TIMEOUT, env=env or _env())
 
 
 @contextlib.contextmanager
 def started(*argv: object, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """A gdprgraph process running in the background; killed at the end if still running."""
-    process = subprocess.Popen([*CLI, *map(str, argv)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=env or _env())
+    process = subprocess.Popen(
+        [*CLI, *map(str, argv)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env or _env()
+    )
     try:
         yield process
     finally:
@@ -111,8 +111,9 @@ def no_durations(tmp_path_factory) -> list[Path]:
 def _changed(files: list[Path], tmp_path: Path, marker: str) -> list[Path]:
     """The same files with one more triple in a copy of the first: a different fingerprint."""
     copy = tmp_path / f"{marker}-{files[0].name}"
-    copy.write_text(files[0].read_text(encoding="utf-8") + f"\n<urn:test:{marker}> <urn:test:p> 1 .\n",
-                    encoding="utf-8")
+    copy.write_text(
+        files[0].read_text(encoding="utf-8") + f"\n<urn:test:{marker}> <urn:test:p> 1 .\n", encoding="utf-8"
+    )
     return [copy, *files[1:]]
 
 
@@ -125,10 +126,32 @@ def test_a_reader_during_a_build_gets_the_previous_answers(tmp_path, estate):
     with started("build", "--store", spec, "--data", *estate) as build:
         wait_until(lambda: disk.holder() is not None and disk.holder().building is not None)
         # the same changed files: the store is stale, a build is running: the previous build answers
-        during = run("query", "services-using", "--param", "org=Platform.sh", "--format", "csv",
-                     "--columns", "serviceName,line", "--store", spec, "--data", *estate)
-        seed = run("query", "services-using", "--param", "org=Platform.sh", "--format", "csv",
-                   "--columns", "serviceName,line", "--store", spec)
+        during = run(
+            "query",
+            "services-using",
+            "--param",
+            "org=Platform.sh",
+            "--format",
+            "csv",
+            "--columns",
+            "serviceName,line",
+            "--store",
+            spec,
+            "--data",
+            *estate,
+        )
+        seed = run(
+            "query",
+            "services-using",
+            "--param",
+            "org=Platform.sh",
+            "--format",
+            "csv",
+            "--columns",
+            "serviceName,line",
+            "--store",
+            spec,
+        )
         assert build.poll() is None, "the build ended before the readers answered: use a larger estate"
         assert disk.holder() is not None
         code, out, err = finish(build)
@@ -167,10 +190,13 @@ def test_killed_builds_leave_orphans_that_gc_removes(tmp_path, estate, capsys):
     for attempt in range(2):  # two builds killed part way (after they have written into their generation)
         changed = _changed(estate, tmp_path, f"kill{attempt}")
         with started("build", "--store", spec, "--data", *changed) as build:
+
             def writing() -> bool:  # copying its graphs into its generation folder
                 holder = disk.holder()
                 return build.poll() is not None or bool(
-                    holder and holder.building and folder_size(store / holder.building) > 5_000_000)
+                    holder and holder.building and folder_size(store / holder.building) > 5_000_000
+                )
+
             wait_until(writing, step=0.01)
             assert build.poll() is None, "the build ended before it could be killed"
             build.send_signal(signal.SIGKILL)
@@ -240,8 +266,10 @@ def test_two_builds_started_together_one_builds_one_is_served(oxigraph, medium_e
     dataset = oxigraph.dataset()
     for wait in ("0", "120"):
         oxigraph.wipe()
-        with started("build", "--store", spec, "--data", *medium_estate, "--wait", wait) as one, \
-                started("build", "--store", spec, "--data", *medium_estate, "--wait", wait) as two:
+        with (
+            started("build", "--store", spec, "--data", *medium_estate, "--wait", wait) as one,
+            started("build", "--store", spec, "--data", *medium_estate, "--wait", wait) as two,
+        ):
             results = [finish(one), finish(two)]
         built = [r for r in results if r[0] == 0 and "built and loaded" in r[1]]
         others = [r for r in results if r not in built]
@@ -256,8 +284,7 @@ def test_two_builds_started_together_one_builds_one_is_served(oxigraph, medium_e
         status = admin.remote_status(dataset)
         assert [g.state for g in status.generations] == ["current"] and not status.leases
         served = status.generations[0]
-        assert f"{served.asserted} asserted triples, {served.asserted + served.inferred} with inference" \
-            in built[0][1]
+        assert f"{served.asserted} asserted triples, {served.asserted + served.inferred} with inference" in built[0][1]
 
 
 def test_a_build_killed_on_a_server_then_gc(oxigraph, medium_estate, tmp_path):
@@ -266,8 +293,10 @@ def test_a_build_killed_on_a_server_then_gc(oxigraph, medium_estate, tmp_path):
     assert run("build", "--store", spec).returncode == 0
     one_generation = admin.remote_status(dataset).triples
     with started("build", "--store", spec, "--data", *medium_estate) as build:
+
         def uploading() -> bool:
             return any(g.state == "in progress" and g.triples > 0 for g in admin.remote_status(dataset).generations)
+
         wait_until(uploading, step=0.05)
         build.send_signal(signal.SIGKILL)
         build.wait(timeout=TIMEOUT)
@@ -363,8 +392,14 @@ def test_virtuoso_wrong_password_is_one_line_exit_2_never_showing_it(virtuoso, t
     attempts = [
         run("build", "--store", spec, "--data", *no_durations, "--auth-file", auth),
         run("build", "--store", spec, "--data", *no_durations, env=_env(GDPRGRAPH_STORE_AUTH=f"digest dba:{wrong}")),
-        run("query", "services-using", "--param", "org=Platform.sh", "--store",
-            "sparql:" + virtuoso.url.replace("://", f"://dba:{wrong}@")),
+        run(
+            "query",
+            "services-using",
+            "--param",
+            "org=Platform.sh",
+            "--store",
+            "sparql:" + virtuoso.url.replace("://", f"://dba:{wrong}@"),
+        ),
     ]
     for attempt in attempts:
         assert attempt.returncode == 2 and attempt.stdout == ""
@@ -385,8 +420,17 @@ def test_virtuoso_right_password_from_a_file_or_the_environment(virtuoso, tmp_pa
     changed = _changed(no_durations, tmp_path, "env")
     again = run("build", "--store", spec, "--data", *changed, env=_env(GDPRGRAPH_STORE_AUTH=virtuoso.auth))
     assert again.returncode == 0 and "built and loaded" in again.stdout, again.stderr
-    query = run("query", "services-using", "--param", "org=Platform.sh", "--format", "csv", "--store", spec,
-                env=_env(GDPRGRAPH_STORE_AUTH=virtuoso.auth))
+    query = run(
+        "query",
+        "services-using",
+        "--param",
+        "org=Platform.sh",
+        "--format",
+        "csv",
+        "--store",
+        spec,
+        env=_env(GDPRGRAPH_STORE_AUTH=virtuoso.auth),
+    )
     assert query.returncode == 0 and "Flexible Web Platform" in query.stdout
     status = admin.remote_status(virtuoso.dataset())
     assert [g.state for g in status.generations] == ["current"] and not status.leases
@@ -417,8 +461,11 @@ def _free_port() -> int:
 def test_credentials_in_a_url_are_masked_in_every_message(capsys):
     url = f"http://alice:S3cretPw@127.0.0.1:{_free_port()}/query"  # nothing listens there
     assert mask_url(url).startswith("http://alice:***@127.0.0.1:")
-    for argv in (["build", "--store", f"sparql:{url}"], ["store", "status", "--store", f"sparql:{url}"],
-                 ["query", "services-using", "--param", "org=x", "--store", f"sparql:{url}"]):
+    for argv in (
+        ["build", "--store", f"sparql:{url}"],
+        ["store", "status", "--store", f"sparql:{url}"],
+        ["query", "services-using", "--param", "org=x", "--store", f"sparql:{url}"],
+    ):
         assert main(argv) == 2
         out, err = capsys.readouterr()
         assert "S3cretPw" not in out + err and "alice:***@127.0.0.1" in one_line(err)

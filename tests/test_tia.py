@@ -23,8 +23,10 @@ from gdprgraph.workspace import Workspace
 GOLDEN = Path(__file__).parent / "golden"
 FIXTURE = Path(__file__).parent / "fixtures" / "assessments" / "employee-location.ttl"
 REGENERATE = os.environ.get("GDPRGRAPH_REGENERATE_GOLDEN") == "1"
-FCC_ROWS = ["https://w3id.org/gdprgraph/data/fcc-sd-sp-group-non-eea",
-            "https://w3id.org/gdprgraph/data/fcc-sd-sp-supplier-non-eea"]
+FCC_ROWS = [
+    "https://w3id.org/gdprgraph/data/fcc-sd-sp-group-non-eea",
+    "https://w3id.org/gdprgraph/data/fcc-sd-sp-supplier-non-eea",
+]
 
 
 def _golden(path: Path, text: str) -> None:
@@ -38,15 +40,21 @@ def test_the_seed_hops_that_need_a_tia_are_the_undisclosed_non_eea_rows(seed):
     hops = tia.hops_needing_tia(seed)
     assert [h.hop for h in hops] == FCC_ROWS
     group, supplier = hops
-    assert [(t.name, t.status) for t in group.tools] == [("Binding corporate rules", "approval requested"),
-                                                         ("Standard contractual clauses", "in place")]
+    assert [(t.name, t.status) for t in group.tools] == [
+        ("Binding corporate rules", "approval requested"),
+        ("Standard contractual clauses", "in place"),
+    ]
     assert supplier.source is not None
     assert (supplier.source.document, supplier.source.line) == (
-        "flexible-contact-center.service-description.en.txt", 719)
+        "flexible-contact-center.service-description.en.txt",
+        719,
+    )
     assert {f.kind for f in group.facts} >= {"data categories", "data subjects", "subject-matter and retention"}
     assert all(f.source is not None and f.source.line for f in group.facts)
-    assert group.chains == ["Flexible Contact Center -> Orange Business Services -> Intra-group entities outside "
-                            "the EU/EEA (communicated separately) -> third country (not disclosed)"]
+    assert group.chains == [
+        "Flexible Contact Center -> Orange Business Services -> Intra-group entities outside "
+        "the EU/EEA (communicated separately) -> third country (not disclosed)"
+    ]
     assert [s.status for s in tia.hop_statuses(seed)] == ["missing", "missing"]
 
 
@@ -72,10 +80,16 @@ def _completed_sheet(tmp_path: Path, review: str) -> Path:
     book = load_workbook(sheet)
     rows = book["TIA"]
     header = [c.value for c in rows[1]]
-    values = {"conclusion": "not essentially equivalent", "technical measures": "Encryption, keys held in the EU",
-              "outcome": "proceed with measures", "assessor": "DPO office", "assessed on": "2026-06-01",
-              "review date": review, "law and practice": "Public authorities' access reviewed.",
-              "sources consulted": "EDPB country report; national law"}
+    values = {
+        "conclusion": "not essentially equivalent",
+        "technical measures": "Encryption, keys held in the EU",
+        "outcome": "proceed with measures",
+        "assessor": "DPO office",
+        "assessed on": "2026-06-01",
+        "review date": review,
+        "law and practice": "Public authorities' access reviewed.",
+        "sources consulted": "EDPB country report; national law",
+    }
     for column, value in values.items():
         rows.cell(row=2, column=header.index(column) + 1, value=value)
     book.save(sheet)
@@ -116,14 +130,17 @@ def test_import_refuses_a_bad_conclusion_naming_file_and_row(tmp_path, capsys):
     assert main(["import", "tia", str(sheet)]) == 2
     err = capsys.readouterr().err
     assert str(sheet) in err and ":2" in err and "conclusion 'maybe'" in err
-    sheet.write_text("hop,conclusion,outcome,assessor\nhttps://example.org/nope,essentially equivalent,proceed,DPO\n",
-                     encoding="utf-8")
+    sheet.write_text(
+        "hop,conclusion,outcome,assessor\nhttps://example.org/nope,essentially equivalent,proceed,DPO\n",
+        encoding="utf-8",
+    )
     assert main(["import", "tia", str(sheet)]) == 2
     assert "is not a sub-processing engagement or row" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("name", "args"), [("dpia-seed.txt", []), ("dpia-employee-location.txt",
-                                                                     ["--data", str(FIXTURE)])])
+@pytest.mark.parametrize(
+    ("name", "args"), [("dpia-seed.txt", []), ("dpia-employee-location.txt", ["--data", str(FIXTURE)])]
+)
 def test_dpia_screening_golden(name, args, capsys):
     assert main(["dpia-screen", *args]) == 0
     _golden(GOLDEN / name, capsys.readouterr().out)
@@ -138,8 +155,10 @@ def test_dpia_fixture_profiling_employees_location_is_required_and_a_recorded_dp
     assert "Vehicle location [fleet-tracking.en.txt §1, line 3]" in out
 
 
-ONWARD = [Path(__file__).parent / "fixtures" / "shapes" / "base.ttl",
-          Path(__file__).parent / "fixtures" / "assessments" / "onward.ttl"]
+ONWARD = [
+    Path(__file__).parent / "fixtures" / "shapes" / "base.ttl",
+    Path(__file__).parent / "fixtures" / "assessments" / "onward.ttl",
+]
 
 
 @pytest.fixture(scope="module")
@@ -155,15 +174,20 @@ def test_onward_hops_need_a_tia_unless_adequacy_certification_or_a_derogation_co
         ("Fixture Support Services Pvt Ltd", "Fixture Support Services Bangalore", "India"),
     ]
     assert hops[2].tool_names == "Binding corporate rules (approval requested)"
-    assert hops[1].chains == ["Fixture Hosting Service -> Fixture Processor SAS -> Fixture Support Services Pvt Ltd "
-                              "-> Fixture Analytics LLC -> United States"]
+    assert hops[1].chains == [
+        "Fixture Hosting Service -> Fixture Processor SAS -> Fixture Support Services Pvt Ltd "
+        "-> Fixture Analytics LLC -> United States"
+    ]
     assert len(hops[0].chains) == 6  # every chain through the first hop, onward ones included
 
 
 def test_the_map_status_and_the_missing_shape_agree(onward):
     statuses = tia.hop_statuses(onward, as_of=datetime.date(2026, 12, 4))
     assert [(s.hop.rsplit("/", 1)[-1], s.status) for s in statuses] == [
-        ("eng-non-eea-supplier", "ok"), ("eng-onward-analytics", "missing"), ("eng-onward-in", "missing")]
+        ("eng-non-eea-supplier", "ok"),
+        ("eng-onward-analytics", "missing"),
+        ("eng-onward-in", "missing"),
+    ]
     findings = validate(onward.asserted).findings
     flagged = {f.focus for f in findings if f.shape == "Transfer impact assessment missing"}
     assert flagged == {s.hop for s in statuses if s.status == "missing"}
@@ -193,7 +217,9 @@ def test_a_completed_csv_sheet_imports_like_the_xlsx_one(tmp_path, capsys):
     sheet.write_text(
         "hop,transfer tool,conclusion,contractual measures,outcome,assessor,assessed on,review date\n"
         f"{FCC_ROWS[1]},Standard contractual clauses (in place),essentially equivalent,"
-        "'=transparency clause,proceed,DPO office,2026-06-01,2027-06-01\n", encoding="utf-8")
+        "'=transparency clause,proceed,DPO office,2026-06-01,2027-06-01\n",
+        encoding="utf-8",
+    )
     assert main(["import", "tia", str(sheet)]) == 0
     turtle = capsys.readouterr().out
     assert "gg:assessesTransfer <https://w3id.org/gdprgraph/data/fcc-sd-sp-supplier-non-eea>" in turtle
@@ -202,8 +228,11 @@ def test_a_completed_csv_sheet_imports_like_the_xlsx_one(tmp_path, capsys):
 
 def test_labels_from_documents_are_escaped_in_the_markdown(tmp_path, capsys):
     hostile = tmp_path / "hostile.ttl"
-    text = ONWARD[1].read_text(encoding="utf-8").replace(
-        '"Fixture Analytics LLC"', '"<img src=x onerror=alert(1)> [click](javascript:alert(1))"')
+    text = (
+        ONWARD[1]
+        .read_text(encoding="utf-8")
+        .replace('"Fixture Analytics LLC"', '"<img src=x onerror=alert(1)> [click](javascript:alert(1))"')
+    )
     hostile.write_text(text, encoding="utf-8")
     assert main(["tia", "--data", str(ONWARD[0]), str(hostile)]) == 0
     out = capsys.readouterr().out
@@ -213,10 +242,16 @@ def test_labels_from_documents_are_escaped_in_the_markdown(tmp_path, capsys):
 
 def test_path_hops_carry_the_hop_the_map_marks_with_its_tia_status(seed):
     status = {s.hop: s.status for s in tia.hop_statuses(seed)}
-    marked = {(hop.target, status[hop.hop]) for path in paths.transfer_paths(seed.transfer_graph())
-              for hop in path.hops if hop.hop in status}
-    assert marked == {("Intra-group entities outside the EU/EEA (communicated separately)", "missing"),
-                      ("Suppliers outside the EU/EEA (communicated separately)", "missing")}
+    marked = {
+        (hop.target, status[hop.hop])
+        for path in paths.transfer_paths(seed.transfer_graph())
+        for hop in path.hops
+        if hop.hop in status
+    }
+    assert marked == {
+        ("Intra-group entities outside the EU/EEA (communicated separately)", "missing"),
+        ("Suppliers outside the EU/EEA (communicated separately)", "missing"),
+    }
 
 
 @pytest.mark.parametrize(("review", "mark"), [("2099-06-01", None), ("2020-06-01", "tia-overdue")])

@@ -54,8 +54,11 @@ def hostile_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
     old, new = copy_data(base / "old"), copy_data(base / "new")
     fwp = new / "flexible-web-platform.ttl"
     edit(fwp, "gg:subProcessor ggo:platform-sh ;", "gg:subProcessor ggo:hostile ;")
-    fwp.write_text(fwp.read_text(encoding="utf-8") + f'\nggo:hostile a gg:Supplier ;\n'
-                   f'    skos:prefLabel "{HOSTILE}" ;\n    dpv:hasCountry loc:US .\n', encoding="utf-8")
+    fwp.write_text(
+        fwp.read_text(encoding="utf-8") + f"\nggo:hostile a gg:Supplier ;\n"
+        f'    skos:prefLabel "{HOSTILE}" ;\n    dpv:hasCountry loc:US .\n',
+        encoding="utf-8",
+    )
     return old, new
 
 
@@ -74,8 +77,7 @@ def test_cli_markdown_notice_escapes_the_vendor_name(hostile_versions, capsys):
     assert not re.search(r"(?<!\\)\|", notice)  # no table cell can open
     # our own formatting is intact
     headings = [line for line in notice.splitlines() if line.startswith("#")]
-    assert headings == ["# Notice of changes to the processing of your personal data (Article 28 GDPR)",
-                        f"## {FWP}"]
+    assert headings == ["# Notice of changes to the processing of your personal data (Article 28 GDPR)", f"## {FWP}"]
     assert "**Your right to object.**" in notice and "_Source: flexible-web-platform.art28.en.txt" in notice
     assert "**without a Chapter V safeguard in place**" in notice
     # the JSON keeps the data as it is
@@ -84,8 +86,18 @@ def test_cli_markdown_notice_escapes_the_vendor_name(hostile_versions, capsys):
 
 def test_every_value_of_the_notice_is_escaped_headings_customers_versions():
     service = "# Evil <b>bold</b> | table"
-    change = Change("line-flipped", "*x*", "data category '*x*': No -> Yes", "No", "Yes", (service,),
-                    (f"Customer of {service}",), "doc_1.txt", 3, needs_action=True)
+    change = Change(
+        "line-flipped",
+        "*x*",
+        "data category '*x*': No -> Yes",
+        "No",
+        "Yes",
+        (service,),
+        (f"Customer of {service}",),
+        "doc_1.txt",
+        3,
+        needs_action=True,
+    )
     notice = diff.as_markdown(DiffResult("rev`1", "<new>", [change]))
     lines = notice.splitlines()
     assert r"## \# Evil &lt;b>bold&lt;/b> \| table" in lines
@@ -98,8 +110,10 @@ def test_every_value_of_the_notice_is_escaped_headings_customers_versions():
 # -- spreadsheets: CSV and XLSX never hold a formula ----------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["=1+1", "+1+1", "-1+1", "@SUM(A1:A2)", "\t=1", "\r=1", FORMULA,
-                                   '=HYPERLINK("http://evil.example","click")'])
+@pytest.mark.parametrize(
+    "value",
+    ["=1+1", "+1+1", "-1+1", "@SUM(A1:A2)", "\t=1", "\r=1", FORMULA, '=HYPERLINK("http://evil.example","click")'],
+)
 def test_formula_starts_get_an_apostrophe(value):
     assert spreadsheet_cell(value) == "'" + value
 
@@ -113,8 +127,11 @@ def test_numbers_and_text_stay_as_they_are(value):
 def formula_data(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """The data files, with the Flexible Web Platform named by a spreadsheet formula."""
     folder = copy_data(tmp_path_factory.mktemp("untrusted-formula") / "data")
-    edit(folder / "flexible-web-platform.ttl", 'skos:prefLabel "Flexible Web Platform"@en ;',
-         f'skos:prefLabel "{FORMULA}"@en ;')
+    edit(
+        folder / "flexible-web-platform.ttl",
+        'skos:prefLabel "Flexible Web Platform"@en ;',
+        f'skos:prefLabel "{FORMULA}"@en ;',
+    )
     return [str(p) for p in sorted(folder.glob("*.ttl"))]
 
 
@@ -149,9 +166,13 @@ def test_query_csv_neutralises_the_formula_and_json_table_keep_it(formula_data, 
 
 def test_every_csv_table_goes_through_the_rule():
     """impact, paths and concentration print their tables through render.render, as query does."""
-    result = QueryResult(["organisation", "degree", "betweenness"],
-                         [{"organisation": "@SUM(1)", "degree": -3, "betweenness": "-0.5"},
-                          {"organisation": "-Evil", "degree": 2, "betweenness": "+1+1"}])
+    result = QueryResult(
+        ["organisation", "degree", "betweenness"],
+        [
+            {"organisation": "@SUM(1)", "degree": -3, "betweenness": "-0.5"},
+            {"organisation": "-Evil", "degree": 2, "betweenness": "+1+1"},
+        ],
+    )
     rows = list(csv.reader(io.StringIO(render.render(result, "csv"))))
     assert rows[1:] == [["'@SUM(1)", "-3", "-0.5"], ["'-Evil", "2", "'+1+1"]]
     assert json.loads(render.render(result, "json"))["rows"][0]["organisation"] == "@SUM(1)"
@@ -197,10 +218,14 @@ def _documents(url: str) -> dict[str, object]:
         "string": {"@context": f"{url}/ctx.jsonld", **node},
         "list": {"@context": [{"ex": "http://example.org/"}, f"{url}/list.jsonld"], **node},
         "import": {"@context": {"@version": 1.1, "@import": f"{url}/import.jsonld"}, **node},
-        "scoped": {"@context": {"ex": "http://example.org/",
-                                "ex:p": {"@id": "ex:p", "@context": f"{url}/scoped.jsonld"}}, **node},
-        "nested node": {"@context": {"ex": "http://example.org/"}, "@graph": [
-            {"@id": "ex:b", "ex:q": {"@context": [f"{url}/deep.jsonld"], "@id": "ex:c"}}]},
+        "scoped": {
+            "@context": {"ex": "http://example.org/", "ex:p": {"@id": "ex:p", "@context": f"{url}/scoped.jsonld"}},
+            **node,
+        },
+        "nested node": {
+            "@context": {"ex": "http://example.org/"},
+            "@graph": [{"@id": "ex:b", "ex:q": {"@context": [f"{url}/deep.jsonld"], "@id": "ex:c"}}],
+        },
         "relative under a remote base": {"@context": [{"@base": f"{url}/"}, "relative.jsonld"], **node},
     }
 
@@ -221,8 +246,10 @@ def test_remote_context_is_refused_and_never_fetched(context_server, tmp_path, c
             OxigraphDataset().load_file(path, "urn:test")
     message = str(err.value)
     assert message.startswith(f"{path}: JSON-LD @context <{url}/")
-    assert message.endswith("> would be fetched from the network; gdprgraph works offline: inline the context "
-                            "(ontology/context.jsonld has ours)")
+    assert message.endswith(
+        "> would be fetched from the network; gdprgraph works offline: inline the context "
+        "(ontology/context.jsonld has ours)"
+    )
     assert requests == []
 
 
@@ -230,8 +257,10 @@ def test_local_context_file_naming_a_remote_one_is_refused(context_server, tmp_p
     url, requests = context_server
     (tmp_path / "ctx.jsonld").write_text(json.dumps({"@context": [f"{url}/inner.jsonld"]}), encoding="utf-8")
     path = tmp_path / "data.jsonld"
-    path.write_text(json.dumps({"@context": "ctx.jsonld", "@id": "http://example.org/a",
-                                "http://example.org/p": "v"}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"@context": "ctx.jsonld", "@id": "http://example.org/a", "http://example.org/p": "v"}),
+        encoding="utf-8",
+    )
     with pytest.raises(InputError, match=r"ctx\.jsonld: JSON-LD @context <http://127\.0\.0\.1:\d+/inner\.jsonld>"):
         parse_file(path)
     assert requests == []
@@ -245,8 +274,10 @@ def test_cli_refuses_in_one_line_exit_2(context_server, tmp_path, capsys, store)
     code = main(["query", "services-using", "--param", "org=Platform.sh", "--store", store, "--data", str(path)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
-    assert err[0] == (f"gdprgraph: error: {path}: JSON-LD @context <{url}/list.jsonld> would be fetched from the "
-                      "network; gdprgraph works offline: inline the context (ontology/context.jsonld has ours)")
+    assert err[0] == (
+        f"gdprgraph: error: {path}: JSON-LD @context <{url}/list.jsonld> would be fetched from the "
+        "network; gdprgraph works offline: inline the context (ontology/context.jsonld has ours)"
+    )
     assert requests == []
 
 
@@ -258,8 +289,23 @@ def test_inline_context_loads(context_server, seed, tmp_path, capsys, store):
     assert main(["export", "graph", "--format", "jsonld", "--out", str(path)]) == 0
     assert isinstance(json.loads(path.read_text(encoding="utf-8"))["@context"], dict)
     capsys.readouterr()
-    assert main(["query", "services-using", "--param", "org=Platform.sh", "--store", store, "--data", str(path),
-                 "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "services-using",
+                "--param",
+                "org=Platform.sh",
+                "--store",
+                store,
+                "--data",
+                str(path),
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     names = {row["serviceName"] for row in json.loads(capsys.readouterr().out)["rows"]}
     assert FWP in names
     assert len(parse_file(path)) == len(seed.asserted)

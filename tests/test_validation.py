@@ -35,8 +35,7 @@ def test_seed_graph_does_not_conform_and_shows_its_real_findings(seed_report):
     requested = findings(seed_report, "Binding corporate rules only requested")
     assert len(requested) == 3 and {f.severity for f in requested} == {"warning"}
     durations = findings(seed_report, "Duration of a declared subject-matter")
-    assert {(f.owner_label, f.focus_label) for f in durations} >= {
-        ("Flexible Web Platform", "User authentication")}
+    assert {(f.owner_label, f.focus_label) for f in durations} >= {("Flexible Web Platform", "User authentication")}
     assert {f.severity for f in durations} == {"violation"}
     not_stated = findings(seed_report, "Template line not stated")
     assert ("Flexible Contact Center", "Transmission") in {(f.owner_label, f.focus_label) for f in not_stated}
@@ -56,20 +55,28 @@ MUTATIONS = {
     "safeguard": (
         """PREFIX gg: <https://w3id.org/gdprgraph/ontology#>
         DELETE WHERE { <https://w3id.org/gdprgraph/data/fcc-sd-sp-supplier-non-eea> gg:hasSafeguard ?s }""",
-        "Safeguard of a sub-processor category outside the EU/EEA", "Flexible Contact Center"),
+        "Safeguard of a sub-processor category outside the EU/EEA",
+        "Flexible Contact Center",
+    ),
     "country": (
         """PREFIX dpv: <https://w3id.org/dpv#>
         DELETE WHERE { <https://w3id.org/gdprgraph/org/platform-sh> dpv:hasCountry ?c }""",
-        "Country of an organisation", "Flexible Web Platform"),
+        "Country of an organisation",
+        "Flexible Web Platform",
+    ),
     "lawful basis": (
         """PREFIX dpv: <https://w3id.org/dpv#>
         PREFIX ggd: <https://w3id.org/gdprgraph/data/>
         DELETE WHERE { ggd:opp-act-facturer-encaisser-paiements dpv:hasLegalBasis ?b }""",
-        "Lawful basis of a purpose", "Politique de protection des données personnelles"),
+        "Lawful basis of a purpose",
+        "Politique de protection des données personnelles",
+    ),
     "duration": (
         """PREFIX dpv: <https://w3id.org/dpv#>
         DELETE WHERE { <https://w3id.org/gdprgraph/data/fwp-sm-service-activation> dpv:hasDuration ?d }""",
-        "Duration of a declared subject-matter", "Flexible Web Platform"),
+        "Duration of a declared subject-matter",
+        "Flexible Web Platform",
+    ),
 }
 
 

@@ -121,7 +121,8 @@ def engagements(graph: Graph) -> dict[str, tuple[set[str], set[str], set[str], b
             {_local(c) for c in graph.objects(eng, GG.processingCountry)},
             {_local(z) for z in graph.objects(eng, GG.processingZone)},
             {_local(graph.value(sg, GG.instrument)) for sg in graph.objects(eng, GG.hasSafeguard)},
-            (org, GG.certifiedUnder, GGR["adequacy-US-DPF"]) in graph)
+            (org, GG.certifiedUnder, GGR["adequacy-US-DPF"]) in graph,
+        )
     return found
 
 
@@ -130,8 +131,9 @@ def test_each_published_form_imports_its_rows(name: str, tmp: Path) -> None:
     code, graph, err = imported(name, tmp)
     assert code == 0, err
     assert engagements(graph) == EXPECTED[name]
-    reported = [line for line in err.splitlines() if line.startswith(str(FIXTURES / name) + ":")
-                and "engagement(s)" not in line]
+    reported = [
+        line for line in err.splitlines() if line.startswith(str(FIXTURES / name) + ":") and "engagement(s)" not in line
+    ]
     assert len(reported) == len(REPORTED.get(name, []))
     for line, expected in zip(reported, REPORTED.get(name, []), strict=True):
         assert expected in line
@@ -168,8 +170,10 @@ def test_cells_are_kept_with_their_facts(tmp: Path) -> None:
 
 # -- one bad cell never loses a file ---------------------------------------------------------------
 
-def test_unknown_place_is_reported_and_every_other_row_imported(tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_unknown_place_is_reported_and_every_other_row_imported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = FIXTURES / "unknown-place.csv"
     out = tmp_path / "out.ttl"
     assert cli.main(["import-subprocessors", str(path), "--service", SERVICE, "--out", str(out)]) == 0
@@ -187,15 +191,27 @@ def test_unknown_place_is_reported_and_every_other_row_imported(tmp_path: Path,
 
 # -- new vendors on the fly ------------------------------------------------------------------------
 
+
 def _data_with(extra: Path) -> list[str]:
     return [str(p) for p in resources.default_data_files()] + [str(extra)]
 
 
-def test_new_vendor_is_created_and_covered_by_validate_and_paths(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_vendor_is_created_and_covered_by_validate_and_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "github.ttl"
-    code = cli.main(["import-subprocessors", str(FIXTURES / "devtools-subprocessors.md"), "--vendor", "GitHub, Inc.",
-                     "--vendor-country", "US", "--out", str(out)])
+    code = cli.main(
+        [
+            "import-subprocessors",
+            str(FIXTURES / "devtools-subprocessors.md"),
+            "--vendor",
+            "GitHub, Inc.",
+            "--vendor-country",
+            "US",
+            "--out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0
     assert "new vendor 'GitHub'" in err and "new service 'GitHub'" in err
@@ -216,43 +232,82 @@ def test_new_vendor_is_created_and_covered_by_validate_and_paths(tmp_path: Path,
 
     # a second import of the same vendor's list finds the vendor and its service: nothing created
     again = tmp_path / "again.ttl"
-    assert cli.main(["import-subprocessors", str(FIXTURES / "unknown-place.csv"), "--vendor", "GitHub",
-                     "--out", str(again), "--data", *_data_with(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "import-subprocessors",
+                str(FIXTURES / "unknown-place.csv"),
+                "--vendor",
+                "GitHub",
+                "--out",
+                str(again),
+                "--data",
+                *_data_with(out),
+            ]
+        )
+        == 0
+    )
     assert "new vendor" not in capsys.readouterr().err
 
 
 def test_new_vendor_answers_subprocessors_of(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "github.ttl"
-    cli.main(["import-subprocessors", str(FIXTURES / "devtools-subprocessors.md"), "--vendor", "GitHub",
-              "--out", str(out)])
+    cli.main(
+        ["import-subprocessors", str(FIXTURES / "devtools-subprocessors.md"), "--vendor", "GitHub", "--out", str(out)]
+    )
     capsys.readouterr()
-    assert cli.main(["query", "subprocessors-of", "--param", "service=GitHub", "--format", "csv",
-                     "--data", *_data_with(out)]) == 0
+    assert (
+        cli.main(
+            ["query", "subprocessors-of", "--param", "service=GitHub", "--format", "csv", "--data", *_data_with(out)]
+        )
+        == 0
+    )
     answer = capsys.readouterr().out
     assert "Hanoi Soft JSC" in answer
     # and the headline question finds the new service by any of its sub-processors
-    assert cli.main(["query", "services-using", "--param", "org=Hanoi Soft JSC", "--format", "csv",
-                     "--data", *_data_with(out)]) == 0
+    assert (
+        cli.main(
+            ["query", "services-using", "--param", "org=Hanoi Soft JSC", "--format", "csv", "--data", *_data_with(out)]
+        )
+        == 0
+    )
     assert "GitHub" in capsys.readouterr().out
 
 
 def test_unknown_vendor_country_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "x.ttl"
-    code = cli.main(["import-subprocessors", str(FIXTURES / "unknown-place.csv"), "--vendor", "Acme",
-                     "--vendor-country", "Atlantis", "--out", str(out)])
+    code = cli.main(
+        [
+            "import-subprocessors",
+            str(FIXTURES / "unknown-place.csv"),
+            "--vendor",
+            "Acme",
+            "--vendor-country",
+            "Atlantis",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 2 and not out.exists()
     assert capsys.readouterr().err.strip().count("\n") == 0
 
 
 # -- every country, every place --------------------------------------------------------------------
 
+
 def test_every_iso_country_resolves_by_name_and_code() -> None:
     french = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
     failures = []
     for entry in pycountry.countries:
         iri = LOC[entry.alpha_2]
-        for written in (entry.alpha_2, entry.alpha_3, entry.name, french.gettext(entry.name),
-                        places.countries()[entry.alpha_2].name_en, places.countries()[entry.alpha_2].name_fr):
+        for written in (
+            entry.alpha_2,
+            entry.alpha_3,
+            entry.name,
+            french.gettext(entry.name),
+            places.countries()[entry.alpha_2].name_en,
+            places.countries()[entry.alpha_2].name_fr,
+        ):
             if places.country(written) != iri:
                 failures.append(f"{written!r} -> {places.country(written)} (expected {iri})")
     assert not failures, failures
@@ -270,27 +325,30 @@ def test_the_reference_countries_keep_their_iris() -> None:
         assert places.country_triples(country) == []  # described by the reference data already
 
 
-@pytest.mark.parametrize(("cell", "countries", "zones", "unknown"), [
-    ("Paris", ["FR"], [], []),
-    ("us-east-1", ["US"], [], []),
-    ("Amsterdam, Milan", ["NL", "IT"], [], []),
-    ("Europe (Paris / Milan regions)", ["FR", "IT"], ["Europe"], []),
-    ("westeurope and southeastasia", ["NL", "SG"], [], []),
-    ("asia-southeast1", ["SG"], [], []),
-    ("eu-frankfurt-1 et Allemagne", ["DE"], [], []),
-    ("Serbie", ["RS"], [], []),
-    ("Viêt Nam", ["VN"], [], []),
-    ("USA", ["US"], [], []),
-    ("UK", ["GB"], [], []),
-    ("Deutschland", ["DE"], [], []),
-    ("EU", [], ["EU"], []),
-    ("EEA", [], ["EEA"], []),
-    ("Worldwide", [], ["Worldwide"], []),
-    ("Global", [], ["Worldwide"], []),
-    ("United States, other regions on request", ["US"], ["Worldwide"], []),
-    ("Data centres in Frankfurt and Dublin", ["DE", "IE"], [], []),
-    ("Ireland, Atlantis", ["IE"], [], ["Atlantis"]),
-])
+@pytest.mark.parametrize(
+    ("cell", "countries", "zones", "unknown"),
+    [
+        ("Paris", ["FR"], [], []),
+        ("us-east-1", ["US"], [], []),
+        ("Amsterdam, Milan", ["NL", "IT"], [], []),
+        ("Europe (Paris / Milan regions)", ["FR", "IT"], ["Europe"], []),
+        ("westeurope and southeastasia", ["NL", "SG"], [], []),
+        ("asia-southeast1", ["SG"], [], []),
+        ("eu-frankfurt-1 et Allemagne", ["DE"], [], []),
+        ("Serbie", ["RS"], [], []),
+        ("Viêt Nam", ["VN"], [], []),
+        ("USA", ["US"], [], []),
+        ("UK", ["GB"], [], []),
+        ("Deutschland", ["DE"], [], []),
+        ("EU", [], ["EU"], []),
+        ("EEA", [], ["EEA"], []),
+        ("Worldwide", [], ["Worldwide"], []),
+        ("Global", [], ["Worldwide"], []),
+        ("United States, other regions on request", ["US"], ["Worldwide"], []),
+        ("Data centres in Frankfurt and Dublin", ["DE", "IE"], [], []),
+        ("Ireland, Atlantis", ["IE"], [], ["Atlantis"]),
+    ],
+)
 def test_location_cells(cell: str, countries: list[str], zones: list[str], unknown: list[str]) -> None:
     found = places.parse_places(cell)
     assert [_local(c) for c in found.countries] == countries
@@ -298,20 +356,23 @@ def test_location_cells(cell: str, countries: list[str], zones: list[str], unkno
     assert found.unknown == unknown
 
 
-@pytest.mark.parametrize(("cell", "instruments", "conditional"), [
-    ("SCCs", {"scc"}, False),
-    ("Standard Contractual Clauses (where applicable)", {"scc"}, True),
-    ("EU SCCs + UK Addendum", {"scc", "uk-addendum"}, False),
-    ("UK IDTA", {"idta"}, False),
-    ("N/A (EEA)", {"none"}, False),
-    ("Privacy Framework", {"dpf"}, False),
-    ("EU-US DPF", {"dpf"}, False),
-    ("DPF certified", {"dpf"}, False),
-    ("Adequacy decision", {"adequacy"}, False),
-    ("BCR", {"bcr"}, False),
-    ("Clauses contractuelles types, le cas échéant", {"scc"}, True),
-    ("a handshake", set(), False),
-])
+@pytest.mark.parametrize(
+    ("cell", "instruments", "conditional"),
+    [
+        ("SCCs", {"scc"}, False),
+        ("Standard Contractual Clauses (where applicable)", {"scc"}, True),
+        ("EU SCCs + UK Addendum", {"scc", "uk-addendum"}, False),
+        ("UK IDTA", {"idta"}, False),
+        ("N/A (EEA)", {"none"}, False),
+        ("Privacy Framework", {"dpf"}, False),
+        ("EU-US DPF", {"dpf"}, False),
+        ("DPF certified", {"dpf"}, False),
+        ("Adequacy decision", {"adequacy"}, False),
+        ("BCR", {"bcr"}, False),
+        ("Clauses contractuelles types, le cas échéant", {"scc"}, True),
+        ("a handshake", set(), False),
+    ],
+)
 def test_mechanisms_as_written(cell: str, instruments: set[str], conditional: bool) -> None:
     found = read_mechanism(cell)
     assert found.instruments == instruments
@@ -319,6 +380,7 @@ def test_mechanisms_as_written(cell: str, instruments: set[str], conditional: bo
 
 
 # -- the hostile walk for the new forms ------------------------------------------------------------
+
 
 def _hostile(tmp_path: Path) -> dict[str, tuple[Path, int]]:
     cases: dict[str, tuple[Path, int]] = {}
@@ -336,33 +398,46 @@ def _hostile(tmp_path: Path) -> dict[str, tuple[Path, int]]:
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
     cases["binary-html"] = (binary, 2)
     no_list = tmp_path / "page.html"
-    no_list.write_text("<html><body><h1>About us</h1><p>We sell shoes.</p><ul><li>Shoes</li><li>Boots</li></ul>"
-                       "</body></html>", encoding="utf-8")
+    no_list.write_text(
+        "<html><body><h1>About us</h1><p>We sell shoes.</p><ul><li>Shoes</li><li>Boots</li></ul></body></html>",
+        encoding="utf-8",
+    )
     cases["html-without-list"] = (no_list, 2)
     prose = tmp_path / "prose.txt"
     prose.write_text("Dear customer,\nthank you for your order.\n", encoding="utf-8")
     cases["text-without-list"] = (prose, 2)
     utf16 = tmp_path / "utf16.html"
-    utf16.write_bytes(("<table><tr><th>Sub-processor</th><th>Location</th></tr>"
-                       "<tr><td>Société Générale de Données</td><td>Genève</td></tr></table>").encode("utf-16"))
+    utf16.write_bytes(
+        (
+            "<table><tr><th>Sub-processor</th><th>Location</th></tr>"
+            "<tr><td>Société Générale de Données</td><td>Genève</td></tr></table>"
+        ).encode("utf-16")
+    )
     cases["utf16-html"] = (utf16, 0)
     latin = tmp_path / "latin.txt"
     latin.write_bytes("Sous-traitant\nPays\nDonnées Sécurisées SARL\nFrance\n".encode("cp1252"))
     cases["cp1252-cell-per-line"] = (latin, 0)
     huge = tmp_path / "huge.html"
-    huge.write_text("<table><tr><th>Vendor</th><th>Location</th></tr><tr><td>Big Cell Ltd</td><td>"
-                    + "Paris " * 200000 + "</td></tr></table>", encoding="utf-8")
+    huge.write_text(
+        "<table><tr><th>Vendor</th><th>Location</th></tr><tr><td>Big Cell Ltd</td><td>"
+        + "Paris " * 200000
+        + "</td></tr></table>",
+        encoding="utf-8",
+    )
     cases["huge-cell"] = (huge, 0)
     active = tmp_path / "active.html"
-    active.write_text("<table><tr><th>Vendor</th><th>Purpose</th><th>Location</th></tr>"
-                      "<tr><td>=HYPERLINK(\"http://evil.example\",\"Evil\")</td>"
-                      "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td>France</td></tr></table>",
-                      encoding="utf-8")
+    active.write_text(
+        "<table><tr><th>Vendor</th><th>Purpose</th><th>Location</th></tr>"
+        '<tr><td>=HYPERLINK("http://evil.example","Evil")</td>'
+        "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td>France</td></tr></table>",
+        encoding="utf-8",
+    )
     cases["formula-and-html-in-cells"] = (active, 0)
     from openpyxl import Workbook
+
     book = Workbook()
     book.active.append(["Vendor", "Location"])
-    book.active.append(["=1+1", "=\"Fr\"&\"ance\""])
+    book.active.append(["=1+1", '="Fr"&"ance"'])
     book.active.append(["Formula Free SAS", "France"])
     formulas = tmp_path / "formulas.xlsx"
     book.save(formulas)
@@ -370,9 +445,22 @@ def _hostile(tmp_path: Path) -> dict[str, tuple[Path, int]]:
     return cases
 
 
-HOSTILE = ["empty-html", "empty-xlsx", "empty-pdf", "empty-txt", "broken-xlsx", "broken-pdf", "binary-html",
-           "html-without-list", "text-without-list", "utf16-html", "cp1252-cell-per-line", "huge-cell",
-           "formula-and-html-in-cells", "xlsx-formulas"]
+HOSTILE = [
+    "empty-html",
+    "empty-xlsx",
+    "empty-pdf",
+    "empty-txt",
+    "broken-xlsx",
+    "broken-pdf",
+    "binary-html",
+    "html-without-list",
+    "text-without-list",
+    "utf16-html",
+    "cp1252-cell-per-line",
+    "huge-cell",
+    "formula-and-html-in-cells",
+    "xlsx-formulas",
+]
 
 
 @pytest.mark.parametrize("case", HOSTILE)
@@ -399,18 +487,34 @@ def test_hostile_inputs(case: str, tmp_path: Path, capsys: pytest.CaptureFixture
         assert engagements(graph)["Société Générale de Données"][0] == {"CH"}
 
 
-def test_ingest_with_a_new_vendor_creates_it_and_its_service(tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_ingest_with_a_new_vendor_creates_it_and_its_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "helpdeskly.ttl"
     source = resources.root() / "data" / "sources" / "flexible-web-platform.art28.en.txt"
-    code = cli.main(["ingest", str(source), "--vendor", "Helpdeskly", "--vendor-country", "Ireland", "--key", "hd",
-                     "--out", str(out)])
+    code = cli.main(
+        [
+            "ingest",
+            str(source),
+            "--vendor",
+            "Helpdeskly",
+            "--vendor-country",
+            "Ireland",
+            "--key",
+            "hd",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert "new vendor 'Helpdeskly'" in capsys.readouterr().err
     graph = Graph().parse(out)
     service = URIRef("https://w3id.org/gdprgraph/service/helpdeskly")
-    assert (service, URIRef("https://w3id.org/dpv#hasDataProcessor"),
-            URIRef("https://w3id.org/gdprgraph/org/helpdeskly")) in graph
+    assert (
+        service,
+        URIRef("https://w3id.org/dpv#hasDataProcessor"),
+        URIRef("https://w3id.org/gdprgraph/org/helpdeskly"),
+    ) in graph
     assert (None, GG.about, service) in graph  # the description's statements are about the new service
 
 
@@ -422,9 +526,11 @@ def test_pdf_table_with_cells_aligned_to_the_top(tmp_path: Path, capsys: pytest.
     pdf.add_page()
     pdf.set_font("Helvetica", size=9)
     with pdf.table(v_align=VAlign.T, col_widths=(40, 30, 40, 40)) as table:
-        for values in (("Sub-processor", "Purpose", "Location", "Safeguards"),
-                       ("Acme Mail Ltd", "Transactional e-mail delivery and bounce handling", "Dublin", "N/A"),
-                       ("Zeta Support Inc.", "Support", "Manila", "SCCs")):
+        for values in (
+            ("Sub-processor", "Purpose", "Location", "Safeguards"),
+            ("Acme Mail Ltd", "Transactional e-mail delivery and bounce handling", "Dublin", "N/A"),
+            ("Zeta Support Inc.", "Support", "Manila", "SCCs"),
+        ):
             row = table.row()
             for value in values:
                 row.cell(value)
@@ -433,19 +539,24 @@ def test_pdf_table_with_cells_aligned_to_the_top(tmp_path: Path, capsys: pytest.
     out = tmp_path / "annex.ttl"
     assert cli.main(["import-subprocessors", str(path), "--service", SERVICE, "--out", str(out)]) == 0
     found = engagements(Graph().parse(out))
-    assert found == {"Acme Mail": ({"IE"}, set(), set(), False),
-                     "Zeta Support": ({"PH"}, set(), {"StandardContractualClauses"}, False)}
+    assert found == {
+        "Acme Mail": ({"IE"}, set(), set(), False),
+        "Zeta Support": ({"PH"}, set(), {"StandardContractualClauses"}, False),
+    }
 
 
 def test_text_aligned_in_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "annex.txt"
-    path.write_text("Annex 3 - Sub-processors\n\n"
-                    "Entity name        Purpose              Location            Safeguards\n\n"
-                    "Acme Mail Ltd      E-mail delivery      Dublin              N/A\n\n"
-                    "Zeta Support Inc.  Customer support     Manila, Cebu        SCCs (where applicable)\n",
-                    encoding="utf-8")
+    path.write_text(
+        "Annex 3 - Sub-processors\n\n"
+        "Entity name        Purpose              Location            Safeguards\n\n"
+        "Acme Mail Ltd      E-mail delivery      Dublin              N/A\n\n"
+        "Zeta Support Inc.  Customer support     Manila, Cebu        SCCs (where applicable)\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "annex.ttl"
     assert cli.main(["import-subprocessors", str(path), "--service", SERVICE, "--out", str(out)]) == 0
     assert engagements(Graph().parse(out)) == {
         "Acme Mail": ({"IE"}, set(), set(), False),
-        "Zeta Support": ({"PH"}, set(), {"StandardContractualClauses"}, False)}
+        "Zeta Support": ({"PH"}, set(), {"StandardContractualClauses"}, False),
+    }

@@ -24,9 +24,13 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 @pytest.fixture(scope="module")
 def hostile_ws() -> Workspace:
     data = resources.data_dir()
-    return Workspace([data / "templates" / "orange-art28-template.ttl",
-                      data / "reference" / "countries-and-adequacy.ttl",
-                      Path(__file__).parent / "fixtures" / "hostile.ttl"])
+    return Workspace(
+        [
+            data / "templates" / "orange-art28-template.ttl",
+            data / "reference" / "countries-and-adequacy.ttl",
+            Path(__file__).parent / "fixtures" / "hostile.ttl",
+        ]
+    )
 
 
 def dataset(page: str, name: str) -> list[dict]:
@@ -57,8 +61,11 @@ def test_hostile_names_never_reach_the_page_unescaped(hostile_ws):
 
 
 def test_focus_keeps_only_what_touches_the_organisation(seed):
-    ids = {n["id"] for n in dataset(render_map(seed, MapSelection(
-        focus="https://w3id.org/gdprgraph/org/platform-sh")), "nodes") if n["kind"] != "data-subjects"}
+    ids = {
+        n["id"]
+        for n in dataset(render_map(seed, MapSelection(focus="https://w3id.org/gdprgraph/org/platform-sh")), "nodes")
+        if n["kind"] != "data-subjects"
+    }
     assert ids == {
         "https://w3id.org/gdprgraph/service/flexible-web-platform",
         "https://w3id.org/gdprgraph/service/hebergement-mutualise-flexible-web-publisher",
@@ -91,7 +98,8 @@ def test_the_hop_into_the_third_country_carries_its_basis_and_requested_bcrs(see
     into = [e for e in dataset(page, "edges") if e["to"] == undisclosed]
     assert {(e["style"], tuple(e["marks"]), e["label"]) for e in into} == {
         ("scc", ("requested-bcr", "tia-missing", "undisclosed"), "SCCs + BCRs requested + no TIA + not disclosed"),
-        ("scc", ("tia-missing", "undisclosed"), "SCCs + no TIA + not disclosed")}
+        ("scc", ("tia-missing", "undisclosed"), "SCCs + no TIA + not disclosed"),
+    }
     engages = [e for e in dataset(page, "edges") if e["style"] == "engages"]
     assert engages and all(not e["label"] for e in engages)  # the basis is not on the hop into the supplier
 
@@ -100,12 +108,15 @@ def test_transfer_style_reads_the_grounds_of_the_hop():
     def hop(**grounds: object) -> TransferHop:
         held = Grounds(requested=("Binding corporate rules",), **grounds)  # type: ignore[arg-type]
         return TransferHop("engages", Basis.of("NO BASIS", True, held))
+
     assert transfer_style("third country", hop()) == ("none", ["requested-bcr"])
     assert transfer_style("adequate", hop(adequacy=True))[0] == "adequacy"
     assert transfer_style("third country", hop(derogation="Art. 49(1)(b)"))[0] == "derogation"
     assert transfer_style("EU/EEA", hop()) == ("eea", [])
     assert transfer_style("third country", TransferHop("processor", Basis("processor of the service"))) == (
-        "unassessed", [])
+        "unassessed",
+        [],
+    )
     assert edge_label("none", ["requested-bcr"]) == "NO BASIS + BCRs requested"
 
 
@@ -113,10 +124,19 @@ def test_one_row_per_path_as_paths_csv(seed, capsys):
     page = render_map(seed, MapSelection())
     rows, nodes = dataset(page, "rows"), dataset(page, "nodes")
     assert main(["paths", "--to", "all", "--format", "csv"]) == 0
-    expected = sorted((r["dataSubjects"], r["service"], r["country"], r["missingBasis"])
-                      for r in csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    got = sorted((nodes[r["nodes"][0]]["label"], nodes[r["nodes"][1]]["label"], nodes[r["nodes"][-1]]["label"],
-                  "yes" if r["missing"] else "no") for r in rows)
+    expected = sorted(
+        (r["dataSubjects"], r["service"], r["country"], r["missingBasis"])
+        for r in csv.DictReader(io.StringIO(capsys.readouterr().out))
+    )
+    got = sorted(
+        (
+            nodes[r["nodes"][0]]["label"],
+            nodes[r["nodes"][1]]["label"],
+            nodes[r["nodes"][-1]]["label"],
+            "yes" if r["missing"] else "no",
+        )
+        for r in rows
+    )
     assert got == expected and len(got) == 30
 
 

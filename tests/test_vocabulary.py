@@ -45,11 +45,16 @@ def estate() -> Workspace:
 
 # -- vocabulary -------------------------------------------------------------------------------------
 
+
 def test_no_module_but_vocabulary_defines_a_namespace_or_spells_one_of_its_iris():
     spelled = re.compile(r"Namespace\(|[\"']https://w3id\.org/(gdprgraph|dpv)")
-    found = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "gdprgraph").rglob("*.py"))
-             if path.name != "vocabulary.py"
-             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if spelled.search(line)]
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "gdprgraph").rglob("*.py"))
+        if path.name != "vocabulary.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if spelled.search(line)
+    ]
     assert found == []
 
 
@@ -62,6 +67,7 @@ def test_the_ontology_namespace_is_the_one_the_ontology_files_declare():
 
 
 # -- display names ----------------------------------------------------------------------------------
+
 
 def test_display_name_prefers_english_then_untagged_then_any_language_then_the_local_name():
     g = Graph()
@@ -86,13 +92,17 @@ def test_the_transfer_graph_names_every_node_as_display_name_does(seed, estate):
     """paths ranks the rows of one query for the whole graph; display_name reads one node: same rule."""
     for ws in (seed, estate):
         tg = build(ws.asserted)
-        named = [n for n, kind in tg.graph.nodes(data="kind") if kind not in ("country", "undisclosed")
-                 and n not in (UNSTATED_SUBJECTS, UNDISCLOSED_COUNTRY)]
+        named = [
+            n
+            for n, kind in tg.graph.nodes(data="kind")
+            if kind not in ("country", "undisclosed") and n not in (UNSTATED_SUBJECTS, UNDISCLOSED_COUNTRY)
+        ]
         assert named
         assert {n: tg.label(n) for n in named} == {n: display_name(ws.asserted, URIRef(n), n) for n in named}
 
 
 # -- the transfer basis -----------------------------------------------------------------------------
+
 
 def test_every_hop_to_an_importer_carries_one_basis_built_by_the_transfer_graph(seed, estate):
     seen = set()
@@ -122,7 +132,9 @@ def test_transfers_read_their_kinds_from_the_basis(seed, estate):
 
 def test_kinds_of_the_words_of_a_basis():
     assert kinds_of("Standard contractual clauses (in place); adequacy decision (Japan)", False) == (
-        Kind.ADEQUACY, Kind.SCC)
+        Kind.ADEQUACY,
+        Kind.SCC,
+    )
     assert kinds_of("NO BASIS (Binding corporate rules only requested)", True) == (Kind.NONE,)
     assert kinds_of("Art. 49(1)(a) explicit consent", False) == (Kind.DEROGATION,)
     assert kinds_of("within the EU/EEA", False) == (Kind.OTHER,)
@@ -130,10 +142,14 @@ def test_kinds_of_the_words_of_a_basis():
 
 # -- records: the JSON is unchanged ---------------------------------------------------------------
 
-@pytest.mark.parametrize(("argv", "golden"), [
-    (["paths", "--to", "all", "--format", "json"], "paths-all-estate.json"),
-    (["impact", "CloudCo", "--format", "json"], "impact-cloudco-estate.json"),
-])
+
+@pytest.mark.parametrize(
+    ("argv", "golden"),
+    [
+        (["paths", "--to", "all", "--format", "json"], "paths-all-estate.json"),
+        (["impact", "CloudCo", "--format", "json"], "impact-cloudco-estate.json"),
+    ],
+)
 def test_paths_and_impact_json_match_their_golden_files(capsys, argv, golden):
     assert main([*argv, "--data", *map(str, ESTATE)]) == 0
     out = capsys.readouterr().out
@@ -150,8 +166,16 @@ def test_impact_records_are_typed_and_give_the_json(estate):
     assert result.paths and all(p.country == p.chain[-1] for p in result.paths)
     record = result.paths[0].to_json()
     assert list(record) == ["chain", "country", "zone", "missing_basis", "hops"]
-    assert list(record["hops"][0]) == ["source", "target", "relation", "basis", "missing_basis", "document",
-                                       "line", "hop"]
+    assert list(record["hops"][0]) == [
+        "source",
+        "target",
+        "relation",
+        "basis",
+        "missing_basis",
+        "document",
+        "line",
+        "hop",
+    ]
     assert json.loads(json.dumps(result.to_json()))["summary"] == result.summary()
     with pytest.raises(AttributeError):
         result.name = "changed"  # type: ignore[misc]

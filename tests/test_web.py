@@ -53,7 +53,11 @@ class Server:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gdprgraph.cli", "serve", "--port", str(self.port), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -99,8 +103,12 @@ def server():
 @pytest.fixture(scope="module")
 def hostile_server():
     data = resources.data_dir()
-    running = Server("--data", str(data / "templates" / "orange-art28-template.ttl"),
-                     str(data / "reference" / "countries-and-adequacy.ttl"), str(FIXTURES / "hostile.ttl"))
+    running = Server(
+        "--data",
+        str(data / "templates" / "orange-art28-template.ttl"),
+        str(data / "reference" / "countries-and-adequacy.ttl"),
+        str(FIXTURES / "hostile.ttl"),
+    )
     yield running
     running.stop()
 
@@ -109,8 +117,11 @@ def sparql(server: Server, query: str, accept: str = "application/sparql-results
     if method == "GET":
         return server.get("/sparql?" + urllib.parse.urlencode({"query": query}), {"Accept": accept})
     if method == "form":
-        return server.get("/sparql", {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
-                          urllib.parse.urlencode({"query": query}).encode())
+        return server.get(
+            "/sparql",
+            {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+            urllib.parse.urlencode({"query": query}).encode(),
+        )
     return server.get("/sparql", {"Accept": accept, "Content-Type": "application/sparql-query"}, query.encode())
 
 
@@ -120,6 +131,7 @@ SELECT ?service ?name WHERE { ?service a dpv:Service ; skos:prefLabel ?name } OR
 
 
 # -- SPARQL 1.1 Protocol ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["GET", "form", "body"])
 def test_select_answers_sparql_json_that_rdflib_reads(server, method):
@@ -152,8 +164,10 @@ def test_select_in_csv_and_tsv_by_accept(server):
 def test_ask_and_construct(server):
     status, _, body = sparql(server, "ASK { ?s a <https://w3id.org/dpv#Service> }")
     assert status == 200 and json.loads(body) == {"head": {}, "boolean": True}
-    construct = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> CONSTRUCT { ?s skos:prefLabel ?n } "
-                 "WHERE { ?s a <https://w3id.org/dpv#Service> ; skos:prefLabel ?n }")
+    construct = (
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> CONSTRUCT { ?s skos:prefLabel ?n } "
+        "WHERE { ?s a <https://w3id.org/dpv#Service> ; skos:prefLabel ?n }"
+    )
     status, headers, body = sparql(server, construct, accept="text/turtle")
     assert status == 200 and headers["Content-Type"].startswith("text/turtle")
     graph = Graph().parse(data=body.decode(), format="turtle")
@@ -181,8 +195,11 @@ def test_updates_are_refused_with_403(server, request_kind):
     elif request_kind == "form":
         status, _, body = sparql(server, update, method="form")
     elif request_kind == "update-param":
-        status, _, body = server.get("/sparql", {"Content-Type": "application/x-www-form-urlencoded"},
-                                     urllib.parse.urlencode({"update": update}).encode())
+        status, _, body = server.get(
+            "/sparql",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            urllib.parse.urlencode({"update": update}).encode(),
+        )
     else:
         status, _, body = server.get("/sparql", {"Content-Type": "application/sparql-update"}, update.encode())
     assert status == 403
@@ -203,6 +220,7 @@ def test_malformed_query_is_400_with_the_parsers_message(server):
 
 # -- the library behind the pages ---------------------------------------------------------------------
 
+
 def test_search_ranks_the_closest_names_first(seed):
     from gdprgraph.search import search
 
@@ -219,7 +237,9 @@ def test_basis_kinds():
 
     assert basis_kinds("NO BASIS (Binding corporate rules only requested)", True) == ("NO BASIS",)
     assert basis_kinds("Standard contractual clauses (in place); Binding corporate rules (in place)", False) == (
-        "SCC", "BCR")
+        "SCC",
+        "BCR",
+    )
     assert basis_kinds("adequacy decision (Japan)", False) == ("adequacy",)
     assert basis_kinds("adequacy decision (Data Privacy Framework certification)", False) == ("DPF",)
 
@@ -237,9 +257,19 @@ def test_evidence_of_a_line(seed):
 
 # -- pages, safety ------------------------------------------------------------------------------------
 
+
 def test_every_page_forbids_remote_loads(server):
-    for path in ("/", "/transfers", "/findings", "/query", "/map", "/downloads", "/report",
-                 "/map/transfer-map.html", "/nope"):
+    for path in (
+        "/",
+        "/transfers",
+        "/findings",
+        "/query",
+        "/map",
+        "/downloads",
+        "/report",
+        "/map/transfer-map.html",
+        "/nope",
+    ):
         _, headers, body = server.get(path)
         policy = headers["Content-Security-Policy"]
         assert "default-src 'none'" in policy, path
@@ -306,9 +336,14 @@ def test_warning_beyond_loopback():
 
 
 def test_hostile_labels_are_escaped(hostile_server):
-    for path in ("/", "/transfers", "/findings", "/service?name=http%3A%2F%2Fexample.org%2Fhostile%2Fservice",
-                 "/organisation?name=http%3A%2F%2Fexample.org%2Fhostile%2Fevil",
-                 "/search?q=" + urllib.parse.quote(HOSTILE)):
+    for path in (
+        "/",
+        "/transfers",
+        "/findings",
+        "/service?name=http%3A%2F%2Fexample.org%2Fhostile%2Fservice",
+        "/organisation?name=http%3A%2F%2Fexample.org%2Fhostile%2Fevil",
+        "/search?q=" + urllib.parse.quote(HOSTILE),
+    ):
         status, _, body = hostile_server.get(path)
         page = body.decode()
         assert status == 200, path
@@ -333,11 +368,17 @@ def test_downloads(server):
 
 # -- shared stores ------------------------------------------------------------------------------------
 
+
 def test_two_servers_on_one_oxigraph_store(tmp_path):
     store = f"oxigraph:{tmp_path / 'store'}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "gdprgraph.cli", "build", "--store", store], check=True, env=env,
-                   cwd=ROOT, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "gdprgraph.cli", "build", "--store", store],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+    )
     first, second = Server("--store", store), None
     try:
         second = Server("--store", store)
@@ -356,8 +397,13 @@ def test_server_on_a_sparql_store(oxigraph_server):
     oxigraph_server.wipe()  # the server is shared by the session's tests: gdprgraph's graphs only
     store = f"sparql:{oxigraph_server.url}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "gdprgraph.cli", "build", "--store", store], check=True, env=env,
-                   cwd=ROOT, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "gdprgraph.cli", "build", "--store", store],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+    )
     running = Server("--store", store)
     try:
         status, _, body = running.get("/organisation?name=platfrom")
@@ -374,6 +420,7 @@ def test_server_on_a_sparql_store(oxigraph_server):
 
 # -- in a browser -------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def browser():
     required = os.environ.get("GDPRGRAPH_REQUIRE_BROWSER") == "1"
@@ -389,12 +436,20 @@ def browser():
         pytest.skip("chromium is not installed")
     with sync_playwright() as p:
         chromium = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
+            executable_path=CHROMIUM,
+            headless=True,
             # offline but for loopback: Playwright's offline context would cut the server off too, so no
             # host name resolves and every request that is not to the server is refused (Visit._route)
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync",
-                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -546,9 +601,16 @@ def test_download_the_xlsx_register(visit, tmp_path):
 
 def test_hostile_labels_fire_no_dialog(browser, hostile_server):
     opened = Visit(browser, hostile_server)
-    for path in ("/", "/transfers", "/findings", "/search?q=" + urllib.parse.quote(HOSTILE),
-                 "/service?name=http%3A%2F%2Fexample.org%2Fhostile%2Fservice",
-                 "/organisation?name=http%3A%2F%2Fexample.org%2Fhostile%2Fevil", "/map", "/report"):
+    for path in (
+        "/",
+        "/transfers",
+        "/findings",
+        "/search?q=" + urllib.parse.quote(HOSTILE),
+        "/service?name=http%3A%2F%2Fexample.org%2Fhostile%2Fservice",
+        "/organisation?name=http%3A%2F%2Fexample.org%2Fhostile%2Fevil",
+        "/map",
+        "/report",
+    ):
         opened.open(path)
         opened.page.wait_for_timeout(300)
     opened.open("/transfers")

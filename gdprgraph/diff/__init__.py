@@ -15,5 +15,17 @@ from .model import Change, DiffResult
 from .render import FORMATS, as_json, as_markdown, as_text, render
 from .versions import load_version
 
-__all__ = ["FORMATS", "KIND_ORDER", "Change", "DiffResult", "as_json", "as_markdown", "as_text", "compare", "diff",
-           "load_version", "render", "snapshot"]
+__all__ = [
+    "FORMATS",
+    "KIND_ORDER",
+    "Change",
+    "DiffResult",
+    "as_json",
+    "as_markdown",
+    "as_text",
+    "compare",
+    "diff",
+    "load_version",
+    "render",
+    "snapshot",
+]

@@ -21,16 +21,32 @@ from .versions import load_version
 
 #: the basis of an engagement to a country the transfer graph does not hold
 UNKNOWN_COUNTRY = Basis.of("country unknown", True)
-KIND_ORDER = ("subprocessor-added", "subprocessor-replaced", "subprocessor-moved", "subprocessor-removed",
-              "safeguard-removed", "safeguard-weakened", "safeguard-added", "safeguard-strengthened",
-              "line-flipped", "retention-added", "retention-changed", "retention-removed")
+KIND_ORDER = (
+    "subprocessor-added",
+    "subprocessor-replaced",
+    "subprocessor-moved",
+    "subprocessor-removed",
+    "safeguard-removed",
+    "safeguard-weakened",
+    "safeguard-added",
+    "safeguard-strengthened",
+    "line-flipped",
+    "retention-added",
+    "retention-changed",
+    "retention-removed",
+)
 STATUS_WORDS = {GG + "DeclaredYes": "Yes", GG + "DeclaredNo": "No", GG + "NotStated": "not stated"}
-SECTION_WORDS = {GG + "OperationsSection": "processing operation", GG + "DataCategoriesSection": "data category",
-                 GG + "SubjectMatterSection": "subject-matter", GG + "PurposesSection": "purpose",
-                 GG + "DataSubjectsSection": "data subjects"}
+SECTION_WORDS = {
+    GG + "OperationsSection": "processing operation",
+    GG + "DataCategoriesSection": "data category",
+    GG + "SubjectMatterSection": "subject-matter",
+    GG + "PurposesSection": "purpose",
+    GG + "DataSubjectsSection": "data subjects",
+}
 
 
 # --- reading the facts to compare ---------------------------------------------------------------
+
 
 def _int(value: Identifier | None) -> int | None:
     return int(value) if value is not None else None
@@ -119,24 +135,40 @@ def snapshot(kg: KnowledgeGraph) -> _Snapshot:
             eng.document, eng.line = str(row.document), _int(row.line)
     safeguards: dict[tuple[str, ...], dict[str, tuple[str, str, int | None]]] = defaultdict(dict)
     for row in kg.internal("diff-safeguards"):
-        holder: tuple[str, ...] = (str(row.service), "row", str(row.rowItem)) if row.rowItem is not None else \
-            (str(row.service), "engagement", str(row.exporter), str(row.importer))
+        holder: tuple[str, ...] = (
+            (str(row.service), "row", str(row.rowItem))
+            if row.rowItem is not None
+            else (str(row.service), "engagement", str(row.exporter), str(row.importer))
+        )
         safeguards[holder][str(row.instrument)] = (str(row.status or ""), str(row.document or ""), _int(row.line))
-    lines = {(str(r.service), str(r.item)): (str(r.section), str(r.status), str(r.document or ""), _int(r.line))
-             for r in kg.internal("diff-template-lines")}
+    lines = {
+        (str(r.service), str(r.item)): (str(r.section), str(r.status), str(r.document or ""), _int(r.line))
+        for r in kg.internal("diff-template-lines")
+    }
     durations: dict[tuple[str, ...], _Duration] = {}
     for row in kg.internal("diff-durations"):
-        stated: tuple[str, ...] = \
+        stated: tuple[str, ...] = (
             (str(row.subject), str(row.item)) if str(row.kind) == "line" else (str(row.statement),)
-        entry = durations.setdefault(stated, _Duration(str(row.subject), str(row.item or row.data or ""),
-                                                    str(row.period or ""), str(row.text or ""), set(),
-                                                    str(row.document or ""), _int(row.line)))
+        )
+        entry = durations.setdefault(
+            stated,
+            _Duration(
+                str(row.subject),
+                str(row.item or row.data or ""),
+                str(row.period or ""),
+                str(row.text or ""),
+                set(),
+                str(row.document or ""),
+                _int(row.line),
+            ),
+        )
         if row.event is not None:
             entry.events.add(str(row.event))
     return _Snapshot(kg, paths.build(kg), engagements, dict(safeguards), lines, durations)
 
 
 # --- comparing ----------------------------------------------------------------------------------
+
 
 def compare(old_kg: KnowledgeGraph, new_kg: KnowledgeGraph, old: str = "OLD", new: str = "NEW") -> DiffResult:
     """Every change from the old graph to the new one, sorted by kind, service and subject."""
@@ -199,16 +231,39 @@ def _subprocessor_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
             if before.processing != eng.processing:
                 detail.append(f"country of processing {_where(a, before.processing)} -> {_where(b, eng.processing)}")
             text, was = f"{org} moved: {'; '.join(detail)}", _where(a, before.countries)
-        changes.append(Change(
-            kind, org, text, was, where, **_service_fields(b, eng.service), document=eng.document, line=eng.line,
-            new_third_country_transfer=bool(new_third), countries=tuple(sorted(b.name(c) for c in eng.countries)),
-            basis=basis, has_basis=(not any(b.missing for b in bases)) if new_third else None, needs_action=True))
+        changes.append(
+            Change(
+                kind,
+                org,
+                text,
+                was,
+                where,
+                **_service_fields(b, eng.service),
+                document=eng.document,
+                line=eng.line,
+                new_third_country_transfer=bool(new_third),
+                countries=tuple(sorted(b.name(c) for c in eng.countries)),
+                basis=basis,
+                has_basis=(not any(b.missing for b in bases)) if new_third else None,
+                needs_action=True,
+            )
+        )
     for eng in removed.values():
         org = a.name(eng.importer)
-        changes.append(Change(
-            "subprocessor-removed", org, f"sub-processor {org} ({_where(a, eng.countries)}) removed",
-            _where(a, eng.countries), "", **_service_fields(a, eng.service), document=eng.document,
-            line=eng.line, source_version="old", countries=tuple(sorted(a.name(c) for c in eng.countries))))
+        changes.append(
+            Change(
+                "subprocessor-removed",
+                org,
+                f"sub-processor {org} ({_where(a, eng.countries)}) removed",
+                _where(a, eng.countries),
+                "",
+                **_service_fields(a, eng.service),
+                document=eng.document,
+                line=eng.line,
+                source_version="old",
+                countries=tuple(sorted(a.name(c) for c in eng.countries)),
+            )
+        )
     return changes
 
 
@@ -243,10 +298,20 @@ def _safeguard_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
             if stated is None:  # the instrument is in one version at least
                 continue
             document, line = stated[1:]
-            changes.append(Change(
-                kind, snap.name(instrument), text, status_before, status_after, **_service_fields(snap, holder[0]),
-                document=document, line=line, source_version="new" if new else "old",
-                needs_action=kind in ("safeguard-removed", "safeguard-weakened")))
+            changes.append(
+                Change(
+                    kind,
+                    snap.name(instrument),
+                    text,
+                    status_before,
+                    status_after,
+                    **_service_fields(snap, holder[0]),
+                    document=document,
+                    line=line,
+                    source_version="new" if new else "old",
+                    needs_action=kind in ("safeguard-removed", "safeguard-weakened"),
+                )
+            )
     return changes
 
 
@@ -267,10 +332,20 @@ def _line_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
         words_before = STATUS_WORDS.get(old_status, "absent")
         words_after = STATUS_WORDS.get(new_status, "absent")
         text = f"{SECTION_WORDS.get(section, 'line')} '{item}': {words_before} -> {words_after}"
-        changes.append(Change(
-            "line-flipped", item, text, words_before, words_after, **_service_fields(snap, key[0]),
-            document=document, line=line, source_version="new" if new else "old",
-            needs_action=new_status == str(DECLARED_YES)))
+        changes.append(
+            Change(
+                "line-flipped",
+                item,
+                text,
+                words_before,
+                words_after,
+                **_service_fields(snap, key[0]),
+                document=document,
+                line=line,
+                source_version="new" if new else "old",
+                needs_action=new_status == str(DECLARED_YES),
+            )
+        )
     return changes
 
 
@@ -303,6 +378,17 @@ def _duration_changes(a: _Snapshot, b: _Snapshot) -> list[Change]:
             kind, text = "retention-changed", f"{label}: {before} -> {after}"
         is_service = (URIRef(entry.subject), None, URIRef(DPV + "Service")) in snap.kg
         fields = _service_fields(snap, entry.subject) if is_service else _ServiceFields(services=(), customers=())
-        changes.append(Change(kind, what, text, before, after, **fields, document=entry.document,
-                              line=entry.line, source_version="new" if new else "old"))
+        changes.append(
+            Change(
+                kind,
+                what,
+                text,
+                before,
+                after,
+                **fields,
+                document=entry.document,
+                line=entry.line,
+                source_version="new" if new else "old",
+            )
+        )
     return changes

@@ -14,10 +14,13 @@ FORMATS = ("text", "json", "markdown")
 
 # --- rendering ----------------------------------------------------------------------------------
 
+
 def as_json(result: DiffResult) -> str:
     """Stable JSON: sorted keys, changes in a fixed order."""
     body = {
-        "old": result.old, "new": result.new, "needs_action": result.needs_action,
+        "old": result.old,
+        "new": result.new,
+        "needs_action": result.needs_action,
         "services": result.services(),
         "changes": [{**asdict(c), "source": c.source} for c in result.changes],
     }
@@ -37,8 +40,10 @@ def as_text(result: DiffResult) -> str:
     if not result.changes:
         return f"No change between {result.old} and {result.new}."
     acting = sum(c.needs_action for c in result.changes)
-    lines = [f"{len(result.changes)} change(s) between {result.old} and {result.new}; "
-             f"{acting} need action (Art. 28(2): tell the customers, who may object)."]
+    lines = [
+        f"{len(result.changes)} change(s) between {result.old} and {result.new}; "
+        f"{acting} need action (Art. 28(2): tell the customers, who may object)."
+    ]
     for change in result.changes:
         flag = "!! " if change.needs_action else "   "
         lines.append(f"{flag}[{change.kind}] {change.description}")
@@ -75,8 +80,10 @@ def _plain(change: Change) -> str:
         if change.has_basis:
             text += f" Your data will be transferred outside the EU/EEA ({countries}) under: {basis}."
         else:
-            text += f" Your data will be transferred outside the EU/EEA ({countries}) " \
-                    f"**without a Chapter V safeguard in place** ({basis})."
+            text += (
+                f" Your data will be transferred outside the EU/EEA ({countries}) "
+                f"**without a Chapter V safeguard in place** ({basis})."
+            )
     if change.source:
         text += f" _Source: {escape_markdown(change.source)}._"
     return text
@@ -108,9 +115,12 @@ def as_markdown(result: DiffResult) -> str:
         lines += [f"- {_plain(c)}" for c in changes]
         lines.append("")
         if service and any(c.needs_action for c in changes):
-            lines += ["**Your right to object.** Under Article 28(2) GDPR you are informed of these intended "
-                      "changes before they take effect and may object to them. Please send any objection to "
-                      "your usual contact within the period set in your contract.", ""]
+            lines += [
+                "**Your right to object.** Under Article 28(2) GDPR you are informed of these intended "
+                "changes before they take effect and may object to them. Please send any objection to "
+                "your usual contact within the period set in your contract.",
+                "",
+            ]
     return "\n".join(lines).rstrip() + "\n"
 
 

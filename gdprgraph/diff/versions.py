@@ -15,6 +15,7 @@ from ..store import KnowledgeGraph, MemoryGraph
 
 # --- loading a version ---------------------------------------------------------------------------
 
+
 def _data_files(folder: Path) -> list[Path]:
     """The Turtle files of a data folder, with embedded reference data / templates where it has none."""
     if (folder / "data").is_dir() and not list(folder.glob("*.ttl")):

@@ -64,8 +64,7 @@ class IngestResult:
         for run in runs(sorted(self.unrecognised), self.lines):
             first, last = run[0], run[-1]
             if set(run) <= self.outside:
-                out.append(f"{name}:{first}-{last}: {len(run)} lines outside the Article 28 description "
-                           "(not ingested)")
+                out.append(f"{name}:{first}-{last}: {len(run)} lines outside the Article 28 description (not ingested)")
             elif len(run) > LONG_RUN:
                 out.append(f"{name}:{first}-{last}: {len(run)} unrecognised lines")
             else:
@@ -107,15 +106,23 @@ def service_iri(name: str | None, wanted: str | None, context: Graph | None) -> 
     if context is not None:
         key = normalise(target)
         for service in sorted(s for s in context.subjects(RDF.type, DPV.Service) if isinstance(s, URIRef)):
-            labels = [*context.objects(service, SKOS.prefLabel), *context.objects(service, SKOS.altLabel),
-                      *context.objects(service, RDFS.label)]
+            labels = [
+                *context.objects(service, SKOS.prefLabel),
+                *context.objects(service, SKOS.altLabel),
+                *context.objects(service, RDFS.label),
+            ]
             if any(normalise(str(label)) == key for label in labels) or str(service).endswith("/" + target):
                 return service
     return GGS[emit.slug(target)]
 
 
-def ingest_file(path: Path | str, key: str | None = None, service: str | None = None,
-                context: Graph | None = None, form: str = "auto") -> IngestResult:
+def ingest_file(
+    path: Path | str,
+    key: str | None = None,
+    service: str | None = None,
+    context: Graph | None = None,
+    form: str = "auto",
+) -> IngestResult:
     """Read one description of processing (text, Markdown, HTML or PDF) into a graph.
 
     ``form``: "art28" (Orange's Article 28 template), "annex1" (a vendor's generic description of
@@ -147,12 +154,22 @@ def ingest_file(path: Path | str, key: str | None = None, service: str | None = 
     iri = service_iri(desc.service_name, service, context)
     orgs = emit.Organisations.from_graph(context)
     graph = emit.Emitter(desc, key, path.name, iri, orgs).build()
-    return IngestResult(path, key, graph, set(desc.accounted) & desc.nonblank, desc.unrecognised,
-                        desc.outside, lines, decoded.encoding, decoded.note)
+    return IngestResult(
+        path,
+        key,
+        graph,
+        set(desc.accounted) & desc.nonblank,
+        desc.unrecognised,
+        desc.outside,
+        lines,
+        decoded.encoding,
+        decoded.note,
+    )
 
 
-def _ingest_annex1(path: Path, decoded: text.Decoded, key: str, service: str | None,
-                   context: Graph | None) -> IngestResult:
+def _ingest_annex1(
+    path: Path, decoded: text.Decoded, key: str, service: str | None, context: Graph | None
+) -> IngestResult:
     """A generic description of the processing (see annex1 and annex1_emit)."""
     desc = annex1.parse(decoded.lines, str(path))
     named = desc.first("service")
@@ -163,5 +180,15 @@ def _ingest_annex1(path: Path, decoded: text.Decoded, key: str, service: str | N
     if name is None and context is not None:
         name = str(context.value(iri, SKOS.prefLabel) or "") or None
     graph = annex1_emit.AnnexEmitter(desc, key, path.name, iri, context).build(name or service)
-    return IngestResult(path, key, graph, desc.accounted, desc.unrecognised, set(), decoded.lines,
-                        decoded.encoding, decoded.note, form="annex1")
+    return IngestResult(
+        path,
+        key,
+        graph,
+        desc.accounted,
+        desc.unrecognised,
+        set(),
+        decoded.lines,
+        decoded.encoding,
+        decoded.note,
+        form="annex1",
+    )

@@ -17,53 +17,106 @@ from ..errors import InputError
 
 #: element kind -> its headings (a regular expression, English and French), most specific first
 ELEMENTS: tuple[tuple[str, str], ...] = (
-    ("sub-processors", r"(?:authori[sz]ed |approved )?sub-?processors?(?: engaged| used)?"
-                       r"|transfers to (?:sub-?)?processors|sous-traitants ult[ée]rieurs"),
+    (
+        "sub-processors",
+        r"(?:authori[sz]ed |approved )?sub-?processors?(?: engaged| used)?"
+        r"|transfers to (?:sub-?)?processors|sous-traitants ult[ée]rieurs",
+    ),
     ("service", r"(?:name of the )?services?(?: concerned| provided)?|service name|nom du service"),
-    ("processor", r"data importer|(?:the )?processor|vendor|supplier|importateur de donn[ée]es"
-                  r"|(?:le )?sous-traitant|prestataire"),
+    (
+        "processor",
+        r"data importer|(?:the )?processor|vendor|supplier|importateur de donn[ée]es"
+        r"|(?:le )?sous-traitant|prestataire",
+    ),
     ("subject-matter", r"subject[- ]matter(?: of (?:the )?processing)?|objet du traitement|objet"),
-    ("retention", r"(?:data )?retention(?: period)?|storage (?:period|limitation)"
-                  r"|(?:the )?period for which the personal data will be retained"
-                  r"|dur[ée]e de conservation(?: des donn[ée]es)?|conservation"),
+    (
+        "retention",
+        r"(?:data )?retention(?: period)?|storage (?:period|limitation)"
+        r"|(?:the )?period for which the personal data will be retained"
+        r"|dur[ée]e de conservation(?: des donn[ée]es)?|conservation",
+    ),
     ("duration", r"duration(?: of (?:the )?processing)?|dur[ée]e(?: du traitement)?"),
-    ("nature-purpose", r"nature and purposes?(?: of (?:the )?processing)?"
-                       r"|nature et finalit[ée]s?(?: du traitement)?"),
-    ("nature", r"nature(?: of (?:the )?processing)?(?: operations)?|processing operations"
-               r"|nature du traitement|op[ée]rations de traitement"),
-    ("purpose", r"purposes?(?: of (?:the )?(?:processing|data transfer|transfer)(?: and further processing)?)?"
-                r"|finalit[ée]s?(?: du traitement)?"),
-    ("sensitive", r"sensitive data(?: transferred| processed)?|special categor(?:y|ies) of (?:personal )?data"
-                  r"|donn[ée]es sensibles"),
-    ("data-categories", r"(?:categories|types) of personal data(?: transferred| processed)?"
-                        r"|personal data (?:categories|types)"
-                        r"|cat[ée]gories de donn[ée]es(?: personnelles| [àa] caract[èe]re personnel)?"
-                        r"|types de donn[ée]es(?: personnelles)?"),
-    ("data-subjects", r"categories of data subjects(?: whose personal data (?:is|are) (?:transferred|processed))?"
-                      r"|data subjects|cat[ée]gories de personnes concern[ée]es|personnes concern[ée]es"),
-    ("frequency", r"frequency(?: of (?:the )?(?:transfer|processing))?"
-                  r"|fr[ée]quence(?: du transfert| du traitement)?"),
+    (
+        "nature-purpose",
+        r"nature and purposes?(?: of (?:the )?processing)?"
+        r"|nature et finalit[ée]s?(?: du traitement)?",
+    ),
+    (
+        "nature",
+        r"nature(?: of (?:the )?processing)?(?: operations)?|processing operations"
+        r"|nature du traitement|op[ée]rations de traitement",
+    ),
+    (
+        "purpose",
+        r"purposes?(?: of (?:the )?(?:processing|data transfer|transfer)(?: and further processing)?)?"
+        r"|finalit[ée]s?(?: du traitement)?",
+    ),
+    (
+        "sensitive",
+        r"sensitive data(?: transferred| processed)?|special categor(?:y|ies) of (?:personal )?data"
+        r"|donn[ée]es sensibles",
+    ),
+    (
+        "data-categories",
+        r"(?:categories|types) of personal data(?: transferred| processed)?"
+        r"|personal data (?:categories|types)"
+        r"|cat[ée]gories de donn[ée]es(?: personnelles| [àa] caract[èe]re personnel)?"
+        r"|types de donn[ée]es(?: personnelles)?",
+    ),
+    (
+        "data-subjects",
+        r"categories of data subjects(?: whose personal data (?:is|are) (?:transferred|processed))?"
+        r"|data subjects|cat[ée]gories de personnes concern[ée]es|personnes concern[ée]es",
+    ),
+    (
+        "frequency",
+        r"frequency(?: of (?:the )?(?:transfer|processing))?"
+        r"|fr[ée]quence(?: du transfert| du traitement)?",
+    ),
     ("transfers", r"(?:international )?(?:data )?transfers(?: outside the (?:EU|EEA|EU/EEA))?|transferts"),
 )
 _ELEMENT_RE = [(kind, re.compile(rf"(?:{pattern})", re.I)) for kind, pattern in ELEMENTS]
 #: a heading's decoration: Markdown marks, numbering ("1.", "B.", "(a)", "ExA.3"), a trailing colon
-_DECORATION = re.compile(r"^[\s#>*_]*(?:(?:\d+(?:\.\d+)*|[A-Za-z])[.)]\s+|\([a-z0-9]+\)\s+)?[\s*_]*"
-                         r"|[\s*_]*:?[\s*_]*$")
+_DECORATION = re.compile(
+    r"^[\s#>*_]*(?:(?:\d+(?:\.\d+)*|[A-Za-z])[.)]\s+|\([a-z0-9]+\)\s+)?[\s*_]*"
+    r"|[\s*_]*:?[\s*_]*$"
+)
 #: a line that opens an element and gives its detail: "Subject matter: ...", "Duration | ..."
 _SEPARATOR = r"\s*[:|\t\u2013\u2014]\s*|\s{2,}| - "
 #: titles around the description (accounted for, not read)
-TITLES = re.compile(r"^(?:annex(?:e)?\s+[iv1-9]+\b.*|appendix\b.*|schedule\b.*|exhibit\b.*"
-                    r"|description (?:of (?:the )?)?(?:processing|transfers?)\b.*|description des traitements\b.*"
-                    r"|list of parties\b.*|(?:element|[ée]l[ée]ment|rubrique)s?(?:\s*[|\t]\s*|\s+)"
-                    r"(?:details?|d[ée]tails?|description)"
-                    r"|.*\b(?:data processing (?:addendum|agreement)|dpa|accord de traitement des donn[ée]es)\b.*)$",
-                    re.I)
+TITLES = re.compile(
+    r"^(?:annex(?:e)?\s+[iv1-9]+\b.*|appendix\b.*|schedule\b.*|exhibit\b.*"
+    r"|description (?:of (?:the )?)?(?:processing|transfers?)\b.*|description des traitements\b.*"
+    r"|list of parties\b.*|(?:element|[ée]l[ée]ment|rubrique)s?(?:\s*[|\t]\s*|\s+)"
+    r"(?:details?|d[ée]tails?|description)"
+    r"|.*\b(?:data processing (?:addendum|agreement)|dpa|accord de traitement des donn[ée]es)\b.*)$",
+    re.I,
+)
 BULLET = re.compile(r"^\s*(?:[-*•·▪‣◦]|\d+[.)]|[a-z][.)])\s+")
 #: a detail that states nothing ("None", "N/A", "Not applicable")
 NOTHING = re.compile(r"^\s*(?:none|n/?a|not applicable|nil|néant|aucune?s?|sans objet|-)\s*\.?\s*$", re.I)
 #: HTML elements that start a block of text
-HTML_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "div", "title", "caption", "section",
-               "br", "blockquote", "article", "header", "footer"}
+HTML_BLOCKS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "dt",
+    "dd",
+    "div",
+    "title",
+    "caption",
+    "section",
+    "br",
+    "blockquote",
+    "article",
+    "header",
+    "footer",
+}
 
 
 @dataclass
@@ -156,8 +209,17 @@ def looks_like(lines: list[str]) -> bool:
     text = "\n".join(lines)
     for block in html_blocks(text) if is_html(text) else text_blocks(lines):
         kind = element_kind(block.cells[0]) or (_opening(block.cells[0]) or (None,))[0]
-        if kind in ("subject-matter", "duration", "nature", "purpose", "nature-purpose", "data-categories",
-                    "data-subjects", "retention", "frequency"):
+        if kind in (
+            "subject-matter",
+            "duration",
+            "nature",
+            "purpose",
+            "nature-purpose",
+            "data-categories",
+            "data-subjects",
+            "retention",
+            "frequency",
+        ):
             kinds.add(kind)
     return len(kinds) >= 3
 
@@ -265,14 +327,20 @@ def parse(lines: list[str], path: str) -> AnnexDescription:
             kind = element_kind(head)
             if kind is not None and len(block.cells) >= 2:
                 tables += 1
-                current = Element(kind, _DECORATION.sub("", head), block.first,
-                                  [Part(c, block.first) for c in block.cells[1:] if c.strip()],
-                                  [block.raw or " | ".join(block.cells)], block.last)
+                current = Element(
+                    kind,
+                    _DECORATION.sub("", head),
+                    block.first,
+                    [Part(c, block.first) for c in block.cells[1:] if c.strip()],
+                    [block.raw or " | ".join(block.cells)],
+                    block.last,
+                )
                 elements.append(current)
                 current = None  # a row holds its whole detail
                 accounted |= span
             elif TITLES.match(" | ".join(c for c in block.cells if c)) or all(
-                    re.fullmatch(r":?-{2,}:?|", c.strip()) for c in block.cells):
+                re.fullmatch(r":?-{2,}:?|", c.strip()) for c in block.cells
+            ):
                 accounted |= span
             else:
                 unrecognised |= span
@@ -299,9 +367,12 @@ def parse(lines: list[str], path: str) -> AnnexDescription:
             current = None
             unrecognised |= span
     if len([e for e in elements if e.kind not in ("service", "processor")]) < 2:
-        raise InputError("not a description of the processing: fewer than two of its elements (subject "
-                         "matter, duration, nature and purpose, categories of personal data and of data "
-                         "subjects, frequency, retention, sub-processors)", path)
+        raise InputError(
+            "not a description of the processing: fewer than two of its elements (subject "
+            "matter, duration, nature and purpose, categories of personal data and of data "
+            "subjects, frequency, retention, sub-processors)",
+            path,
+        )
     if html:
         nonblank = _visible_lines(lines)
         accounted |= nonblank - unrecognised
@@ -310,8 +381,14 @@ def parse(lines: list[str], path: str) -> AnnexDescription:
     french = re.search(r"\b(?:traitement|donn[ée]es|personnes concern[ée]es|finalit[ée])\b", text, re.I)
     english = re.search(r"\b(?:processing|personal data|data subjects)\b", text, re.I)
     language = "fr" if french and not english else "en"
-    return AnnexDescription("table" if tables >= 2 else "headings", elements, accounted & nonblank,
-                            unrecognised & nonblank, nonblank, language)
+    return AnnexDescription(
+        "table" if tables >= 2 else "headings",
+        elements,
+        accounted & nonblank,
+        unrecognised & nonblank,
+        nonblank,
+        language,
+    )
 
 
 def _visible_lines(lines: list[str]) -> set[int]:

@@ -36,22 +36,41 @@ LINES = {
 }
 #: list element kind -> (item prefix, template section, item property, names kind, root class, category class)
 CATEGORIES = {
-    "data-categories": ("annex1-data", GG.DataCategoriesSection, GG.aboutDataCategory, "data-category",
-                        DPV.PersonalData, GG.PersonalDataCategory),
-    "data-subjects": ("annex1-subject", GG.DataSubjectsSection, GG.aboutDataSubject, "data-subject",
-                      DPV.DataSubject, GG.DataSubjectCategory),
+    "data-categories": (
+        "annex1-data",
+        GG.DataCategoriesSection,
+        GG.aboutDataCategory,
+        "data-category",
+        DPV.PersonalData,
+        GG.PersonalDataCategory,
+    ),
+    "data-subjects": (
+        "annex1-subject",
+        GG.DataSubjectsSection,
+        GG.aboutDataSubject,
+        "data-subject",
+        DPV.DataSubject,
+        GG.DataSubjectCategory,
+    ),
 }
 #: element kind -> the element a description statement gives
-STATEMENTS = {"frequency": GG.FrequencyElement, "retention": GG.RetentionElement,
-              "sub-processors": GG.SubProcessorsElement, "sensitive": GG.SensitiveDataElement,
-              "transfers": GG.TransfersElement}
+STATEMENTS = {
+    "frequency": GG.FrequencyElement,
+    "retention": GG.RetentionElement,
+    "sub-processors": GG.SubProcessorsElement,
+    "sensitive": GG.SensitiveDataElement,
+    "transfers": GG.TransfersElement,
+}
 #: the classes a kind of names is read under: DPV 2.1 places Customer, Employee... under HumanSubject
 ROOTS = {"data-subject": (DPV.DataSubject, DPV.HumanSubject)}
 #: a sub-processor named with its countries, and what it does: "CloudNest Ltd (Ireland) - hosting"
 SUBPROCESSOR = re.compile(r"(?P<name>[^();:]+?)\s*\((?P<countries>[^()]+)\)\s*(?:[-\u2013\u2014:,]\s*(?P<what>.+))?")
 #: a duration that ends with the agreement, the contract or the subscription
-END_OF_AGREEMENT = re.compile(r"\b(?:term|duration|end|expiry|termination) of the (?:agreement|contract|subscription"
-                              r"|services? agreement|main agreement)\b|dur[ée]e du contrat|fin du contrat", re.I)
+END_OF_AGREEMENT = re.compile(
+    r"\b(?:term|duration|end|expiry|termination) of the (?:agreement|contract|subscription"
+    r"|services? agreement|main agreement)\b|dur[ée]e du contrat|fin du contrat",
+    re.I,
+)
 #: trailing words a category is often written with ("Location data" names pd:Location)
 _FILLERS = (" data", " information", " details", " donnees", " informations")
 
@@ -74,8 +93,7 @@ class Vocabulary:
 
     def __init__(self, context: Graph | None) -> None:
         # read through both graphs at once, without copying them
-        self.graph = MemoryGraph(ReadOnlyGraphAggregate([_ontology(), context]) if context is not None
-                                 else _ontology())
+        self.graph = MemoryGraph(ReadOnlyGraphAggregate([_ontology(), context]) if context is not None else _ontology())
         self._names: dict[str, dict[str, set[URIRef]]] = {}
 
     @classmethod
@@ -115,8 +133,7 @@ class Vocabulary:
 def _keys(words: str) -> list[str]:
     """Ways to compare a name: normalised, singular, without a trailing 'data'."""
     norm = normalise(words)
-    singular = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-                        for w in norm.split())
+    singular = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in norm.split())
     keys = [norm, singular]
     for key in (norm, singular):
         for filler in _FILLERS:
@@ -128,8 +145,9 @@ def _keys(words: str) -> list[str]:
 class AnnexEmitter:
     """Builds the graph of one description of the processing."""
 
-    def __init__(self, desc: AnnexDescription, key: str, source_file: str, service: URIRef,
-                 context: Graph | None) -> None:
+    def __init__(
+        self, desc: AnnexDescription, key: str, source_file: str, service: URIRef, context: Graph | None
+    ) -> None:
         self.desc, self.key, self.source_file, self.service = desc, key, source_file, service
         self.context = context if context is not None else Graph()
         self.vocabulary = Vocabulary.of(context)
@@ -266,7 +284,8 @@ class AnnexEmitter:
             return
         node = self.mint("purpose")
         term = self.vocabulary.term("purpose", element.text) or self.own_class(
-            f"annex1-purpose-{slug(element.text)[:60].strip('-')}", element.text, DPV.Purpose, None)
+            f"annex1-purpose-{slug(element.text)[:60].strip('-')}", element.text, DPV.Purpose, None
+        )
         self.add(node, RDF.type, GG.PurposeStatement)
         self.add(node, GG.about, self.service)
         self.add(node, GG.purpose, term)
@@ -278,7 +297,8 @@ class AnnexEmitter:
         for part in list_items(element):
             local = slug(part.text)[:60].strip("-") or "item"
             term = self.vocabulary.term(kind, part.text) or self.own_class(
-                f"{prefix}-{local}-class", part.text, root, category_class)
+                f"{prefix}-{local}-class", part.text, root, category_class
+            )
             item = GGT[f"{prefix}-{local}"]
             self.add(item, RDF.type, GG.TemplateItem)
             self.add(item, GG.templateSection, section)
@@ -362,4 +382,3 @@ class AnnexEmitter:
         self.add(node, GG.durationText, self.text(element.text))
         self.cite(node, element, element.first, element.last, " ".join(element.source) or element.text)
         self.add(subject_line if subject_line is not None else self.service, DPV.hasDuration, node)
-

@@ -45,12 +45,18 @@ ITEM_PATTERNS: dict[str, tuple[int, str]] = {
     "data-crm": (2, r"(?:CRM data|Customer Relationship Management data|Donn[ée]es Relation Clients?)"),
     "data-financial": (2, r"(?:Financial data|Donn[ée]es financi[èe]res)"),
     "data-sensitive": (2, r"(?:Sensitive data|Donn[ée]es sensibles)"),
-    "data-carried-content": (2, r"(?:Any categories of personal data that may be contained"
-                                r"|Toute cat[ée]gorie de donn[ée]es [àa] caract[èe]re personnel"
-                                r" qui peuvent [êe]tre contenues)"),
-    "data-hosted-content": (2, r"(?:Any categories of personal data that may be recorded"
-                               r"|Toute cat[ée]gorie de donn[ée]es [àa] caract[èe]re personnel"
-                               r" qui peuvent [êe]tre enregistr)"),
+    "data-carried-content": (
+        2,
+        r"(?:Any categories of personal data that may be contained"
+        r"|Toute cat[ée]gorie de donn[ée]es [àa] caract[èe]re personnel"
+        r" qui peuvent [êe]tre contenues)",
+    ),
+    "data-hosted-content": (
+        2,
+        r"(?:Any categories of personal data that may be recorded"
+        r"|Toute cat[ée]gorie de donn[ée]es [àa] caract[èe]re personnel"
+        r" qui peuvent [êe]tre enregistr)",
+    ),
     "sm-service-activation": (3, r"(?:Service activation|Activation du service)\b"),
     "sm-user-authentication": (3, r"(?:User authentication|Authentification de l.usager)\b"),
     "sm-routing-configuration": (3, r"(?:Routing configuration|Informations de routage)\b"),
@@ -61,8 +67,11 @@ ITEM_PATTERNS: dict[str, tuple[int, str]] = {
     "sm-customer-reporting": (3, r"(?:Customer reporting|Rapports au Client)\b"),
     "sm-carry-traffic": (3, r"(?:Carry the traffic|Transporter le trafic)\b"),
     "sm-hosting": (3, r"(?:Hosting|H[ée]bergement)\b"),
-    "sm-judicial-requests": (3, r"(?:Answering judicial requests"
-                                r"|Obligations de r[ée]ponse aux demandes judiciaires)\b"),
+    "sm-judicial-requests": (
+        3,
+        r"(?:Answering judicial requests"
+        r"|Obligations de r[ée]ponse aux demandes judiciaires)\b",
+    ),
     "sm-other": (3, r"(?:Other|Autre)\b"),
     "ds-customer-staff": (5, r"(?:Customer.s employees|Employ[ée]s et sous-traitants)"),
     "ds-end-users": (5, r"(?:Customer.s other end-users|(?:Les )?autres utilisateurs finaux)"),
@@ -79,21 +88,35 @@ ROW_PATTERNS: tuple[tuple[str, str], ...] = (
 STATUS_WORDS = {"Yes": "yes", "No": "no", "Oui": "yes", "Non": "no"}
 SERVICE_LINE = re.compile(r"^\s*(Name of the Service|Nom du Service)\s*:\s*(?P<name>\S.*?)\s*$", re.I)
 HEADING = re.compile(r"^\s*(?:(?P<exa>ExA)\.)?(?P<num>[1-6])\.?\s+(?P<title>\S.*?)\s*:?\s*$")
-TITLE = re.compile(r"^(?P<exhibit>exhibit a )?description (?:of processing of personal data|des traitements de "
-                   r"donnees a caractere personnel)\b.*\barticle 28 (?:of gdpr|du rgpd)$")
-SUB_HEADING = re.compile(r"^(?:<i>)?\s*(?:categories of personal data (?:not )?identifiable by orange"
-                         r"|cat[ée]gories de donn[ée]es [àa] caract[èe]re personnel (?:non-)?identifiables par orange)"
-                         r"\s*(?:</i>)?$", re.I)
+TITLE = re.compile(
+    r"^(?P<exhibit>exhibit a )?description (?:of processing of personal data|des traitements de "
+    r"donnees a caractere personnel)\b.*\barticle 28 (?:of gdpr|du rgpd)$"
+)
+SUB_HEADING = re.compile(
+    r"^(?:<i>)?\s*(?:categories of personal data (?:not )?identifiable by orange"
+    r"|cat[ée]gories de donn[ée]es [àa] caract[èe]re personnel (?:non-)?identifiables par orange)"
+    r"\s*(?:</i>)?$",
+    re.I,
+)
 END_BOILERPLATE = re.compile(r"^\s*END OF SERVICE DESCRIPTION\b", re.I)
 TABLE_HEADERS = {
-    3: re.compile(r"^(?:<i>)?\s*(?:subject-matter of processing|objet du traitement)\b.*"
-                  r"(?:duration of processing|dur[ée]e du traitement)\s*(?:</i>)?$", re.I),
-    6: re.compile(r"^(?:<i>)?\s*(?:sub-processors approved by customer|sous-traitants approuv[ée]s par le client)\b.*"
-                  r"(?:safety measures|mesures de s[ée]curit[ée]s?)\b.*$", re.I),
+    3: re.compile(
+        r"^(?:<i>)?\s*(?:subject-matter of processing|objet du traitement)\b.*"
+        r"(?:duration of processing|dur[ée]e du traitement)\s*(?:</i>)?$",
+        re.I,
+    ),
+    6: re.compile(
+        r"^(?:<i>)?\s*(?:sub-processors approved by customer|sous-traitants approuv[ée]s par le client)\b.*"
+        r"(?:safety measures|mesures de s[ée]curit[ée]s?)\b.*$",
+        re.I,
+    ),
 }
 DURATION_START = re.compile(r"(?:For the|Pour la)\b", re.I)
-SEPARATELY = re.compile(r"(?:are communicated separately to the customer|sont communiqu[ée]e?s s[ée]par[ée]ment au "
-                        r"client)\.?", re.I)
+SEPARATELY = re.compile(
+    r"(?:are communicated separately to the customer|sont communiqu[ée]e?s s[ée]par[ée]ment au "
+    r"client)\.?",
+    re.I,
+)
 ENTITY = re.compile(r"\s*(?P<name>[^()\s][^()]*?)\s*\((?P<country>[^()]+)\)")
 
 
@@ -239,8 +262,9 @@ class Description:
 
     def line_text(self, first: int, last: int) -> str:
         """The whole lines first..last, whitespace normalised."""
-        return " ".join(" ".join(self.lines[i - 1].split()) for i in range(first, last + 1)
-                        if self.lines[i - 1].strip())
+        return " ".join(
+            " ".join(self.lines[i - 1].split()) for i in range(first, last + 1) if self.lines[i - 1].strip()
+        )
 
 
 def _starts_upper(text: str) -> bool:
@@ -325,8 +349,9 @@ class Parser:
         service = next(((i, found) for i, t in enumerate(self.lines, 1) if (found := SERVICE_LINE.match(t))), None)
         service_line = service[0] if service is not None else None
         if service_line is None and len({s.key for _, s in heads}) < 3:
-            raise InputError("not an Article 28 description: no 'Name of the Service' line and no template "
-                             "sections found", self.path)
+            raise InputError(
+                "not an Article 28 description: no 'Name of the Service' line and no template sections found", self.path
+            )
         anchor = service_line or heads[0][0]
         # the description starts at its title when the title stands just before the anchor
         start = anchor
@@ -336,8 +361,9 @@ class Parser:
             start = titles[0]
         heads = [(n, s) for n, s in heads if n > anchor]
         if not heads:
-            raise InputError("not an Article 28 description: no template section after the service name",
-                             self.path, anchor)
+            raise InputError(
+                "not an Article 28 description: no template section after the service name", self.path, anchor
+            )
         all_titles, more_exhibit = self.title_lines(start, len(self.lines) + 1)
         exhibit = exhibit or more_exhibit
         self.accounted.update(all_titles)
@@ -375,8 +401,20 @@ class Parser:
             french.append(self.lines[service_line - 1].strip().lower().startswith("nom"))
         language = "fr" if sum(french) * 2 > len(french) else "en"
         return Description(
-            self.lines, language, name, short, service_line, exhibit, enclosing, sections, self.answers,
-            self.row_records, self.purpose, pointer, self.accounted, outside - self.accounted,
+            self.lines,
+            language,
+            name,
+            short,
+            service_line,
+            exhibit,
+            enclosing,
+            sections,
+            self.answers,
+            self.row_records,
+            self.purpose,
+            pointer,
+            self.accounted,
+            outside - self.accounted,
         )
 
     def pointer(self, start: int) -> Pointer | None:
@@ -405,8 +443,8 @@ class Parser:
             if service:
                 found = re.search(re.escape(service), what, re.I)
                 if found:
-                    rest = what[found.end():]
-                    what = what[:found.start()].title() + service + rest.title()
+                    rest = what[found.end() :]
+                    what = what[: found.start()].title() + service + rest.title()
             else:
                 what = what.title()
             self.accounted.add(number)
@@ -469,12 +507,12 @@ class Parser:
             duration = None
             if section.key == 3 and end < len(tokens) and stream.match(DURATION_START, end) is not None:
                 others = [n for n in remaining if n != name]
-                stop = next((j for j in range(end + 1, len(tokens)) if self.match_item(stream, j, others)),
-                            len(tokens))
+                stop = next((j for j in range(end + 1, len(tokens)) if self.match_item(stream, j, others)), len(tokens))
                 duration = classify_duration(join_tokens(tokens[end:stop]))
                 end = stop
-            answer = Answer(name, section, STATUS_WORDS[tokens[status_at].text], tokens[index].line,
-                            tokens[end - 1].line, duration)
+            answer = Answer(
+                name, section, STATUS_WORDS[tokens[status_at].text], tokens[index].line, tokens[end - 1].line, duration
+            )
             if name == "op-disclosure":
                 answer.restriction = restriction(join_tokens(tokens[index:status_at]))
             if end < len(tokens) and tokens[end].line == answer.last:
@@ -495,7 +533,7 @@ class Parser:
                     break
         if not starts:
             return
-        self.header(section, tokens[:starts[0][0]])
+        self.header(section, tokens[: starts[0][0]])
         seen: set[str] = set()
         for number, (index, relation, after) in enumerate(starts):
             stop = starts[number + 1][0] if number + 1 < len(starts) else len(tokens)
@@ -503,7 +541,7 @@ class Parser:
             zone_at = next((j for j in range(after, stop) if re.search(r"EU/EEA|UE/EEE", tokens[j].text)), None)
             if zone_at is None:
                 continue
-            outside = bool(re.search(r"\b(?:outside|dehors)\b", join_tokens(tokens[index:zone_at + 1]), re.I))
+            outside = bool(re.search(r"\b(?:outside|dehors)\b", join_tokens(tokens[index : zone_at + 1]), re.I))
             item = f"sp-{relation}-{'non-eea' if outside else 'eea'}"
             if item in seen:
                 continue
@@ -538,11 +576,12 @@ class Parser:
             end = next((j for j in range(cell, stop) if tokens[j].text.endswith(")")), None)
             if end is None:
                 break
-            match = ENTITY.fullmatch(join_tokens(tokens[cell:end + 1]))
+            match = ENTITY.fullmatch(join_tokens(tokens[cell : end + 1]))
             if not match or country_iri(match["country"]) is None:
                 break
-            row.entities.append(Entity(" ".join(match["name"].split()), match["country"].strip(),
-                                       tokens[cell].line, tokens[end].line))
+            row.entities.append(
+                Entity(" ".join(match["name"].split()), match["country"].strip(), tokens[cell].line, tokens[end].line)
+            )
             cell = end + 1
         return cell
 
@@ -556,7 +595,7 @@ def restriction(text: str) -> str | None:
         elif char == ")" and depth:
             depth -= 1
             if opened and depth == 0:
-                rest = text[position + 1:].lstrip(" .")
+                rest = text[position + 1 :].lstrip(" .")
                 return rest or None
     return None
 

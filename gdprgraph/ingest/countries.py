@@ -36,8 +36,12 @@ def country_names() -> dict[str, URIRef]:
 def country_codes() -> dict[str, URIRef]:
     """Upper-case ISO 3166-1 alpha-2 code -> country IRI."""
     graph = _reference()
-    return {str(code).upper(): country for country in graph.subjects(RDF.type, DPV_COUNTRY)
-            if isinstance(country, URIRef) for code in graph.objects(country, GG.isoCode)}
+    return {
+        str(code).upper(): country
+        for country in graph.subjects(RDF.type, DPV_COUNTRY)
+        if isinstance(country, URIRef)
+        for code in graph.objects(country, GG.isoCode)
+    }
 
 
 def country_iri(name: str) -> URIRef | None:

@@ -14,16 +14,36 @@ from . import template
 from .art28 import Answer, Description, Row, Section
 from .countries import country_iri
 
-PREFIXES = {"gg": GG, "ggt": GGT, "ggo": GGO, "ggs": GGS, "ggdoc": GGDOC, "ggd": GGD, "dpv": DPV, "pd": PD,
-            "eu-gdpr": EU_GDPR, "loc": LOC, "rdfs": RDFS, "skos": SKOS, "xsd": XSD, "ggr": GGR, "dcterms": DCTERMS}
+PREFIXES = {
+    "gg": GG,
+    "ggt": GGT,
+    "ggo": GGO,
+    "ggs": GGS,
+    "ggdoc": GGDOC,
+    "ggd": GGD,
+    "dpv": DPV,
+    "pd": PD,
+    "eu-gdpr": EU_GDPR,
+    "loc": LOC,
+    "rdfs": RDFS,
+    "skos": SKOS,
+    "xsd": XSD,
+    "ggr": GGR,
+    "dcterms": DCTERMS,
+}
 
 OBS = GGO["orange-business-services"]
 NOT_STATED = "The template has this line; this document does not state it."
-SEPARATELY = "The row says its entities are communicated separately to the customer: the description does not " \
-             "disclose them."
+SEPARATELY = (
+    "The row says its entities are communicated separately to the customer: the description does not disclose them."
+)
 DISCLOSURE = {"listed": GG.EntitiesListed, "none": GG.NoEntitiesDeclared, "separately": GG.CommunicatedSeparately}
-DURATION_CLASS = {"until-event": DPV.UntilEventDuration, "legal": GG.LegallyRequiredDuration,
-                  "controller": GG.ControllerDeterminedDuration, "stated": DPV.Duration}
+DURATION_CLASS = {
+    "until-event": DPV.UntilEventDuration,
+    "legal": GG.LegallyRequiredDuration,
+    "controller": GG.ControllerDeterminedDuration,
+    "stated": DPV.Duration,
+}
 
 
 def slug(text: str) -> str:
@@ -89,8 +109,7 @@ class Organisations:
 class Emitter:
     """Builds the graph of one description."""
 
-    def __init__(self, desc: Description, key: str, source_file: str, service_iri: URIRef,
-                 orgs: Organisations) -> None:
+    def __init__(self, desc: Description, key: str, source_file: str, service_iri: URIRef, orgs: Organisations) -> None:
         self.desc, self.key, self.source_file = desc, key, source_file
         self.service, self.orgs = service_iri, orgs
         self.lang = desc.language
@@ -108,8 +127,9 @@ class Emitter:
         local = number.lower().replace(".", "") if number.lower().startswith("exa") else number.replace(".", "-")
         return GGDOC[f"{self.key}-s{local}"]
 
-    def provenance(self, node: URIRef, section: Section | URIRef, first: int, last: int,
-                   text: str | None = None) -> None:
+    def provenance(
+        self, node: URIRef, section: Section | URIRef, first: int, last: int, text: str | None = None
+    ) -> None:
         self.add(node, DCTERMS.source, section if isinstance(section, URIRef) else self.section_iri(section.number))
         self.add(node, GG.sourceLine, Literal(first))
         if last != first:
@@ -244,7 +264,7 @@ class Emitter:
             self.provenance(sg, row.section, clause.first, clause.last, clause.text)
         for entity in row.entities:
             org, preferred = self.orgs.resolve(entity.name)
-            local = str(org)[len(str(GGO)):]
+            local = str(org)[len(str(GGO)) :]
             eng = GGD[f"{self.key}-eng-{local}"]
             self.add(eng, RDF.type, GG.SubProcessingEngagement)
             self.add(eng, GG.about, self.service)

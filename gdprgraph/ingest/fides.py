@@ -63,17 +63,24 @@ TABLE_FILE = "fideslang-dpv.ttl"
 LANG = "en"
 #: the table's schemes, by the kind of value they map
 SCHEMES = {
-    "category": GGR["fideslang-data-categories"], "use": GGR["fideslang-data-uses"],
-    "subject": GGR["fideslang-data-subjects"], "basis": GGR["fideslang-legal-bases"],
-    "art9": GGR["fideslang-special-category-bases"], "transfer": GGR["fideslang-transfer-bases"],
+    "category": GGR["fideslang-data-categories"],
+    "use": GGR["fideslang-data-uses"],
+    "subject": GGR["fideslang-data-subjects"],
+    "basis": GGR["fideslang-legal-bases"],
+    "art9": GGR["fideslang-special-category-bases"],
+    "transfer": GGR["fideslang-transfer-bases"],
     "country": GGR["fideslang-countries"],
 }
 #: taxonomy kinds: words for messages, the root class of an unmapped key, the template section
 TAXONOMY = {
-    "category": ("data category", DPV.PersonalData, GG.PersonalDataCategory, GG.DataCategoriesSection,
-                 GG.aboutDataCategory),
-    "subject": ("data subject", DPV.DataSubject, GG.DataSubjectCategory, GG.DataSubjectsSection,
-                GG.aboutDataSubject),
+    "category": (
+        "data category",
+        DPV.PersonalData,
+        GG.PersonalDataCategory,
+        GG.DataCategoriesSection,
+        GG.aboutDataCategory,
+    ),
+    "subject": ("data subject", DPV.DataSubject, GG.DataSubjectCategory, GG.DataSubjectsSection, GG.aboutDataSubject),
     "use": ("data use", DPV.Purpose, None, None, None),
 }
 NON_PERSONAL = DPV.NonPersonalData
@@ -95,6 +102,7 @@ SKOS_MATCHES = ((SKOS.exactMatch, "exact"), (SKOS.closeMatch, "close"), (SKOS.br
 
 
 # ------------------------------------------------------------------------------------------- mapping table
+
 
 def _fold(value: str) -> str:
     """A value of a fides enum, compared loosely: case, punctuation and plural 's' ignored."""
@@ -145,8 +153,9 @@ class Table:
                         target, how = URIRef(str(found)), name
                         break
                 related = graph.value(concept, SKOS.relatedMatch)
-                self.terms[kind][key] = Term(key, concept, target, how,
-                                             URIRef(str(related)) if related is not None else None)
+                self.terms[kind][key] = Term(
+                    key, concept, target, how, URIRef(str(related)) if related is not None else None
+                )
                 self.folded[kind].setdefault(_fold(key), key)
         for kind in SCHEMES:
             for key, term in list(self.terms[kind].items()):
@@ -186,8 +195,11 @@ class Table:
     def key_for(self, kind: str, target: URIRef) -> str | None:
         """The current key that exactMatches a DPV term, else the shortest that closeMatches it."""
         for how in ("exact", "close"):
-            keys = sorted((len(t.key), t.key) for t in self.terms[kind].values()
-                          if t.target == target and t.how == how and t.key not in self.replaced[kind])
+            keys = sorted(
+                (len(t.key), t.key)
+                for t in self.terms[kind].values()
+                if t.target == target and t.how == how and t.key not in self.replaced[kind]
+            )
             if keys:
                 return keys[0][1]
         return None
@@ -204,6 +216,7 @@ def mapping_table() -> Table:
 
 
 # ------------------------------------------------------------------------------------------- YAML with lines
+
 
 class Y:
     """A YAML node with its line (1-based) and, for a mapping value, the line of its key."""
@@ -287,8 +300,10 @@ class Reader:
     def count(self, number: int = 1) -> None:
         self.seen += number
         if self.seen > NODE_BUDGET:
-            raise InputError(f"more than {NODE_BUDGET:,} YAML nodes read (aliases repeating nodes?): "
-                             "not a fides manifest", str(self.path))
+            raise InputError(
+                f"more than {NODE_BUDGET:,} YAML nodes read (aliases repeating nodes?): not a fides manifest",
+                str(self.path),
+            )
 
 
 @dataclass
@@ -330,31 +345,40 @@ def read_manifest(path: Path | str) -> Manifest:
         root = Y(document, reader)
         if not root.is_map:
             shape = "a list" if root.is_list else "text"
-            raise InputError(f"not a fides manifest: the document is {shape}, expected keys such as system:, "
-                             "dataset:, organization:", str(path), root.line)
+            raise InputError(
+                f"not a fides manifest: the document is {shape}, expected keys such as system:, "
+                "dataset:, organization:",
+                str(path),
+                root.line,
+            )
         keys = list(root.pairs())
         if not any(name in RESOURCES for name, _ in keys):
             shown = ", ".join(name for name, _ in keys[:6]) or "none"
-            raise InputError(f"not a fides manifest: unknown top-level structure (keys: {shown}); expected "
-                             "system:, dataset: or organization:", str(path), root.line)
+            raise InputError(
+                f"not a fides manifest: unknown top-level structure (keys: {shown}); expected "
+                "system:, dataset: or organization:",
+                str(path),
+                root.line,
+            )
         for name, value in keys:
             if name in RESOURCES:
                 found = True
                 entries = value.items()
                 for entry in entries:
                     if not entry.is_map:
-                        raise InputError(f"{name}: each entry must be a mapping (fides_key: ..., name: ...)",
-                                         str(path), entry.line)
+                        raise InputError(
+                            f"{name}: each entry must be a mapping (fides_key: ..., name: ...)", str(path), entry.line
+                        )
                 manifest.resources.setdefault(name, []).extend(entries)
             else:
                 manifest.ignored.append((name, value.key_line or value.line))
     if not found:
-        raise InputError("not a fides manifest: no YAML document with system:, dataset: or organization:",
-                         str(path))
+        raise InputError("not a fides manifest: no YAML document with system:, dataset: or organization:", str(path))
     return manifest
 
 
 # ------------------------------------------------------------------------------------------- the import
+
 
 @dataclass
 class FidesImport:
@@ -370,8 +394,7 @@ class FidesImport:
 
     def turtle(self) -> str:
         names = ", ".join(path.name for path in self.paths)
-        header = (f"# {names}: imported by `gdprgraph import fides` "
-                  "(line numbers refer to these files).\n\n")
+        header = f"# {names}: imported by `gdprgraph import fides` (line numbers refer to these files).\n\n"
         return header + self.graph.serialize(format="turtle")
 
 
@@ -507,8 +530,11 @@ class Builder:
                     raise InputError("a system without fides_key", str(manifest.path), entry.line)
                 if key in self.systems:
                     other = self.systems[key]
-                    raise InputError(f"system '{key}' is defined twice (also {other.manifest.path}:{other.y.line})",
-                                     str(manifest.path), entry.line)
+                    raise InputError(
+                        f"system '{key}' is defined twice (also {other.manifest.path}:{other.y.line})",
+                        str(manifest.path),
+                        entry.line,
+                    )
                 self.systems[key] = System(key, entry, manifest)
         if not self.systems:
             names = ", ".join(str(m.path) for m in self.manifests)
@@ -523,8 +549,9 @@ class Builder:
 
     # ---- organisations and services
 
-    def organisation(self, written: str, country: URIRef | None = None, supplier: bool = False,
-                     notation: str = "") -> URIRef:
+    def organisation(
+        self, written: str, country: URIRef | None = None, supplier: bool = False, notation: str = ""
+    ) -> URIRef:
         """The organisation a name designates: known under any spelling, else a new one."""
         wanted = normalise(written)
         iri = self.orgs.by_name.get(wanted) or self.orgs.by_stripped.get(strip_legal_suffix(wanted))
@@ -608,8 +635,11 @@ class Builder:
                 return URIRef(str(service))
         wanted = _squash(name)
         for service in services:
-            labels = [*self.context.objects(service, SKOS.prefLabel), *self.context.objects(service, SKOS.altLabel),
-                      *self.context.objects(service, RDFS.label)]
+            labels = [
+                *self.context.objects(service, SKOS.prefLabel),
+                *self.context.objects(service, SKOS.altLabel),
+                *self.context.objects(service, RDFS.label),
+            ]
             if wanted and any(_squash(str(label)) == wanted for label in labels):
                 return URIRef(str(service))
         return None
@@ -651,8 +681,11 @@ class Builder:
             for value in y.texts(name):
                 role = ROLES.get(re.sub(r"[^a-z]", "", value.text().casefold()))
                 if role is None:
-                    self.note(manifest, value.line, f"unknown {name} '{value.text()}' (expected Controller, "
-                              "Processor or Sub-Processor)")
+                    self.note(
+                        manifest,
+                        value.line,
+                        f"unknown {name} '{value.text()}' (expected Controller, Processor or Sub-Processor)",
+                    )
                 else:
                     system.roles.add(role)
         legal = y.field("legal_name")
@@ -662,8 +695,12 @@ class Builder:
         else:
             system.operator = self.manifest_organisation(y.field("organization_fides_key") or "default_organization")
         if system.operator is None and system.roles:
-            self.note(manifest, y.line, f"system '{system.key}': responsibility {', '.join(sorted(system.roles))} "
-                      "but no organisation (legal_name, organization_fides_key): no processor or controller stated")
+            self.note(
+                manifest,
+                y.line,
+                f"system '{system.key}': responsibility {', '.join(sorted(system.roles))} "
+                "but no organisation (legal_name, organization_fides_key): no processor or controller stated",
+            )
         if system.operator is not None:
             if system.roles & {"Processor", "Sub-Processor"}:
                 self.add(service, DPV.hasDataProcessor, system.operator)
@@ -683,9 +720,13 @@ class Builder:
         term = self.table.value("country", written) if len(written) == 3 else None
         found = term.target if term is not None else country_by_name_or_code(written)
         if found is None or URIRef(str(found)) not in self.country_iris:
-            raise InputError(f"unknown country '{written}' in third_country_transfers (ISO 3166-1 alpha-3 codes of "
-                             "the countries in data/reference/countries-and-adequacy.ttl are known; add the country "
-                             "there)", str(manifest.path), value.line)
+            raise InputError(
+                f"unknown country '{written}' in third_country_transfers (ISO 3166-1 alpha-3 codes of "
+                "the countries in data/reference/countries-and-adequacy.ttl are known; add the country "
+                "there)",
+                str(manifest.path),
+                value.line,
+            )
         return URIRef(str(found))
 
     # ---- taxonomy keys
@@ -701,10 +742,17 @@ class Builder:
         wanted = normalise(name)
         root = TAXONOMY[kind][1]
         for node, label in sorted(self.context.subject_objects(SKOS.prefLabel)):
-            if normalise(str(label)) == wanted and isinstance(node, URIRef) and (
+            if (
+                normalise(str(label)) == wanted
+                and isinstance(node, URIRef)
+                and (
                     (node, RDFS.subClassOf, root) in self.context
-                    or any((parent, RDFS.subClassOf, root) in self.context or parent == root
-                           for parent in self.context.transitive_objects(node, RDFS.subClassOf))):
+                    or any(
+                        (parent, RDFS.subClassOf, root) in self.context or parent == root
+                        for parent in self.context.transitive_objects(node, RDFS.subClassOf)
+                    )
+                )
+            ):
                 return node
         return None
 
@@ -738,8 +786,12 @@ class Builder:
         if (kind, key) not in self.reported:
             self.reported.add((kind, key))
             defined = " (defined in the manifest)" if entry is not None else ""
-            self.note(manifest, value.line, f"unmapped fideslang {words} '{key}'{defined}: no DPV term in "
-                      f"data/reference/{TABLE_FILE}; kept as <{node}>")
+            self.note(
+                manifest,
+                value.line,
+                f"unmapped fideslang {words} '{key}'{defined}: no DPV term in "
+                f"data/reference/{TABLE_FILE}; kept as <{node}>",
+            )
         return item_iri(kind, key), node
 
     def item(self, kind: str, key: str, target: URIRef) -> URIRef:
@@ -757,8 +809,9 @@ class Builder:
             self.add(iri, about, target)
         return iri
 
-    def declare(self, system: System, kind: str, value: Y, manifest: Manifest, section: URIRef,
-                activity: URIRef | None = None) -> None:
+    def declare(
+        self, system: System, kind: str, value: Y, manifest: Manifest, section: URIRef, activity: URIRef | None = None
+    ) -> None:
         """A category or data-subject key a system declares: its template line (once per key) and, for a
         privacy declaration, the activity's DPV triple."""
         key = value.text()
@@ -788,12 +841,18 @@ class Builder:
         section = self.section(manifest, "system", system.key, f"System {system.key}: {system.name}")
         for number, declaration in enumerate(self.listed(system.y, "privacy_declarations"), start=1):
             if not declaration.is_map:
-                raise InputError("a privacy declaration must be a mapping (data_use: ..., data_categories: ...)",
-                                 str(manifest.path), declaration.line)
+                raise InputError(
+                    "a privacy declaration must be a mapping (data_use: ..., data_categories: ...)",
+                    str(manifest.path),
+                    declaration.line,
+                )
             use = declaration.get("data_use")
             if use is None or not use.text():
-                raise InputError(f"a privacy declaration of system '{system.key}' without data_use",
-                                 str(manifest.path), declaration.line)
+                raise InputError(
+                    f"a privacy declaration of system '{system.key}' without data_use",
+                    str(manifest.path),
+                    declaration.line,
+                )
             self.activities += 1
             activity = self.mint(f"{system.local}-decl-{number}")
             label = declaration.field("name") or f"{system.name}: {use.text()}"
@@ -818,8 +877,11 @@ class Builder:
             for value in declaration.texts("data_subjects"):
                 self.declare(system, "subject", value, manifest, section, activity)
             self.bases(system, declaration, use, activity, manifest)
-            for name, words in (("data_qualifier", "data qualifier (fideslang 1.x)"),
-                                ("retention_period", "retention period"), ("third_parties", "third parties")):
+            for name, words in (
+                ("data_qualifier", "data qualifier (fideslang 1.x)"),
+                ("retention_period", "retention period"),
+                ("third_parties", "third parties"),
+            ):
                 if declaration.field(name):
                     self.add(activity, RDFS.comment, self.lit(f"{words}: {declaration.field(name)}"))
             for value in declaration.texts("dataset_references"):
@@ -829,9 +891,10 @@ class Builder:
         """The Article 6(1) basis and Article 9(2) condition: the declaration's, else those of the data
         use's definition in the manifests (fideslang 1.x data uses carried them)."""
         definition = self.definitions.get(("use", use.text()))
-        for kind, fields, prop in (("basis", ("legal_basis_for_processing", "legal_basis"), DPV.hasLegalBasis),
-                                   ("art9", ("special_category_legal_basis", "special_category"),
-                                    GG.article9Condition)):
+        for kind, fields, prop in (
+            ("basis", ("legal_basis_for_processing", "legal_basis"), DPV.hasLegalBasis),
+            ("art9", ("special_category_legal_basis", "special_category"), GG.article9Condition),
+        ):
             sources = [(declaration, manifest)] + ([definition] if definition is not None else [])
             for holder, where in sources:
                 value = next((v for f in fields if (v := holder.get(f)) is not None and v.text()), None)
@@ -861,8 +924,12 @@ class Builder:
         """Every flow (sender, recipient key, node, the system whose entry states it, how), once per pair:
         egress first, then ingress, then dependencies."""
         found: dict[tuple[str, str], tuple[System | None, str, Y, System, str]] = {}
-        passes: list[tuple[str, bool]] = [("egress", True), ("ingress", False), ("system_dependencies", True),
-                                          ("dependencies", True)]
+        passes: list[tuple[str, bool]] = [
+            ("egress", True),
+            ("ingress", False),
+            ("system_dependencies", True),
+            ("dependencies", True),
+        ]
         for name, outgoing in passes:
             for system in self.systems.values():
                 for entry in self.listed(system.y, name):
@@ -870,8 +937,9 @@ class Builder:
                     kind = (entry.field("type") if entry.is_map else "") or "system"
                     if not key:
                         continue
-                    if kind == "dataset" or (name in ("egress", "ingress") and key in self.datasets
-                                             and key not in self.systems):
+                    if kind == "dataset" or (
+                        name in ("egress", "ingress") and key in self.datasets and key not in self.systems
+                    ):
                         system.datasets.append((key, entry))
                         continue
                     if kind == "user" or key == "user":
@@ -895,12 +963,17 @@ class Builder:
         service = self.existing_service(key, words)
         if service is not None:
             operator = self.context.value(service, DPV.hasDataProcessor) or self.context.value(
-                service, DPV.hasDataController)
+                service, DPV.hasDataController
+            )
             return service, URIRef(str(operator)) if operator is not None else None, None
         known = self.known_by_key(key)
         if known is None:
-            self.note(manifest, y.line, f"data flow to '{key}': no system of the manifests, service or organisation "
-                      "of the graph has this key or name; kept as a new organisation")
+            self.note(
+                manifest,
+                y.line,
+                f"data flow to '{key}': no system of the manifests, service or organisation "
+                "of the graph has this key or name; kept as a new organisation",
+            )
             return None, self.organisation(words, supplier=True, notation=key), None
         return None, self.organisation(self.orgs.preferred.get(known, words), supplier=True), None
 
@@ -955,11 +1028,18 @@ class Builder:
             self.add(node, GG.about, sender.service)
             if service is not None:
                 self.add(node, DCTERMS.relation, service)
-            within = "within the organisation" if importer is not None and importer == exporter else \
-                "the organisations not stated"
+            within = (
+                "within the organisation"
+                if importer is not None and importer == exporter
+                else "the organisations not stated"
+            )
             if exporter is None and importer is not None:
-                self.note(manifest, y.line, f"data flow from '{sender.key}' to '{key}': no organisation runs "
-                          f"'{sender.key}' (legal_name, organization_fides_key): kept as a flow, not an engagement")
+                self.note(
+                    manifest,
+                    y.line,
+                    f"data flow from '{sender.key}' to '{key}': no organisation runs "
+                    f"'{sender.key}' (legal_name, organization_fides_key): kept as a flow, not an engagement",
+                )
             self.add(node, RDFS.comment, self.lit(f"data flow ({stated}) to the system {key}, {within}"))
             self.cite(node, section, manifest, y.line)
             return
@@ -970,8 +1050,14 @@ class Builder:
         held = self.estate.held_engagement(sender.service, importer, set(located))
         if held is not None:  # the graph holds this engagement already: one node, citing the manifest too
             self.estate.copy(held, self.g)
-            restate(self.g, held, self.mint(f"{sender.local}-states-{slug(key)}"), section, y.line,
-                    self.lit(manifest.line_text(y.line)))
+            restate(
+                self.g,
+                held,
+                self.mint(f"{sender.local}-states-{slug(key)}"),
+                section,
+                y.line,
+                self.lit(manifest.line_text(y.line)),
+            )
             if target is not None:
                 self.safeguards(held, sender, target)
             return
@@ -997,8 +1083,11 @@ class Builder:
         for value in target.y.texts("legal_basis_for_transfers"):
             term = self.table.value("transfer", value.text())
             if term is None:
-                self.note(target.manifest, value.line,
-                          f"unknown legal_basis_for_transfers '{value.text()}': kept as text only")
+                self.note(
+                    target.manifest,
+                    value.line,
+                    f"unknown legal_basis_for_transfers '{value.text()}': kept as text only",
+                )
                 self.add(engagement, RDFS.comment, self.lit(f"legal basis for transfers: {value.text()}"))
                 continue
             if term.related is None or term.target is None:  # adequacy applies by itself; others are no basis
@@ -1051,8 +1140,7 @@ class Builder:
 
         def walk(node: Y, depth: int) -> None:
             if depth > MAX_DEPTH:
-                raise InputError(f"dataset '{key}' nests fields more than {MAX_DEPTH} deep", str(where.path),
-                                 node.line)
+                raise InputError(f"dataset '{key}' nests fields more than {MAX_DEPTH} deep", str(where.path), node.line)
             for value in node.texts("data_categories"):
                 self.declare(system, "category", value, where, section)
             for value in node.texts("data_subjects"):
@@ -1085,8 +1173,11 @@ class Builder:
                     self.dataset(system, key, y, system.manifest)
         for key, (entry, manifest) in self.datasets.items():
             if key not in self.referenced:
-                self.note(manifest, entry.line, f"dataset '{key}' is referenced by no system: its categories are "
-                          "not attributed to a service")
+                self.note(
+                    manifest,
+                    entry.line,
+                    f"dataset '{key}' is referenced by no system: its categories are not attributed to a service",
+                )
         return self.g
 
 
@@ -1123,8 +1214,11 @@ def import_fides(paths: Sequence[Path | str], context: Workspace | KnowledgeGrap
         manifest.key = key
     builder = Builder(manifests, _context_graph(context))
     graph = builder.build()
-    messages = [f"{path}:{line}: {message}" for path, line, message in sorted(
-        builder.messages, key=lambda m: (files.index(Path(m[0])) if Path(m[0]) in files else 0, m[1], m[2]))]
+    messages = [
+        f"{path}:{line}: {message}"
+        for path, line, message in sorted(
+            builder.messages, key=lambda m: (files.index(Path(m[0])) if Path(m[0]) in files else 0, m[1], m[2])
+        )
+    ]
     notes = [m.note for m in manifests if m.note]
     return FidesImport(files, graph, messages, notes, len(builder.systems), builder.activities, builder.engagements)
-

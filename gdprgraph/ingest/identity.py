@@ -61,8 +61,11 @@ class Duration:
         period, event = graph.value(node, GG.period), graph.value(node, GG.untilEvent)
         text = graph.value(node, GG.durationText)
         parsed = period is not None or event is not None
-        return cls(str(period) if period is not None else None, event if isinstance(event, URIRef) else None,
-                   None if parsed else normalise(str(text or "")))
+        return cls(
+            str(period) if period is not None else None,
+            event if isinstance(event, URIRef) else None,
+            None if parsed else normalise(str(text or "")),
+        )
 
 
 class Estate:
@@ -103,8 +106,11 @@ class Estate:
                     for label in self.graph.objects(service, prop):
                         self._services.setdefault(normalise(str(label)), set()).add(service)
         if notation:
-            keyed = {URIRef(str(s)) for s in self.graph.subjects(SKOS.notation, Literal(notation))
-                     if (s, RDF.type, DPV.Service) in self.graph}
+            keyed = {
+                URIRef(str(s))
+                for s in self.graph.subjects(SKOS.notation, Literal(notation))
+                if (s, RDF.type, DPV.Service) in self.graph
+            }
             if len(keyed) == 1:
                 return next(iter(keyed))
         for names in (normalise(written), strip_legal_suffix(normalise(written))):
@@ -116,17 +122,22 @@ class Estate:
     # -- facts ------------------------------------------------------------------------------------------
     def _statements(self, kind: URIRef, about: URIRef) -> list[URIRef]:
         if (kind, about) not in self._about:
-            self._about[(kind, about)] = sorted(URIRef(str(s)) for s in self.graph.subjects(GG.about, about)
-                                                if (s, RDF.type, kind) in self.graph)
+            self._about[(kind, about)] = sorted(
+                URIRef(str(s)) for s in self.graph.subjects(GG.about, about) if (s, RDF.type, kind) in self.graph
+            )
         return self._about[(kind, about)]
 
     def answers(self, service: URIRef) -> set[URIRef]:
         """The template items the graph answers for a service (Yes, No or not stated)."""
-        return {URIRef(str(i)) for line in self._statements(GG.TemplateLine, service)
-                for i in self.graph.objects(line, GG.answers)}
+        return {
+            URIRef(str(i))
+            for line in self._statements(GG.TemplateLine, service)
+            for i in self.graph.objects(line, GG.answers)
+        }
 
-    def held_line(self, service: URIRef, item: URIRef, status: URIRef,
-                  duration: Duration | None = None) -> URIRef | None:
+    def held_line(
+        self, service: URIRef, item: URIRef, status: URIRef, duration: Duration | None = None
+    ) -> URIRef | None:
         """A template line of the graph giving the same answer (and duration) for the service's item."""
         for line in self._statements(GG.TemplateLine, service):
             if (line, GG.answers, item) not in self.graph or (line, GG.status, status) not in self.graph:
@@ -164,13 +175,15 @@ class Estate:
     def held_safeguard(self, holder: URIRef, instrument: URIRef, status: URIRef) -> URIRef | None:
         """A safeguard the graph holds on an engagement or row, with the same instrument and status."""
         for safeguard in sorted(s for s in self.graph.objects(holder, GG.hasSafeguard) if isinstance(s, URIRef)):
-            if ((safeguard, GG.instrument, instrument) in self.graph
-                    and (safeguard, GG.safeguardStatus, status) in self.graph):
+            if (safeguard, GG.instrument, instrument) in self.graph and (
+                safeguard,
+                GG.safeguardStatus,
+                status,
+            ) in self.graph:
                 return URIRef(str(safeguard))
         return None
 
-    def held_contact(self, about: URIRef | None, role: URIRef | None, scope: str | None,
-                     value: str) -> URIRef | None:
+    def held_contact(self, about: URIRef | None, role: URIRef | None, scope: str | None, value: str) -> URIRef | None:
         """A contact point of the graph of the same organisation (or of a policy it publishes as controller)
         and role and scope (when given: a record prints neither for a data protection officer), at the same
         address."""
@@ -217,13 +230,19 @@ class Estate:
             if not str(node).startswith(str(GGDOC)):
                 continue
             for p, o in self.graph.predicate_objects(node):
-                if p in (RDF.type, DCTERMS.isPartOf, GG.sectionNumber, GG.sourceFile, DCTERMS.title,
-                         DCTERMS.language):
+                if p in (RDF.type, DCTERMS.isPartOf, GG.sectionNumber, GG.sourceFile, DCTERMS.title, DCTERMS.language):
                     into.add((node, p, o))
 
 
-def restate(into: Graph, statement: URIRef, citation: URIRef, section: URIRef, line: int, words: Literal,
-            derived: Iterable[URIRef] = ()) -> None:
+def restate(
+    into: Graph,
+    statement: URIRef,
+    citation: URIRef,
+    section: URIRef,
+    line: int,
+    words: Literal,
+    derived: Iterable[URIRef] = (),
+) -> None:
     """Another source states a fact the graph holds: its citation, beside the statement's own."""
     into.add((statement, GG.alsoStatedIn, citation))
     into.add((citation, RDF.type, GG.Citation))

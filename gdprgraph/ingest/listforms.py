@@ -19,8 +19,18 @@ from pathlib import Path
 from ..errors import InputError
 from .listheaders import columns, header_like, role_of
 
-__all__ = ["PdfText", "Row", "Table", "cell_per_line_tables", "entity_list_tables", "html_tables", "layout_tables",
-           "pdf_tables", "pdf_text", "xlsx_tables"]
+__all__ = [
+    "PdfText",
+    "Row",
+    "Table",
+    "cell_per_line_tables",
+    "entity_list_tables",
+    "html_tables",
+    "layout_tables",
+    "pdf_tables",
+    "pdf_text",
+    "xlsx_tables",
+]
 
 
 @dataclass
@@ -62,10 +72,11 @@ def _tables_of(grid: list[Row], title: str = "") -> list[Table]:
     if position < 0:
         return []
     head = grid[position]
-    return [Table(head.cells, head.first, grid[position + 1:], title=title)]
+    return [Table(head.cells, head.first, grid[position + 1 :], title=title)]
 
 
 # -- XLSX -------------------------------------------------------------------------------------------
+
 
 def xlsx_tables(path: Path) -> list[Table]:
     """A table per sheet that has a header with a name column (lines: the sheet's row numbers)."""
@@ -165,7 +176,7 @@ class _Page(HTMLParser):
             self.cell.append(data)
         elif not self.stack:
             if not "".join(self.block).strip():
-                self.block_line = self.getpos()[0] + data[:len(data) - len(data.lstrip())].count("\n")
+                self.block_line = self.getpos()[0] + data[: len(data) - len(data.lstrip())].count("\n")
             self.block.append(data)
 
 
@@ -244,11 +255,19 @@ def entity_list_tables(blocks: list[tuple[str, str, int]]) -> list[Table]:
 
 
 #: the header a list of entities is given, one name per role (read back by ``columns``)
-ROLE_HEADERS = {"name": "Name", "purpose": "Purpose", "location": "Location", "corporate": "Headquarters",
-                "safeguard": "Transfer mechanism", "categories": "Data categories", "legalbasis": "Legal basis"}
+ROLE_HEADERS = {
+    "name": "Name",
+    "purpose": "Purpose",
+    "location": "Location",
+    "corporate": "Headquarters",
+    "safeguard": "Transfer mechanism",
+    "categories": "Data categories",
+    "legalbasis": "Legal basis",
+}
 
 
 # -- PDF: text fragments placed by their coordinates ----------------------------------------------
+
 
 @dataclass
 class PdfText:
@@ -273,8 +292,14 @@ def pdf_text(path: Path) -> PdfText:
         for number, page in enumerate(reader.pages):
             found: dict[float, list[tuple[float, str]]] = {}
 
-            def visit(text: str, cm: list[float], tm: list[float], _font: object, _size: object,
-                      found: dict[float, list[tuple[float, str]]] = found) -> None:
+            def visit(
+                text: str,
+                cm: list[float],
+                tm: list[float],
+                _font: object,
+                _size: object,
+                found: dict[float, list[tuple[float, str]]] = found,
+            ) -> None:
                 if text.strip():
                     x = tm[4] * cm[0] + cm[4]
                     y = round(tm[5] * cm[3] + cm[5], 1)
@@ -302,7 +327,7 @@ def pdf_tables(found: PdfText) -> list[Table]:
         if len(parts) < 2 or "name" not in roles:
             continue
         starts = [x for x, _ in parts]
-        ys = found.ys[index + 1:]
+        ys = found.ys[index + 1 :]
         gaps = sorted(round(a - b, 1) for a, b in itertools.pairwise(ys) if a - b > 0)
         height = max(gaps[len(gaps) // 2] if gaps else 12.0, 1.0)
         rows: list[Row] = []
@@ -324,6 +349,7 @@ def pdf_tables(found: PdfText) -> list[Table]:
 
 
 # -- text laid out in columns and cell-per-line text ----------------------------------------
+
 
 def layout_tables(lines: list[str]) -> list[Table]:
     """A table laid out in columns of spaces (PDF text extracted in layout mode, aligned text): the
@@ -409,7 +435,7 @@ def cell_per_line_tables(lines: list[str]) -> list[Table]:
         blocks = [block for block in blocks if block]
         if not (len(blocks) > 1 and all(len(block) <= width for block in blocks)):
             flat = [item for block in blocks for item in block]
-            blocks = [flat[n:n + width] for n in range(0, len(flat), width)]
+            blocks = [flat[n : n + width] for n in range(0, len(flat), width)]
         rows = [Row([text for _, text in block], block[0][0], block[-1][0]) for block in blocks]
         return [Table(names, header[0][0], rows)]
     return []

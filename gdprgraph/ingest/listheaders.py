@@ -62,7 +62,8 @@ def _parse(text: str, lang: str) -> dict[str, list[tuple[str, str]]]:
 
 #: column role -> header names (language of the word); a role's aliases are tried in this order
 ALIASES: dict[str, list[tuple[str, str]]] = {
-    role: english + _parse(_FR, "fr").get(role, []) for role, english in _parse(_EN, "en").items()}
+    role: english + _parse(_FR, "fr").get(role, []) for role, english in _parse(_EN, "en").items()
+}
 #: roles tried in this order when a header only contains a known name: the more specific first
 ROLE_ORDER = ("corporate", "safeguard", "legalbasis", "categories", "location", "purpose", "name")
 
@@ -119,8 +120,9 @@ def columns(header: list[str]) -> tuple[dict[str, int], str]:
     return assign_columns(header, role_of)
 
 
-def assign_columns(header: list[str], role_of: Callable[[str], tuple[int, str, str] | None]
-                   ) -> tuple[dict[str, int], str]:
+def assign_columns(
+    header: list[str], role_of: Callable[[str], tuple[int, str, str] | None]
+) -> tuple[dict[str, int], str]:
     """The column of each role named by ``role_of`` (rank, role, language of a cell; lower rank wins,
     the first column on a tie) and the language most headers are in (French only with more votes)."""
     found: dict[str, tuple[int, int]] = {}  # role -> (rank, column)

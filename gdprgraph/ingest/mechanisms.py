@@ -21,21 +21,62 @@ __all__ = ["Mechanism", "read_mechanism"]
 
 #: instrument -> words naming it (plain text, matched on word boundaries)
 WORDS: dict[str, tuple[str, ...]] = {
-    "scc": ("scc", "sccs", "standard contractual clause", "model clause", "clauses contractuelles type", "cct",
-            "ccts", "standard data protection clause", "clauses types", "eu sccs", "clauses contractuelles"),
-    "bcr": ("bcr", "bcrs", "binding corporate rule", "regles d entreprise contraignantes",
-            "regles internes d entreprise"),
+    "scc": (
+        "scc",
+        "sccs",
+        "standard contractual clause",
+        "model clause",
+        "clauses contractuelles type",
+        "cct",
+        "ccts",
+        "standard data protection clause",
+        "clauses types",
+        "eu sccs",
+        "clauses contractuelles",
+    ),
+    "bcr": (
+        "bcr",
+        "bcrs",
+        "binding corporate rule",
+        "regles d entreprise contraignantes",
+        "regles internes d entreprise",
+    ),
     "dpf": ("dpf", "data privacy framework", "privacy framework"),
     "adequacy": ("adequacy", "adequate", "adequat", "adequation", "decision d adequation"),
     "idta": ("idta", "international data transfer agreement"),
     "uk-addendum": ("uk addendum", "addendum", "international data transfer addendum"),
-    "none": ("n a", "na", "not applicable", "no transfer", "none", "within the eea", "within the eu", "eea",
-             "eu", "not required", "sans objet", "non applicable", "aucun transfert", "pas de transfert"),
+    "none": (
+        "n a",
+        "na",
+        "not applicable",
+        "no transfer",
+        "none",
+        "within the eea",
+        "within the eu",
+        "eea",
+        "eu",
+        "not required",
+        "sans objet",
+        "non applicable",
+        "aucun transfert",
+        "pas de transfert",
+    ),
 }
 REQUESTED = ("request", "pending", "demande", "en cours")
-CONDITIONAL = ("where applicable", "if applicable", "as applicable", "where required", "if required",
-               "when applicable", "where necessary", "le cas echeant", "si applicable", "si necessaire",
-               "as needed", "where relevant")
+CONDITIONAL = (
+    "where applicable",
+    "if applicable",
+    "as applicable",
+    "where required",
+    "if required",
+    "when applicable",
+    "where necessary",
+    "le cas echeant",
+    "si applicable",
+    "si necessaire",
+    "as needed",
+    "where relevant",
+)
 
 
 @dataclass

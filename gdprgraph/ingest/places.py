@@ -207,7 +207,7 @@ def _scan(piece: str) -> tuple[list[Place], list[str]]:
     index = 0
     while index < len(words):
         for size in range(min(6, len(words) - index), 0, -1):
-            candidate = " ".join(words[index:index + size])
+            candidate = " ".join(words[index : index + size])
             hit = by_name.get(candidate)
             if hit is not None and (size > 1 or len(candidate) > 2):
                 found.append(hit)
@@ -258,5 +258,9 @@ def country_triples(iri: URIRef) -> list[tuple[URIRef, URIRef, URIRef | Literal]
     found = countries().get(code)
     if found is None or found.iri != iri:
         return []
-    return [(iri, RDF.type, DPV_COUNTRY), (iri, GG.isoCode, Literal(found.alpha2)),
-            (iri, RDFS.label, Literal(found.name_en, lang="en")), (iri, RDFS.label, Literal(found.name_fr, lang="fr"))]
+    return [
+        (iri, RDF.type, DPV_COUNTRY),
+        (iri, GG.isoCode, Literal(found.alpha2)),
+        (iri, RDFS.label, Literal(found.name_en, lang="en")),
+        (iri, RDFS.label, Literal(found.name_fr, lang="fr")),
+    ]

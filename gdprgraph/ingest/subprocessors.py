@@ -42,13 +42,40 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
     from .vendor import Vendor
 
-__all__ = ["ALIASES", "ROLE_ORDER", "Report", "Row", "SubprocessorList", "Table", "TurtleWriter", "columns",
-           "import_subprocessors", "plain", "read_rows", "read_source", "turtle"]
+__all__ = [
+    "ALIASES",
+    "ROLE_ORDER",
+    "Report",
+    "Row",
+    "SubprocessorList",
+    "Table",
+    "TurtleWriter",
+    "columns",
+    "import_subprocessors",
+    "plain",
+    "read_rows",
+    "read_source",
+    "turtle",
+]
 
 DELIMITERS = (",", ";", "\t", "|")
 #: cells that state nothing
-NOTHING = {"", "none", "n a", "nil", "not applicable", "aucun", "aucune", "neant", "sans objet",
-           "non applicable", "nd", "tbd", "unknown", "inconnu"}
+NOTHING = {
+    "",
+    "none",
+    "n a",
+    "nil",
+    "not applicable",
+    "aucun",
+    "aucune",
+    "neant",
+    "sans objet",
+    "non applicable",
+    "nd",
+    "tbd",
+    "unknown",
+    "inconnu",
+}
 MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 CATEGORY_SPLIT = re.compile(r"[,;/\n]|\s+(?:and|et)\s+", re.IGNORECASE)
@@ -58,8 +85,12 @@ INSTRUMENTS = {
 }
 TITLE = {"en": "Sub-processor list", "fr": "Liste des sous-traitants ultérieurs"}
 SECTION_TITLE = {"en": "Sub-processors", "fr": "Sous-traitants ultérieurs"}
-COLUMN_NAMES = {"location": "location of processing", "corporate": "corporate location",
-                "safeguard": "transfer mechanism", "categories": "data categories"}
+COLUMN_NAMES = {
+    "location": "location of processing",
+    "corporate": "corporate location",
+    "safeguard": "transfer mechanism",
+    "categories": "data categories",
+}
 #: at most this many characters of a cell are kept or quoted (a 'cell' holding a whole page is cut)
 CELL_LIMIT = 2000
 
@@ -108,8 +139,12 @@ def read_source(path: Path | str) -> tuple[text.Decoded, list[Table]]:
         if not source.text.strip():
             raise InputError("empty file: no text found in the PDF", str(path))
         return source, listforms.pdf_tables(found) or listforms.cell_per_line_tables(source.lines)
-    source = text.read_text(path, "a sub-processor list (CSV, Markdown, HTML, text, XLSX or PDF)", pdf=False,
-                            empty="no sub-processor list to import")
+    source = text.read_text(
+        path,
+        "a sub-processor list (CSV, Markdown, HTML, text, XLSX or PDF)",
+        pdf=False,
+        empty="no sub-processor list to import",
+    )
     if suffix in (".html", ".htm", ".xhtml") or HTML_START.match(source.text[:2048]):
         page = listforms.parse_html(source.text)
         tables = listforms.html_tables(source.text)
@@ -201,7 +236,7 @@ def csv_table(lines: list[str], where: str) -> Table:
     head = list(itertools.islice(rows, 10))
     best = listforms.header_position(head)
     if best >= 0:
-        return Table(head[best].cells, head[best].first, itertools.chain(head[best + 1:], rows))
+        return Table(head[best].cells, head[best].first, itertools.chain(head[best + 1 :], rows))
     first = head[0] if head else Row([], 1, 1)
     raise InputError(_no_name_message(first.cells), where, first.first)
 
@@ -222,11 +257,14 @@ def _csv_rows(lines: list[str], delimiter: str, where: str) -> Iterator[Row]:
 
 def _no_name_message(header: list[str]) -> str:
     shown = ", ".join(repr(cell[:40]) for cell in header[:8] if cell) or "none"
-    return ("not a sub-processor list: no name column (expected a header such as Name, Sub-processor, "
-            f"Entity, Vendor, Nom, Sous-traitant); headers found: {shown}")
+    return (
+        "not a sub-processor list: no name column (expected a header such as Name, Sub-processor, "
+        f"Entity, Vendor, Nom, Sous-traitant); headers found: {shown}"
+    )
 
 
 # -- understanding the cells -------------------------------------------------------------------------
+
 
 def parse_countries(cell: str) -> places.Places:
     """The places a location cell names (countries, zones) and the pieces it could not place."""
@@ -301,8 +339,7 @@ US = LOC.US
 class _Builder:
     """Builds the triples of one sub-processor list, a row at a time (``take`` hands them over)."""
 
-    def __init__(self, path: Path, key: str, service: URIRef, processor: URIRef, context: Graph,
-                 language: str) -> None:
+    def __init__(self, path: Path, key: str, service: URIRef, processor: URIRef, context: Graph, language: str) -> None:
         self.path, self.key, self.service, self.processor = path, key, service, processor
         self.context, self.lang = context, language
         self.orgs = Organisations.from_graph(context)
@@ -370,7 +407,7 @@ class _Builder:
         if row.last != row.first:
             self.add((node, _GG.sourceLineEnd, Literal(row.last)))
         if lines:
-            words = " ".join(" ".join(lines[row.first - 1:row.last]).split())
+            words = " ".join(" ".join(lines[row.first - 1 : row.last]).split())
         else:  # a workbook: the row's cells
             words = " | ".join(cell for cell in row.cells if cell)
         self.add((node, _GG.sourceText, self.literal(words[:CELL_LIMIT])))
@@ -378,8 +415,11 @@ class _Builder:
     def organisation(self, written: str, country: URIRef | None) -> URIRef:
         """The organisation a name designates: known under any spelling, else a new supplier."""
         wanted = normalise(written)
-        iri = (self.orgs.by_name.get(wanted) or self.orgs.by_stripped.get(names.strip_legal_suffix(wanted))
-               or self.orgs.by_core(written))  # "Amazon Web Services Inc" is "Amazon Web Services, Inc. (AWS)"
+        iri = (
+            self.orgs.by_name.get(wanted)
+            or self.orgs.by_stripped.get(names.strip_legal_suffix(wanted))
+            or self.orgs.by_core(written)
+        )  # "Amazon Web Services Inc" is "Amazon Web Services, Inc. (AWS)"
         if iri is not None:
             if iri in self.known:
                 if iri in self.orgs.preferred:
@@ -459,7 +499,7 @@ class _Builder:
         located = corporate.countries or processing.countries
         home = located[0] if located else None
         org = self.organisation(name, home)
-        local = self.local_name(str(org)[len(str(GGO)):] if str(org).startswith(str(GGO)) else slug(name))
+        local = self.local_name(str(org)[len(str(GGO)) :] if str(org).startswith(str(GGO)) else slug(name))
         eng = GGD[f"{self.key}-eng-{local}"]
         self.add((eng, _RDF_TYPE, _GG.SubProcessingEngagement))
         self.add((eng, _GG.about, self.service))
@@ -471,8 +511,11 @@ class _Builder:
             self.add((eng, _GG.processingZone, zone))
         for role, found in (("location", processing), ("corporate", corporate)):
             for piece in found.unknown:
-                self.report(eng, row.first, f"unrecognised place {_quoted(piece)} in the {COLUMN_NAMES[role]} "
-                                            f"column (row of {name})")
+                self.report(
+                    eng,
+                    row.first,
+                    f"unrecognised place {_quoted(piece)} in the {COLUMN_NAMES[role]} column (row of {name})",
+                )
         if cell("purpose"):
             self.add((eng, _GG.description, self.literal(cell("purpose"))))
         if cell("categories"):
@@ -494,23 +537,38 @@ class _Builder:
         self.add((eng, _RDFS.comment, self.literal(f"{label}: {stated}")))
         del rest  # kept as text in the comment above
 
-    def safeguards(self, eng: URIRef, local: str, org: URIRef, stated: str, home: URIRef | None,
-                   countries: list[URIRef], section: URIRef, row: Row, lines: list[str]) -> None:
+    def safeguards(
+        self,
+        eng: URIRef,
+        local: str,
+        org: URIRef,
+        stated: str,
+        home: URIRef | None,
+        countries: list[URIRef],
+        section: URIRef,
+        row: Row,
+        lines: list[str],
+    ) -> None:
         self.add((eng, _RDFS.comment, self.literal(stated)))
         found = self.remembered.get(("mechanisms", stated))
         if not isinstance(found, Mechanism):
             found = read_mechanism(stated)
             self.remember(("mechanisms", stated), found)
         if not found.understood:
-            self.report(eng, row.first,
-                        f"unrecognised transfer mechanism {_quoted(stated)} (row of {found_name(self, org)})")
+            self.report(
+                eng, row.first, f"unrecognised transfer mechanism {_quoted(stated)} (row of {found_name(self, org)})"
+            )
             return
         if "dpf" in found.instruments:
             if home == US or US in countries or (home is None and not countries):
                 self.add_once((org, _GG.certifiedUnder, GGR["adequacy-US-DPF"]))
             else:
-                self.report(eng, row.first, f"the Data Privacy Framework covers importers in the United States "
-                                            f"only: {found_name(self, org)} is not located there")
+                self.report(
+                    eng,
+                    row.first,
+                    f"the Data Privacy Framework covers importers in the United States "
+                    f"only: {found_name(self, org)} is not located there",
+                )
         for name_ in ("scc", "bcr"):
             if name_ not in found.instruments:
                 continue
@@ -531,7 +589,8 @@ class _Builder:
 def found_name(builder: _Builder, org: URIRef) -> str:
     """An organisation's display name for a message."""
     return builder.orgs.preferred.get(org) or next(
-        (str(o) for s, p, o in builder.out if s == org and p == _SKOS.prefLabel), str(org).rsplit("/", 1)[-1])
+        (str(o) for s, p, o in builder.out if s == org and p == _SKOS.prefLabel), str(org).rsplit("/", 1)[-1]
+    )
 
 
 def default_key(path: Path) -> str:
@@ -553,10 +612,15 @@ class SubprocessorList:
     and the statements creating them are written first.
     """
 
-    def __init__(self, path: Path | str, service: str | URIRef | None = None,
-                 processor: str | URIRef | None = None,
-                 context: Workspace | KnowledgeGraph | Graph | None = None, key: str | None = None,
-                 vendor: Vendor | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        service: str | URIRef | None = None,
+        processor: str | URIRef | None = None,
+        context: Workspace | KnowledgeGraph | Graph | None = None,
+        key: str | None = None,
+        vendor: Vendor | None = None,
+    ) -> None:
         self.path = path = Path(path)
         graph = _context_graph(context)
         self.source, tables = read_source(path)
@@ -579,8 +643,9 @@ class SubprocessorList:
         else:
             found = graph.value(service_iri, DPV.hasDataProcessor)
             if found is None:
-                raise InputError(f"the service <{service_iri}> has no processor (dpv:hasDataProcessor); "
-                                 "name one with --processor")
+                raise InputError(
+                    f"the service <{service_iri}> has no processor (dpv:hasDataProcessor); name one with --processor"
+                )
             processor_iri = URIRef(str(found))
         key = key or default_key(path)
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key):
@@ -642,16 +707,22 @@ class SubprocessorList:
         """The list as Turtle text, in pieces: a header naming the source, the prefixes, then the
         statements of each row as they are read."""
         writer = TurtleWriter(PREFIXES)
-        yield (f"# {self.path.name}: imported by `gdprgraph import-subprocessors` "
-               "(line numbers refer to this file).\n\n")
+        yield (
+            f"# {self.path.name}: imported by `gdprgraph import-subprocessors` (line numbers refer to this file).\n\n"
+        )
         yield writer.prefixes()
         for batch in self.batches(progress):
             yield writer.statements(batch)
 
 
-def import_subprocessors(path: Path | str, service: str | URIRef | None, processor: str | URIRef | None = None,
-                         context: Workspace | KnowledgeGraph | Graph | None = None,
-                         key: str | None = None, vendor: Vendor | None = None) -> Graph:
+def import_subprocessors(
+    path: Path | str,
+    service: str | URIRef | None,
+    processor: str | URIRef | None = None,
+    context: Workspace | KnowledgeGraph | Graph | None = None,
+    key: str | None = None,
+    vendor: Vendor | None = None,
+) -> Graph:
     """Read a vendor's sub-processor list (any form ``read_source`` reads) into a graph of engagements.
 
     ``service`` and ``processor`` are IRIs (a name is resolved against the context); the processor
@@ -669,8 +740,7 @@ def import_subprocessors(path: Path | str, service: str | URIRef | None, process
 
 def turtle(graph: Graph, path: Path | str) -> str:
     """The imported graph as Turtle, with a header naming the source."""
-    header = (f"# {Path(path).name}: imported by `gdprgraph import-subprocessors` "
-              "(line numbers refer to this file).\n\n")
+    header = f"# {Path(path).name}: imported by `gdprgraph import-subprocessors` (line numbers refer to this file).\n\n"
     return header + graph.serialize(format="turtle")
 
 
@@ -688,10 +758,14 @@ class TurtleWriter:
         self.namespaces = {str(namespace): prefix for prefix, namespace in prefixes.items()}
         self.written: dict[URIRef | Literal, str] = {}  # recent terms (bounded), most of them repeat
 
-
     def prefixes(self) -> str:
-        return "".join(f"@prefix {prefix}: <{namespace}> .\n"
-                       for namespace, prefix in sorted(self.namespaces.items(), key=lambda item: item[1])) + "\n"
+        return (
+            "".join(
+                f"@prefix {prefix}: <{namespace}> .\n"
+                for namespace, prefix in sorted(self.namespaces.items(), key=lambda item: item[1])
+            )
+            + "\n"
+        )
 
     def term(self, node: URIRef | Literal) -> str:
         text = self.written.get(node)
@@ -729,5 +803,6 @@ class TurtleWriter:
         for subject, predicate, obj in triples:
             verb = "a" if predicate == RDF.type else self.term(predicate)
             by_subject.setdefault(subject, []).append(f"{verb} {self.term(obj)}")
-        return "".join(f"{self.term(subject)} " + " ;\n    ".join(pairs) + " .\n\n"
-                       for subject, pairs in by_subject.items())
+        return "".join(
+            f"{self.term(subject)} " + " ;\n    ".join(pairs) + " .\n\n" for subject, pairs in by_subject.items()
+        )

@@ -16,9 +16,13 @@ from pathlib import Path
 from ..errors import InputError
 
 #: byte-order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one)
-BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32 LE"), (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32 BE"),
-        (codecs.BOM_UTF8, "utf-8", "UTF-8"), (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE"),
-        (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 BE"))
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32 LE"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32 BE"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 BE"),
+)
 #: legacy encodings tried, in order, when the bytes are not UTF-8 (Latin-1 decodes any byte)
 LEGACY = (("cp1252", "Windows-1252 (cp1252)"), ("latin-1", "Latin-1 (ISO-8859-1)"))
 #: control characters that text does not hold (tab, line breaks and form feed excepted)
@@ -41,8 +45,10 @@ class Decoded:
         """One line for the user when the encoding is a guess, else ''."""
         if not self.guessed:
             return ""
-        return (f"{self.path}: not UTF-8 and no byte-order mark: decoded as {self.label}, a guess; "
-                "check the accented letters or save the file as UTF-8")
+        return (
+            f"{self.path}: not UTF-8 and no byte-order mark: decoded as {self.label}, a guess; "
+            "check the accented letters or save the file as UTF-8"
+        )
 
 
 def decode(data: bytes, path: Path | str, expected: str = "a text document") -> Decoded:
@@ -58,10 +64,11 @@ def decode(data: bytes, path: Path | str, expected: str = "a text document") -> 
     for bom, encoding, label in BOMS:
         if data.startswith(bom):
             try:
-                text = data[len(bom):].decode(encoding)
+                text = data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as err:
-                raise InputError(f"not {label} text despite its byte-order mark (byte {err.start + len(bom)})",
-                                 where) from err
+                raise InputError(
+                    f"not {label} text despite its byte-order mark (byte {err.start + len(bom)})", where
+                ) from err
             return _checked(Decoded(Path(path), text, encoding, label), expected)
     if b"\x00" in data:
         raise InputError(f"binary file (NUL bytes, no UTF-16/32 byte-order mark): expected {expected}", where)
@@ -87,8 +94,9 @@ def _checked(decoded: Decoded, expected: str) -> Decoded:
     return decoded
 
 
-def read_text(path: Path | str, expected: str = "a text or PDF document", pdf: bool = True,
-              empty: str = "nothing to ingest") -> Decoded:
+def read_text(
+    path: Path | str, expected: str = "a text or PDF document", pdf: bool = True, empty: str = "nothing to ingest"
+) -> Decoded:
     """The decoded text of ``path`` and its lines; reject missing, empty and binary files. A PDF file
     (by suffix or content) gives the text pypdf extracts, or with ``pdf`` False is refused."""
     path = Path(path)

@@ -24,14 +24,20 @@ from ..vocabulary import DPV, EU_GDPR, GG, GG_TIA
 
 TIA_BASE = GG_TIA
 
-CONCLUSIONS = {"essentially equivalent": GG.EssentiallyEquivalent,
-               "not essentially equivalent": GG.NotEssentiallyEquivalent}
+CONCLUSIONS = {
+    "essentially equivalent": GG.EssentiallyEquivalent,
+    "not essentially equivalent": GG.NotEssentiallyEquivalent,
+}
 OUTCOMES = {"proceed": GG.Proceed, "proceed with measures": GG.ProceedWithMeasures, "suspend": GG.Suspend}
-MEASURE_KINDS = {"technical measures": GG.TechnicalSupplementaryMeasure,
-                 "contractual measures": GG.ContractualSupplementaryMeasure,
-                 "organisational measures": GG.OrganisationalSupplementaryMeasure}
-TOOLS = {"standard contractual clauses": EU_GDPR.StandardContractualClauses,
-         "binding corporate rules": EU_GDPR.BindingCorporateRules}
+MEASURE_KINDS = {
+    "technical measures": GG.TechnicalSupplementaryMeasure,
+    "contractual measures": GG.ContractualSupplementaryMeasure,
+    "organisational measures": GG.OrganisationalSupplementaryMeasure,
+}
+TOOLS = {
+    "standard contractual clauses": EU_GDPR.StandardContractualClauses,
+    "binding corporate rules": EU_GDPR.BindingCorporateRules,
+}
 
 
 @dataclass
@@ -50,13 +56,16 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """(row number, {column: text}) of the sheet, header on row 1; columns are matched case-blind."""
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
+
         try:
             book = load_workbook(path, read_only=True, data_only=True)
         except Exception as err:  # openpyxl raises many types for a file that is not a workbook
             raise InputError(f"not a readable XLSX workbook: {err}", str(path)) from None
         sheet = book[SHEET_TITLE] if SHEET_TITLE in book.sheetnames else book.worksheets[0]
-        table = [["" if v is None else (v.isoformat()[:10] if isinstance(v, datetime.date) else str(v))
-                  for v in row] for row in sheet.iter_rows(values_only=True)]
+        table = [
+            ["" if v is None else (v.isoformat()[:10] if isinstance(v, datetime.date) else str(v)) for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
     elif path.suffix.lower() == ".csv":
         try:
             table = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
@@ -69,8 +78,11 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     header = [h.strip().lower() for h in table[0]]
     if "hop" not in header:
         raise InputError("no 'hop' column: use the sheet written by gdprgraph tia --format xlsx", str(path), 1)
-    return [(number, {h: (_unescaped(row[i]) if i < len(row) else "") for i, h in enumerate(header)})
-            for number, row in enumerate(table[1:], start=2) if any(cell.strip() for cell in row)]
+    return [
+        (number, {h: (_unescaped(row[i]) if i < len(row) else "") for i, h in enumerate(header)})
+        for number, row in enumerate(table[1:], start=2)
+        if any(cell.strip() for cell in row)
+    ]
 
 
 def _unescaped(cell: str) -> str:
@@ -109,8 +121,9 @@ def import_sheet(path: Path | str, kg: KnowledgeGraph) -> ImportedSheet:
         hop = URIRef(row["hop"])
         engagement = (hop, RDF.type, GG.SubProcessingEngagement) in kg
         if not engagement and (hop, RDF.type, GG.SubProcessorCategory) not in kg:
-            raise InputError(f"hop <{row['hop']}> is not a sub-processing engagement or row of the graph",
-                             str(path), line)
+            raise InputError(
+                f"hop <{row['hop']}> is not a sub-processing engagement or row of the graph", str(path), line
+            )
         key = row["hop"].rstrip("/").rsplit("/", 1)[-1]
         tia = URIRef(TIA_BASE + key)
         g.add((tia, RDF.type, DPV.DataTransferImpactAssessment))

@@ -76,13 +76,20 @@ def ensure_vendor(context: Graph, vendor: str, country: str | None = None, servi
         found.processor = known
     else:
         found.processor = _fresh(GGO[_slug(bare) or "vendor"], context)
-        found.triples += [(found.processor, RDF.type, DPV.Organisation),
-                          (found.processor, SKOS.prefLabel, Literal(bare))]
+        found.triples += [
+            (found.processor, RDF.type, DPV.Organisation),
+            (found.processor, SKOS.prefLabel, Literal(bare)),
+        ]
         if bare != vendor.strip():
             found.triples.append((found.processor, SKOS.altLabel, Literal(vendor.strip())))
-        found.created.append(f"new vendor '{bare}' <{found.processor}>"
-                             + (f" in {places.countries()[str(country_iri).rsplit('#', 1)[1]].name_en}"
-                                if country_iri is not None else " (no country: give --vendor-country)"))
+        found.created.append(
+            f"new vendor '{bare}' <{found.processor}>"
+            + (
+                f" in {places.countries()[str(country_iri).rsplit('#', 1)[1]].name_en}"
+                if country_iri is not None
+                else " (no country: give --vendor-country)"
+            )
+        )
     if country_iri is not None and context.value(found.processor, DPV.hasCountry) is None:
         found.triples.append((found.processor, DPV.hasCountry, country_iri))
         found.triples += places.country_triples(country_iri)
@@ -92,8 +99,10 @@ def ensure_vendor(context: Graph, vendor: str, country: str | None = None, servi
         found.service = existing
     else:
         found.service = _fresh(GGS[_slug(service_name) or "service"], context)
-        found.triples += [(found.service, RDF.type, DPV.Service),
-                          (found.service, SKOS.prefLabel, Literal(service_name)),
-                          (found.service, DPV.hasDataProcessor, found.processor)]
+        found.triples += [
+            (found.service, RDF.type, DPV.Service),
+            (found.service, SKOS.prefLabel, Literal(service_name)),
+            (found.service, DPV.hasDataProcessor, found.processor),
+        ]
         found.created.append(f"new service '{service_name}' <{found.service}> processed by '{bare}'")
     return found

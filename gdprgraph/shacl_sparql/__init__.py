@@ -44,6 +44,19 @@ from .compiler import (
 )
 from .runner import FOCUS_CHUNK, RunResults, explain, run, run_results
 
-__all__ = ["COMPONENTS", "DATATYPES", "FOCUS_CHUNK", "NON_VALIDATING", "STANDARD_PREFIXES", "SUPPORTED", "TARGETS",
-           "CompiledConstraint", "RunResults", "UnsupportedShapeError", "compile_shapes", "explain", "run",
-           "run_results"]
+__all__ = [
+    "COMPONENTS",
+    "DATATYPES",
+    "FOCUS_CHUNK",
+    "NON_VALIDATING",
+    "STANDARD_PREFIXES",
+    "SUPPORTED",
+    "TARGETS",
+    "CompiledConstraint",
+    "RunResults",
+    "UnsupportedShapeError",
+    "compile_shapes",
+    "explain",
+    "run",
+    "run_results",
+]

@@ -19,8 +19,10 @@ class UnsupportedShapeError(GdprGraphError):
 
     def __init__(self, shape: str, feature: str) -> None:
         self.shape, self.feature = shape, feature
-        super().__init__(f"shape {shape}: {feature} is not supported by the compiled SPARQL engine "
-                         "(gdprgraph.shacl_sparql); validate it with pyshacl or extend the compiler")
+        super().__init__(
+            f"shape {shape}: {feature} is not supported by the compiled SPARQL engine "
+            "(gdprgraph.shacl_sparql); validate it with pyshacl or extend the compiler"
+        )
 
 
 #: Prefixes the generated parts of the queries may use besides the shapes' sh:declare.
@@ -82,8 +84,8 @@ class Names:
     def _split(self, iri: Node) -> tuple[str, str] | None:
         text = str(iri)
         for namespace, name in self.by_namespace.items():
-            if text.startswith(namespace) and self._LOCAL.match(text[len(namespace):]):
-                return name, text[len(namespace):]
+            if text.startswith(namespace) and self._LOCAL.match(text[len(namespace) :]):
+                return name, text[len(namespace) :]
         return None
 
     def term(self, node: Node) -> str:
@@ -92,7 +94,7 @@ class Names:
             split = self._split(node)
             if split:
                 name, local = split
-                namespace = str(node)[:-len(local)]
+                namespace = str(node)[: -len(local)]
                 self.used[name] = namespace
                 return f"{name}:{local}"
             return term_text(node)

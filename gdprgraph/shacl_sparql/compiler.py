@@ -33,8 +33,7 @@ COMPONENTS = {
 #: Targets the compiler implements.
 TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 #: SHACL predicates that do not validate anything (names, documentation, grouping).
-NON_VALIDATING = {SH.name, SH.description, SH.order, SH.group, SH.defaultValue, SH.message,
-                  SH.severity, SH.deactivated}
+NON_VALIDATING = {SH.name, SH.description, SH.order, SH.group, SH.defaultValue, SH.message, SH.severity, SH.deactivated}
 #: Every sh: predicate the compiler accepts on a shape; any other one is an UnsupportedShapeError.
 SUPPORTED = {
     "node shape": (set(COMPONENTS) - {SH.minCount, SH.maxCount}) | set(TARGETS) | NON_VALIDATING | {SH.property},
@@ -91,18 +90,29 @@ _MORE_VALUES_THAN = """\
 # rdflib marks ill-typed): its ISO 8601 designator regex, which also takes fractions in any field,
 # weeks, a '+' sign and a trailing 'T' (rdflib.xsd_datetime.ISO8601_PERIOD_REGEX; its "P(?!\b)" is
 # written as "not just P"; Python's "$" also matches before a final newline) ...
-_DURATION_DESIGNATORS = ("^[+-]?P([0-9]+([,.][0-9]+)?Y)?([0-9]+([,.][0-9]+)?M)?([0-9]+([,.][0-9]+)?W)?"
-                         "([0-9]+([,.][0-9]+)?D)?(T([0-9]+([,.][0-9]+)?H)?([0-9]+([,.][0-9]+)?M)?"
-                         "([0-9]+([,.][0-9]+)?S)?)?\\n?$")
+_DURATION_DESIGNATORS = (
+    "^[+-]?P([0-9]+([,.][0-9]+)?Y)?([0-9]+([,.][0-9]+)?M)?([0-9]+([,.][0-9]+)?W)?"
+    "([0-9]+([,.][0-9]+)?D)?(T([0-9]+([,.][0-9]+)?H)?([0-9]+([,.][0-9]+)?M)?"
+    "([0-9]+([,.][0-9]+)?S)?)?\\n?$"
+)
 _DURATION_EMPTY = "^[+-]?P\\n?$"
 # ... and, failing that, "P" + a date-time that datetime.fromisoformat accepts (rdflib's "alternative
 # format", approximated: YYYY-MM-DD or YYYYMMDD with an optional time; not week or ordinal dates).
-_DURATION_ALTERNATIVE = ("^P([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
-                         "(-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])|(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01]))"
-                         "(T([01][0-9]|2[0-3])(:?[0-5][0-9](:?[0-5][0-9]([.,][0-9]+)?)?)?)?$")
+_DURATION_ALTERNATIVE = (
+    "^P([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
+    "(-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])|(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01]))"
+    "(T([01][0-9]|2[0-3])(:?[0-5][0-9](:?[0-5][0-9]([.,][0-9]+)?)?)?)?$"
+)
 _DATATYPE_TESTS = {
-    XSD.duration: ('(REGEX(STR({v}), "' + _DURATION_DESIGNATORS + '") && !REGEX(STR({v}), "'
-                   + _DURATION_EMPTY + '"))\n|| REGEX(STR({v}), "' + _DURATION_ALTERNATIVE + '")'),
+    XSD.duration: (
+        '(REGEX(STR({v}), "'
+        + _DURATION_DESIGNATORS
+        + '") && !REGEX(STR({v}), "'
+        + _DURATION_EMPTY
+        + '"))\n|| REGEX(STR({v}), "'
+        + _DURATION_ALTERNATIVE
+        + '")'
+    ),
 }
 # A value that is not a well-formed literal of the datatype (sh:datatype).
 _NOT_OF_DATATYPE = "!(isLiteral({v}) && sameTerm(DATATYPE({v}), {datatype})\n  && ({lexical}))"
@@ -144,7 +154,7 @@ class CompiledConstraint:
         # estate and joining the focus nodes last (the same solutions: ?this is restricted anyway).
         outer = _OUTER_WHERE.search(text)
         assert outer is not None, "every compiled query opens with SELECT ... WHERE {"
-        return text[:outer.end()] + indent_text(values, 2) + text[outer.end():]
+        return text[: outer.end()] + indent_text(values, 2) + text[outer.end() :]
 
     def describe(self) -> str:
         """Node shape, property path and component, in short."""
@@ -188,8 +198,9 @@ class _Compiler:
         for kind in (SH.NodeShape, SH.PropertyShape):
             for shape in g.subjects(RDF.type, kind):
                 if {RDFS.Class, OWL.Class} & set(g.objects(shape, RDF.type)):
-                    raise UnsupportedShapeError(self.names.short(shape), "an implicit class target "
-                                                "(a shape that is also a class)")
+                    raise UnsupportedShapeError(
+                        self.names.short(shape), "an implicit class target (a shape that is also a class)"
+                    )
         for shape in found:
             if g.value(shape, SH.targetNode) is not None:
                 raise UnsupportedShapeError(self.names.short(shape), "sh:targetNode")
@@ -219,8 +230,12 @@ class _Compiler:
         return value
 
     def _messages(self, node: Node) -> tuple[Literal, ...]:
-        return tuple(sorted((m for m in self.shapes.objects(node, SH.message) if isinstance(m, Literal)),
-                            key=lambda m: (str(m), m.language or "")))
+        return tuple(
+            sorted(
+                (m for m in self.shapes.objects(node, SH.message) if isinstance(m, Literal)),
+                key=lambda m: (str(m), m.language or ""),
+            )
+        )
 
     def _node_shape(self, shape: Node) -> Iterator[CompiledConstraint]:
         self._check(shape, "node shape", shape)
@@ -239,8 +254,7 @@ class _Compiler:
             if not messages:
                 raise UnsupportedShapeError(label, "a core constraint on a node shape without sh:message")
             body = f"FILTER {_render_filter(condition)}"
-            text = self._assemble(focus, "DISTINCT ?this", body,
-                                  f"{self.names.short(component)} of {label}", {})
+            text = self._assemble(focus, "DISTINCT ?this", body, f"{self.names.short(component)} of {label}", {})
             yield self._compiled(shape, shape, component, severity, None, text, messages=messages)
         for prop in sorted(self.shapes.objects(shape, SH.property), key=str):
             yield from self._property_shape(shape, prop, focus)
@@ -254,8 +268,9 @@ class _Compiler:
         messages = self._messages(prop)
         where = f"{self.names.short(shape)}, property {self.names.short(path)}"
         if not messages:
-            raise UnsupportedShapeError(where, "a property shape without sh:message (pyshacl's default "
-                                        "messages are not reproduced)")
+            raise UnsupportedShapeError(
+                where, "a property shape without sh:message (pyshacl's default messages are not reproduced)"
+            )
         p = self.names.term(path)
         for count in self._counts(prop, SH.minCount, shape):
             if count == 0:
@@ -263,17 +278,20 @@ class _Compiler:
             too_few = _Exists(_distinct_values("?this", p, "?value", count), negated=True)
             body = f"FILTER {_render_filter(too_few)}"
             text = self._assemble(focus, "?this", body, f"sh:minCount {count} on {self.names.short(path)}", {})
-            yield self._compiled(shape, prop, SH.MinCountConstraintComponent, severity, path, text,
-                                 messages=messages)
+            yield self._compiled(shape, prop, SH.MinCountConstraintComponent, severity, path, text, messages=messages)
         for count in self._counts(prop, SH.maxCount, shape):
             body = _MORE_VALUES_THAN.format(path=p, count=count)
             text = self._assemble(focus, "?this", body, f"sh:maxCount {count} on {self.names.short(path)}", {})
-            yield self._compiled(shape, prop, SH.MaxCountConstraintComponent, severity, path, text,
-                                 messages=messages)
+            yield self._compiled(shape, prop, SH.MaxCountConstraintComponent, severity, path, text, messages=messages)
         for component, condition in self._value_conditions(prop, shape, "?value"):
             body = f"?this {p} ?value .\nFILTER {_render_filter(condition)}"
-            text = self._assemble(focus, "DISTINCT ?this ?value", body,
-                                  f"{self.names.short(component)} on the values of {self.names.short(path)}", {})
+            text = self._assemble(
+                focus,
+                "DISTINCT ?this ?value",
+                body,
+                f"{self.names.short(component)} on the values of {self.names.short(path)}",
+                {},
+            )
             yield self._compiled(shape, prop, component, severity, path, text, messages=messages)
 
     def _path(self, prop: Node, owner: Node) -> URIRef:
@@ -292,24 +310,45 @@ class _Compiler:
             counts.append(int(value.value))
         return counts
 
-    def _compiled(self, shape: Node, source: Node, component: URIRef, severity: URIRef, path: URIRef | None,
-                  template: str, *, messages: tuple[Literal, ...] = (), source_constraint: Node | None = None,
-                  constraint_messages: tuple[Literal, ...] = ()) -> CompiledConstraint:
-        return CompiledConstraint(node_shape=shape, source_shape=source, component=component, severity=severity,
-                                  path=path, template=template,
-                                  sparql=FOCUS_LINE.sub("", template).replace(BRANCH_FOCUS_SLOT, ""),
-                                  shapes=self.shapes, messages=messages, source_constraint=source_constraint,
-                                  constraint_messages=constraint_messages)
+    def _compiled(
+        self,
+        shape: Node,
+        source: Node,
+        component: URIRef,
+        severity: URIRef,
+        path: URIRef | None,
+        template: str,
+        *,
+        messages: tuple[Literal, ...] = (),
+        source_constraint: Node | None = None,
+        constraint_messages: tuple[Literal, ...] = (),
+    ) -> CompiledConstraint:
+        return CompiledConstraint(
+            node_shape=shape,
+            source_shape=source,
+            component=component,
+            severity=severity,
+            path=path,
+            template=template,
+            sparql=FOCUS_LINE.sub("", template).replace(BRANCH_FOCUS_SLOT, ""),
+            shapes=self.shapes,
+            messages=messages,
+            source_constraint=source_constraint,
+            constraint_messages=constraint_messages,
+        )
 
     # -- value conditions (core components, nested shapes) -----------------------------------------
-    def _value_conditions(self, shape: Node, owner: Node, var: str,
-                          seen: Sequence[Node] = ()) -> Iterator[tuple[URIRef, _Expr]]:
+    def _value_conditions(
+        self, shape: Node, owner: Node, var: str, seen: Sequence[Node] = ()
+    ) -> Iterator[tuple[URIRef, _Expr]]:
         """(component, condition true when the value node in ``var`` violates it), per constraint."""
         g = self.shapes
         seen = [*seen, shape]
         for cls in sorted(g.objects(shape, SH["class"]), key=str):
-            yield SH.ClassConstraintComponent, _Comment(f"sh:class {self.names.short(cls)}",
-                                                        self._not_instance(var, cls))
+            yield (
+                SH.ClassConstraintComponent,
+                _Comment(f"sh:class {self.names.short(cls)}", self._not_instance(var, cls)),
+            )
         lists = list(g.objects(shape, SH["in"]))
         if len(lists) > 1:
             raise UnsupportedShapeError(self.names.short(owner), "several sh:in on one shape")
@@ -319,17 +358,25 @@ class _Compiler:
         if len(datatypes) > 1:
             raise UnsupportedShapeError(self.names.short(owner), "several sh:datatype on one shape")
         for datatype in datatypes:
-            yield SH.DatatypeConstraintComponent, _Comment(f"sh:datatype {self.names.short(datatype)}",
-                                                           self._not_datatype(var, datatype, owner))
+            yield (
+                SH.DatatypeConstraintComponent,
+                _Comment(f"sh:datatype {self.names.short(datatype)}", self._not_datatype(var, datatype, owner)),
+            )
         for nested in sorted(g.objects(shape, SH.node), key=str):
-            yield SH.NodeConstraintComponent, _Comment(f"sh:node {self.names.short(nested)}",
-                                                       self._fails(nested, var, owner, seen))
+            yield (
+                SH.NodeConstraintComponent,
+                _Comment(f"sh:node {self.names.short(nested)}", self._fails(nested, var, owner, seen)),
+            )
         for members in g.objects(shape, SH["or"]):
             alternatives = [self._fails(m, var, owner, seen) for m in RdfList(g, members)]
             yield SH.OrConstraintComponent, _Comment("sh:or: no alternative holds", _And(alternatives))
         for nested in sorted(g.objects(shape, SH["not"]), key=str):
-            yield SH.NotConstraintComponent, _Comment(f"sh:not {self.names.short(nested)}: the shape holds",
-                                                      _Not(self._fails(nested, var, owner, seen)))
+            yield (
+                SH.NotConstraintComponent,
+                _Comment(
+                    f"sh:not {self.names.short(nested)}: the shape holds", _Not(self._fails(nested, var, owner, seen))
+                ),
+            )
 
     def _fails(self, shape: Node, var: str, owner: Node, seen: Sequence[Node]) -> _Expr:
         """A condition true when the node in ``var`` does not conform to the (nested) shape."""
@@ -382,15 +429,19 @@ class _Compiler:
 
     def _not_datatype(self, var: str, datatype: Node, owner: Node) -> _Expr:
         if not isinstance(datatype, URIRef) or datatype not in _DATATYPE_TESTS:
-            raise UnsupportedShapeError(self.names.short(owner), f"sh:datatype {self.names.short(datatype)} "
-                                        f"(only {', '.join(self.names.short(d) for d in DATATYPES)})")
+            raise UnsupportedShapeError(
+                self.names.short(owner),
+                f"sh:datatype {self.names.short(datatype)} (only {', '.join(self.names.short(d) for d in DATATYPES)})",
+            )
         lexical = _DATATYPE_TESTS[datatype].replace("{v}", var)
-        return _Atom(_NOT_OF_DATATYPE.format(v=var, datatype=self.names.term(datatype),
-                                             lexical=indent_text(lexical, 4).lstrip()))
+        return _Atom(
+            _NOT_OF_DATATYPE.format(v=var, datatype=self.names.term(datatype), lexical=indent_text(lexical, 4).lstrip())
+        )
 
     # -- SPARQL constraints ------------------------------------------------------------------------
-    def _sparql_constraint(self, shape: Node, constraint: Node, focus: _FocusNodes,
-                           severity: URIRef) -> CompiledConstraint:
+    def _sparql_constraint(
+        self, shape: Node, constraint: Node, focus: _FocusNodes, severity: URIRef
+    ) -> CompiledConstraint:
         self._check(constraint, "SPARQL constraint", shape)
         label = self.names.short(shape)
         select = self._select_text(constraint, shape)
@@ -404,11 +455,20 @@ class _Compiler:
         if "failure" in query.projected:
             raise UnsupportedShapeError(label, "?failure in a SPARQL constraint")
         body = Rewriter(query, focus, label).body()
-        text = self._assemble(focus, projection, body,
-                              "the SPARQL constraint (sh:select, $this pre-bound as ?this)", prefixes)
-        return self._compiled(shape, shape, SH.SPARQLConstraintComponent, severity, None, text,
-                              source_constraint=constraint, messages=self._messages(shape),
-                              constraint_messages=self._messages(constraint))
+        text = self._assemble(
+            focus, projection, body, "the SPARQL constraint (sh:select, $this pre-bound as ?this)", prefixes
+        )
+        return self._compiled(
+            shape,
+            shape,
+            SH.SPARQLConstraintComponent,
+            severity,
+            None,
+            text,
+            source_constraint=constraint,
+            messages=self._messages(shape),
+            constraint_messages=self._messages(constraint),
+        )
 
     def _select_text(self, node: Node, owner: Node) -> str:
         selects = list(self.shapes.objects(node, SH.select))
@@ -436,8 +496,9 @@ class _Compiler:
         return prefixes
 
     # -- assembling ----------------------------------------------------------------------------------
-    def _assemble(self, focus: _FocusNodes, projection: str, body: str, constraint: str,
-                  prefixes: Mapping[str, str]) -> str:
+    def _assemble(
+        self, focus: _FocusNodes, projection: str, body: str, constraint: str, prefixes: Mapping[str, str]
+    ) -> str:
         declared = dict(prefixes)
         used = dict(focus.prefixes)
         used.update(self.names.used)
@@ -449,8 +510,13 @@ class _Compiler:
         lines = "\n".join(f"PREFIX {name}: <{namespace}>" for name, namespace in sorted(declared.items()))
         return _QUERY.format(
             comments=f"# {self.names.short(focus.shape)}: {constraint}",
-            prefixes=lines, projection=projection, targets=focus.description,
-            focus=indent_text(focus.pattern(), 2), constraint=constraint, body=indent_text(body, 2))
+            prefixes=lines,
+            projection=projection,
+            targets=focus.description,
+            focus=indent_text(focus.pattern(), 2),
+            constraint=constraint,
+            body=indent_text(body, 2),
+        )
 
 
 class _FocusNodes:
@@ -488,8 +554,11 @@ class _FocusNodes:
             pattern = dedent_group(query.rewritten(where.open + 1, where.close, wraps))
             if query.grouped:
                 # counted per node in its own sub-select; restricted to the focus nodes inside it
-                pattern = _GROUPED_TARGET.format(slot=BRANCH_FOCUS_SLOT, pattern=indent_text(pattern, 4),
-                                                 having=f" HAVING {query.having}" if query.having else "")
+                pattern = _GROUPED_TARGET.format(
+                    slot=BRANCH_FOCUS_SLOT,
+                    pattern=indent_text(pattern, 4),
+                    having=f" HAVING {query.having}" if query.having else "",
+                )
             patterns.append(pattern)
             described.append("sh:target (SPARQL target)")
         self.description = "; ".join(described)
@@ -617,5 +686,5 @@ def _distinct_values(subject: str, path: str, value: str, count: int) -> list[st
     if count <= 1:
         return [f"{subject} {path} {value} ."]
     names = [f"{value}_{i}" for i in range(1, count + 1)]
-    distinct = " && ".join(f"!sameTerm({a}, {b})" for i, a in enumerate(names) for b in names[i + 1:])
+    distinct = " && ".join(f"!sameTerm({a}, {b})" for i, a in enumerate(names) for b in names[i + 1 :])
     return [f"{subject} {path} {', '.join(names)} .", f"FILTER ({distinct})"]

@@ -18,8 +18,14 @@ from .compiler import CompiledConstraint
 FOCUS_CHUNK = 400
 
 
-def run(graph: KnowledgeGraph, compiled: Iterable[CompiledConstraint], focus: Collection[Node] | None = None,
-        *, allow_warnings: bool = True, allow_infos: bool = True) -> rdflib.Graph:
+def run(
+    graph: KnowledgeGraph,
+    compiled: Iterable[CompiledConstraint],
+    focus: Collection[Node] | None = None,
+    *,
+    allow_warnings: bool = True,
+    allow_infos: bool = True,
+) -> rdflib.Graph:
     """Run compiled constraints; return a SHACL validation report graph shaped like pyshacl's.
 
     ``focus`` restricts the check to those focus nodes (IRIs). ``allow_warnings`` / ``allow_infos``
@@ -71,9 +77,14 @@ class RunResults:
         return report
 
 
-def run_results(graph: KnowledgeGraph, compiled: Iterable[CompiledConstraint],
-                focus: Collection[Node] | None = None, *, allow_warnings: bool = True,
-                allow_infos: bool = True) -> RunResults:
+def run_results(
+    graph: KnowledgeGraph,
+    compiled: Iterable[CompiledConstraint],
+    focus: Collection[Node] | None = None,
+    *,
+    allow_warnings: bool = True,
+    allow_infos: bool = True,
+) -> RunResults:
     """Run compiled constraints; return their results (the arguments are those of ``run``)."""
     allowed = {SH.Info} if allow_infos else set()
     if allow_warnings:
@@ -81,10 +92,9 @@ def run_results(graph: KnowledgeGraph, compiled: Iterable[CompiledConstraint],
     chunks: list[list[Node] | None] = [None]
     if focus is not None:
         nodes = sorted(set(focus), key=str)
-        chunks = [nodes[i:i + FOCUS_CHUNK] for i in range(0, len(nodes), FOCUS_CHUNK)]
+        chunks = [nodes[i : i + FOCUS_CHUNK] for i in range(0, len(nodes), FOCUS_CHUNK)]
     compiled = list(compiled)
-    results = [result for constraint in compiled for chunk in chunks
-               for result in _results(graph, constraint, chunk)]
+    results = [result for constraint in compiled for chunk in chunks for result in _results(graph, constraint, chunk)]
     shapes = list({id(c.shapes): c.shapes for c in compiled if c.shapes is not None}.values())
     return RunResults(results, all(r.constraint.severity in allowed for r in results), shapes)
 
@@ -106,8 +116,9 @@ def _results(graph: KnowledgeGraph, constraint: CompiledConstraint, focus: list[
         yield _result(constraint, this, path, value, values)
 
 
-def _result(constraint: CompiledConstraint, this: Node, path: Node | None, value: Node | None,
-            variables: Mapping[str, Node]) -> _Result:
+def _result(
+    constraint: CompiledConstraint, this: Node, path: Node | None, value: Node | None, variables: Mapping[str, Node]
+) -> _Result:
     """One sh:ValidationResult, as pyshacl's ConstraintComponent.make_v_result builds it."""
     node = BNode()
     sparql = constraint.component == SH.SPARQLConstraintComponent
@@ -134,8 +145,11 @@ def _result(constraint: CompiledConstraint, this: Node, path: Node | None, value
             bound["path"] = path
         if value is not None:
             bound["value"] = value
-        messages = [Literal(_format_message(str(m.value), bound)) for m in constraint.constraint_messages
-                    if m not in constraint.messages]
+        messages = [
+            Literal(_format_message(str(m.value), bound))
+            for m in constraint.constraint_messages
+            if m not in constraint.messages
+        ]
         messages += [Literal(_format_message(str(m.value), bound)) for m in constraint.messages]
     else:
         messages = list(constraint.messages)  # core components: the shape's sh:message, as written

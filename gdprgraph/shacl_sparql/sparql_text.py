@@ -15,22 +15,30 @@ class FocusNodes(Protocol):
     def pattern(self) -> str:
         """The sub-select of the focus nodes, with the focus slot."""
 
+
 _AGGREGATES = {"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
 _PREBOUND = {"value", "PATH", "currentShape", "shapesGraph"}
 
 
 # -- SPARQL text of the shapes: a small tokenizer and group parser --------------------------------------
 
-_TOKEN = re.compile("|".join([
-    r"(?P<space>\s+|#[^\n]*)",
-    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*')",
-    r'(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)',
-    r"(?P<var>[?$]\w+)",
-    r"(?P<name>(?:[A-Za-z](?:[\w.-]*[\w-])?)?:(?:[\w:%-](?:[\w.:%-]*[\w:%-])?)?|[A-Za-z_]\w*)",
-    r"(?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)",
-    r"(?P<punct>\^\^|&&|\|\||!=|<=|>=|.)",
-]), re.DOTALL)
+_TOKEN = re.compile(
+    "|".join(
+        [
+            r"(?P<space>\s+|#[^\n]*)",
+            r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""'
+            r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+            r'|"(?:[^"\\\n]|\\.)*"'
+            r"|'(?:[^'\\\n]|\\.)*')",
+            r'(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)',
+            r"(?P<var>[?$]\w+)",
+            r"(?P<name>(?:[A-Za-z](?:[\w.-]*[\w-])?)?:(?:[\w:%-](?:[\w.:%-]*[\w:%-])?)?|[A-Za-z_]\w*)",
+            r"(?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)",
+            r"(?P<punct>\^\^|&&|\|\||!=|<=|>=|.)",
+        ]
+    ),
+    re.DOTALL,
+)
 
 
 @dataclass
@@ -160,7 +168,7 @@ class SelectQuery:
                         break
                 if depth != 0:
                     raise UnsupportedShapeError(label, "an unbalanced HAVING condition")
-                having = text[tokens[opening].start:tokens[i - 1].end].replace("$this", "?this")
+                having = text[tokens[opening].start : tokens[i - 1].end].replace("$this", "?this")
         if i < len(tokens):
             raise UnsupportedShapeError(label, f"'{tokens[i].text}' after the WHERE group (solution modifiers)")
         return cls(text, tokens, prologue, (start, end), projected, expressions, where, having, grouped)
@@ -173,11 +181,17 @@ class SelectQuery:
 
     def rewritten(self, start: int, end: int, edits: list[tuple[int, int, str]]) -> str:
         """The text between two offsets, $this written ?this, with (start, end, replacement) edits."""
-        edits = [*edits, *((t.start, t.end, "?this") for t in self.tokens
-                           if t.kind == "var" and t.text == "$this" and start <= t.start < end)]
+        edits = [
+            *edits,
+            *(
+                (t.start, t.end, "?this")
+                for t in self.tokens
+                if t.kind == "var" and t.text == "$this" and start <= t.start < end
+            ),
+        ]
         text = self.text[start:end]
         for at, until, replacement in sorted(edits, reverse=True):
-            text = text[:at - start] + replacement + text[until - start:]
+            text = text[: at - start] + replacement + text[until - start :]
         return text
 
     def check_prefixes(self, prefixes: dict[str, str], label: str) -> None:
@@ -242,8 +256,10 @@ class _GroupParser:
                 depth = 0
                 while i < len(tokens):
                     t = tokens[i]
-                    if depth == 0 and (t.text in ("{", "}") or t.keyword in (
-                            "FILTER", "BIND", "OPTIONAL", "MINUS", "GRAPH", "SERVICE", "VALUES")):
+                    if depth == 0 and (
+                        t.text in ("{", "}")
+                        or t.keyword in ("FILTER", "BIND", "OPTIONAL", "MINUS", "GRAPH", "SERVICE", "VALUES")
+                    ):
                         break
                     depth += {"[": 1, "(": 1, "]": -1, ")": -1}.get(t.text, 0)
                     i += 1
@@ -265,8 +281,9 @@ class _GroupParser:
             at = max(j for j, t in enumerate(tokens) if t.keyword == "AS")
             element.binds = tokens[at + 1].text[1:]
             value = tokens[2:at]
-            element.constant = len(value) == 1 and (value[0].kind in ("iri", "string", "number")
-                                                    or (value[0].kind == "name" and ":" in value[0].text))
+            element.constant = len(value) == 1 and (
+                value[0].kind in ("iri", "string", "number") or (value[0].kind == "name" and ":" in value[0].text)
+            )
         return element
 
     def _expression(self, i: int) -> tuple[int, list[_Group]]:
@@ -366,19 +383,23 @@ class Rewriter:
             if "this" in shared:  # P is evaluated on its own: a run on some focus nodes restricts it too
                 text = FOCUS_SLOT + "\n" + text
             if element.exists == "NOT EXISTS" and certain & _certain(pattern) & shared:
-                appended.append("# the constraint's FILTER NOT EXISTS { P }, as MINUS { P }: the same rows\n"
-                                f"MINUS {{\n{indent_text(text, 2)}\n}}")
+                appended.append(
+                    "# the constraint's FILTER NOT EXISTS { P }, as MINUS { P }: the same rows\n"
+                    f"MINUS {{\n{indent_text(text, 2)}\n}}"
+                )
             elif element.exists == "EXISTS" and shared and shared <= certain:
                 variables = " ".join(f"?{v}" for v in sorted(shared))
-                appended.append("# the constraint's FILTER EXISTS { P }, as a join with the distinct matches of P\n"
-                                f"{{\n  SELECT DISTINCT {variables} WHERE {{\n{indent_text(text, 4)}\n  }}\n}}")
+                appended.append(
+                    "# the constraint's FILTER EXISTS { P }, as a join with the distinct matches of P\n"
+                    f"{{\n  SELECT DISTINCT {variables} WHERE {{\n{indent_text(text, 4)}\n  }}\n}}"
+                )
             else:
                 continue
             self.edits.append((element.start, element.end, ""))
         if appended:
             text = self.query.text
             first = top.elements[0].start
-            line = text[text.rfind("\n", 0, first) + 1:first]
+            line = text[text.rfind("\n", 0, first) + 1 : first]
             indent = len(line) if not line.strip() else 0
             self.edits.append((top.close, top.close, "\n" + indent_text("\n".join(appended), indent) + "\n"))
 
@@ -389,8 +410,9 @@ class Rewriter:
             return False
         if any(t.text.startswith("_:") or t.text == "_" for t in tokens):
             return False
-        return all(e.kind == "triples" or (e.kind == "union" and all(self._plain(b) for b in e.groups))
-                   for e in group.elements)
+        return all(
+            e.kind == "triples" or (e.kind == "union" and all(self._plain(b) for b in e.groups)) for e in group.elements
+        )
 
     def _only_in_triples(self, group: _Group) -> bool:
         """Does ?this appear, in this group and below, only in triple patterns?"""
@@ -410,9 +432,11 @@ class Rewriter:
                 for sub in element.groups:
                     self._check_exists(sub)
             elif element.kind in ("optional", "union") and not all(
-                    self._only_in_triples(sub) for sub in element.groups):
-                raise UnsupportedShapeError(self.label, "$this in a FILTER, BIND or OPTIONAL of a group "
-                                            "nested in EXISTS")
+                self._only_in_triples(sub) for sub in element.groups
+            ):
+                raise UnsupportedShapeError(
+                    self.label, "$this in a FILTER, BIND or OPTIONAL of a group nested in EXISTS"
+                )
 
     def _check_optional(self, group: _Group) -> None:
         """An OPTIONAL of the top group: its left side has ?this; its own groups must not need it."""
@@ -443,7 +467,7 @@ class Rewriter:
         text = self.query.text
         at = branch.elements[0].start if branch.elements else branch.close
         line_start = text.rfind("\n", 0, branch.open) + 1
-        indent = len(text[line_start:branch.open]) - len(text[line_start:branch.open].lstrip(" ")) + 4
+        indent = len(text[line_start : branch.open]) - len(text[line_start : branch.open].lstrip(" ")) + 4
         self.edits.append((at, at, "\n" + indent_text(f"{note}\n{binding}", indent) + "\n" + " " * indent))
         self.bound_branches.add(branch.open)
 
@@ -461,8 +485,9 @@ def _certain(group: _Group) -> set[str]:
     return certain
 
 
-def union_wraps(group: _Group, also_bound: dict[int, set[str]] | None = None,
-                 focus_slots: bool = False) -> list[tuple[int, int, str]]:
+def union_wraps(
+    group: _Group, also_bound: dict[int, set[str]] | None = None, focus_slots: bool = False
+) -> list[tuple[int, int, str]]:
     """Edits that put each UNION joined with other patterns in ``{ SELECT * WHERE { ... } }``.
 
     Oxigraph joins a UNION with the patterns around it without join keys (a cross product, oxigraph
@@ -495,8 +520,11 @@ def union_wraps(group: _Group, also_bound: dict[int, set[str]] | None = None,
         if safe:
             edits += [(union.start, union.start, "{ SELECT * WHERE { "), (union.end, union.end, " } }")]
             if focus_slots:
-                edits += [(branch.open + 1, branch.open + 1, BRANCH_FOCUS_SLOT)
-                          for branch in union.groups if "this" in _certain(branch)]
+                edits += [
+                    (branch.open + 1, branch.open + 1, BRANCH_FOCUS_SLOT)
+                    for branch in union.groups
+                    if "this" in _certain(branch)
+                ]
     return edits
 
 

@@ -33,8 +33,21 @@ if TYPE_CHECKING:
 DEFAULT_STORE = "oxigraph"
 _OPEN_STORES: dict[str, DiskStore] = {}
 
-__all__ = ["DEFAULT_STORE", "OPTIONS", "AnyOf", "Bindings", "Dataset", "DatasetGraph", "Generation", "KnowledgeGraph",
-           "MemoryGraph", "StoreOptions", "configure", "open_dataset", "store_spec"]
+__all__ = [
+    "DEFAULT_STORE",
+    "OPTIONS",
+    "AnyOf",
+    "Bindings",
+    "Dataset",
+    "DatasetGraph",
+    "Generation",
+    "KnowledgeGraph",
+    "MemoryGraph",
+    "StoreOptions",
+    "configure",
+    "open_dataset",
+    "store_spec",
+]
 
 
 @dataclass
@@ -69,9 +82,11 @@ def open_dataset(spec: str) -> Dataset | DiskStore | None:
         return None
     if kind == "oxigraph":
         from .oxigraph import OxigraphDataset
+
         if not where:
             return OxigraphDataset()
         from .disk import DiskStore
+
         key = str(Path(where).resolve())  # one object per folder: it keeps its open generations
         if key not in _OPEN_STORES:
             _OPEN_STORES[key] = DiskStore(where)
@@ -79,10 +94,15 @@ def open_dataset(spec: str) -> Dataset | DiskStore | None:
     if kind == "sparql" and where:
         from .auth import credentials_from
         from .remote import SparqlDataset
+
         # credentials: --auth-file, else those in the URL, else $GDPRGRAPH_STORE_AUTH
         if OPTIONS.auth_file:
             return SparqlDataset(where, credentials=credentials_from(OPTIONS.auth_file))
         return SparqlDataset(where)
     from .auth import mask_url
-    raise InputError(f"unknown store '{kind}:{mask_url(where)}' (memory, oxigraph, oxigraph:PATH, sparql:URL)"
-                     if where else f"unknown store '{spec}' (memory, oxigraph, oxigraph:PATH, sparql:URL)")
+
+    raise InputError(
+        f"unknown store '{kind}:{mask_url(where)}' (memory, oxigraph, oxigraph:PATH, sparql:URL)"
+        if where
+        else f"unknown store '{spec}' (memory, oxigraph, oxigraph:PATH, sparql:URL)"
+    )

@@ -71,8 +71,10 @@ class RemoteGc:
 # -- on a server --------------------------------------------------------------------------------------
 def remote_status(dataset: Dataset) -> RemoteStatus:
     """The generations on a server (graphs listed first, then the control graph read)."""
-    counts = {str(row.term("graph")): int(row.term("triples"))
-              for row in dataset.query(resources.internal_query("store-graphs"), None, [])}
+    counts = {
+        str(row.term("graph")): int(row.term("triples"))
+        for row in dataset.query(resources.internal_query("store-graphs"), None, [])
+    }
     current = dataset.current()
     every = leases(dataset)
     alive = live_leases(dataset)
@@ -130,22 +132,28 @@ def remote_gc(dataset: Dataset) -> RemoteGc:
 def _table(columns: list[str], values: Iterable[Sequence[object]]) -> list[str]:
     rows = [["" if v is None else str(v) for v in row] for row in values]
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     return lines
 
 
 def status_text(result: DiskStatus | RemoteStatus) -> str:
     if isinstance(result, DiskStatus):
-        lines = [f"store oxigraph:{result.location} ({size_text(result.size)} on disk)",
-                 f"writer: {result.holder.describe() if result.holder else 'none'}"]
-        lines += _table(["generation", "state", "asserted", "inferred", "size", "note"],
-                        [[g.name, g.state, g.asserted, g.inferred, size_text(g.size), g.note]
-                         for g in result.generations])
+        lines = [
+            f"store oxigraph:{result.location} ({size_text(result.size)} on disk)",
+            f"writer: {result.holder.describe() if result.holder else 'none'}",
+        ]
+        lines += _table(
+            ["generation", "state", "asserted", "inferred", "size", "note"],
+            [[g.name, g.state, g.asserted, g.inferred, size_text(g.size), g.note] for g in result.generations],
+        )
         if result.legacy:
-            lines.append(f"files of a store made before generations: {size_text(result.legacy)} "
-                         "(store gc removes them)")
+            lines.append(
+                f"files of a store made before generations: {size_text(result.legacy)} (store gc removes them)"
+            )
         orphans = sum(1 for g in result.generations if g.state == "orphan")
         lines.append(f"({len(result.generations)} generation(s), {orphans} orphan(s))")
         return "\n".join(lines)
@@ -154,12 +162,15 @@ def status_text(result: DiskStatus | RemoteStatus) -> str:
         lines += [f"lease: {lease.describe()}" for lease in result.leases]
     else:
         lines.append("lease: none")
-    lines += _table(["generation", "state", "asserted", "inferred", "other", "note"],
-                    [[g.id, g.state, g.asserted, g.inferred, g.other or "", g.note] for g in result.generations])
+    lines += _table(
+        ["generation", "state", "asserted", "inferred", "other", "note"],
+        [[g.id, g.state, g.asserted, g.inferred, g.other or "", g.note] for g in result.generations],
+    )
     orphans = sum(1 for g in result.generations if g.state == "orphan")
-    lines.append(f"({len(result.generations)} generation(s), {orphans} orphan(s); {result.triples} triples in "
-                 f"gdprgraph's graphs"
-                 + (f"; {result.expired} expired or abandoned lease(s)" if result.expired else "") + ")")
+    lines.append(
+        f"({len(result.generations)} generation(s), {orphans} orphan(s); {result.triples} triples in "
+        f"gdprgraph's graphs" + (f"; {result.expired} expired or abandoned lease(s)" if result.expired else "") + ")"
+    )
     return "\n".join(lines)
 
 
@@ -171,16 +182,18 @@ def gc_text(result: DiskGc | RemoteGc) -> str:
             lines.append(f"removed the files of a store made before generations ({size_text(result.legacy)})")
         if not (result.removed or result.legacy):
             lines.append("nothing to remove")
-        lines.append(f"oxigraph:{result.location}: {size_text(result.before)} on disk before, "
-                     f"{size_text(result.after)} after")
+        lines.append(
+            f"oxigraph:{result.location}: {size_text(result.before)} on disk before, {size_text(result.after)} after"
+        )
         return "\n".join(lines)
-    lines = [f"removed generation {g.id} (orphan: {g.triples} triples in {len(g.graphs)} graph(s))"
-             for g in result.removed]
+    lines = [
+        f"removed generation {g.id} (orphan: {g.triples} triples in {len(g.graphs)} graph(s))" for g in result.removed
+    ]
     if result.leases_removed:
         lines.append(f"removed {result.leases_removed} expired or abandoned lease(s)")
     if not (result.removed or result.leases_removed):
         lines.append("nothing to remove")
-    lines.append(f"sparql:{result.location}: {result.before} triples in gdprgraph's graphs before, "
-                 f"{result.after} after")
+    lines.append(
+        f"sparql:{result.location}: {result.before} triples in gdprgraph's graphs before, {result.after} after"
+    )
     return "\n".join(lines)
-

@@ -24,12 +24,15 @@ from ..errors import InputError
 _WHERE = re.compile(r"(?<![?$\w])WHERE\s*\{", re.IGNORECASE)
 _UNSAFE_IRI = re.compile(r'[\s<>"{}|^`\\]')
 #: what is not SPARQL syntax for finding the WHERE group: strings, IRIs, comments
-_NOT_CODE = re.compile(r"""
+_NOT_CODE = re.compile(
+    r"""
     \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\" | '''(?:[^'\\]|\\.|'(?!''))*'''
   | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
   | <[^<>"{}|^`\\\x00-\x20]*>
   | \#[^\n]*
-""", re.VERBOSE | re.DOTALL)
+""",
+    re.VERBOSE | re.DOTALL,
+)
 
 
 def term_text(term: Node) -> str:
@@ -62,8 +65,13 @@ def inline_values(sparql: str, bindings: Bindings | None) -> str:
     rows = " ".join("(" + " ".join(term_text(t) for t in row) + ")" for row in itertools.product(*choices))
     block = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { " + rows + " } "
     if not rows:  # no value at all (an empty AnyOf): no solution (rdflib ignores a literal FILTER(false))
-        block = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { (" + " ".join("UNDEF" for _ in names) \
+        block = (
+            "VALUES ("
+            + " ".join(f"?{n}" for n in names)
+            + ") { ("
+            + " ".join("UNDEF" for _ in names)
             + ") } FILTER(1 = 0) "
+        )
     code = code_only(sparql)
     # the WHERE group, or (ASK { ... }, SELECT * { ... }) the first group: a prologue has none
     match = _WHERE.search(code) or re.search(r"\{", code)
@@ -84,10 +92,10 @@ def inline_values_each(update: str, bindings: Bindings | None) -> str:
     """
     if not bindings:
         return update
-    block = inline_values("WHERE {}", bindings)[len("WHERE {"):-1]
+    block = inline_values("WHERE {}", bindings)[len("WHERE {") : -1]
     text = update
     for match in reversed(list(_WHERE.finditer(code_only(update)))):
-        text = f"{text[:match.end()]}{block}{text[match.end():]}"
+        text = f"{text[: match.end()]}{block}{text[match.end() :]}"
     return text
 
 

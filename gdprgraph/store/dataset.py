@@ -43,6 +43,7 @@ class Lease(Protocol):
     def switch_bindings(self) -> dict[str, URIRef | Literal]:
         """The bindings that make a generation switch conditional on holding this lease."""
 
+
 CONTROL_GRAPH = "urn:gdprgraph:control"
 
 
@@ -76,8 +77,9 @@ class Dataset(ABC):
     def drop(self, graph: str) -> None:
         """Remove a named graph (no error if it does not exist)."""
 
-    def triples(self, pattern: tuple[Node | None, Node | None, Node | None],
-                graphs: Sequence[str]) -> Iterator[tuple[Node, Node, Node]]:
+    def triples(
+        self, pattern: tuple[Node | None, Node | None, Node | None], graphs: Sequence[str]
+    ) -> Iterator[tuple[Node, Node, Node]]:
         """Triples matching a pattern, through SPARQL."""
         bindings = {v: t for v, t in zip("spo", pattern, strict=True) if t is not None}
         for row in self.query(resources.internal_query("match-pattern"), bindings, graphs):
@@ -86,8 +88,10 @@ class Dataset(ABC):
 
     def remove(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
         """Remove rdflib triples from a named graph (DELETE DATA)."""
-        lines = [" ".join(term_text(t) if not isinstance(t, Literal) else t.n3() for t in triple) + " ."
-                 for triple in triples]
+        lines = [
+            " ".join(term_text(t) if not isinstance(t, Literal) else t.n3() for t in triple) + " ."
+            for triple in triples
+        ]
         if lines:
             self.update(f"DELETE DATA {{ GRAPH {term_text(URIRef(graph))} {{\n" + "\n".join(lines) + "\n} }")
 
@@ -107,6 +111,7 @@ class Dataset(ABC):
     def load_ntriples(self, data: bytes, graph: str) -> None:
         """Add N-Triples bytes to a named graph."""
         import rdflib
+
         self.insert(rdflib.Graph().parse(data=data.decode(), format="nt"), graph)
 
     # -- generations --------------------------------------------------------------------------
@@ -116,22 +121,28 @@ class Dataset(ABC):
         if not rows:
             return None
         row = rows[0]
-        return Generation(str(row["asserted"]), str(row["inferred"]), str(row["fingerprint"]),
-                          str(row["stamp"] or ""))
+        return Generation(str(row["asserted"]), str(row["inferred"]), str(row["fingerprint"]), str(row["stamp"] or ""))
 
     def switch(self, generation: Generation, lease: Lease | None = None) -> None:
         """Point the control graph at a generation, in one update; with a lease, only while it is
         held (then read back: StoreError if the switch did not happen)."""
-        bindings = {"asserted": URIRef(generation.asserted), "inferred": URIRef(generation.inferred),
-                    "fingerprint": Literal(generation.fingerprint), "stamp": Literal(generation.stamp)}
+        bindings = {
+            "asserted": URIRef(generation.asserted),
+            "inferred": URIRef(generation.inferred),
+            "fingerprint": Literal(generation.fingerprint),
+            "stamp": Literal(generation.stamp),
+        }
         if lease is None:
             self.update(inline_values_each(resources.internal_query("store-switch"), bindings))
             return
-        self.update(inline_values_each(resources.internal_query("store-switch-leased"),
-                                       {**bindings, **lease.switch_bindings()}))
+        self.update(
+            inline_values_each(resources.internal_query("store-switch-leased"), {**bindings, **lease.switch_bindings()})
+        )
         if self.current() != generation:
-            raise StoreError(f"the store {self.location}: this build lost its lease before publishing "
-                             f"(another process holds it); nothing was published")
+            raise StoreError(
+                f"the store {self.location}: this build lost its lease before publishing "
+                f"(another process holds it); nothing was published"
+            )
 
     def restamp(self, generation: Generation, stamp: str, lease: Lease | None = None) -> Generation:
         """Record a new file-stat stamp for the same content (files touched, not changed)."""
@@ -153,11 +164,16 @@ def insert_form(construct: str, graphs: Sequence[str], targets: Sequence[str]) -
     if not match:
         raise ValueError("not a CONSTRUCT with a flat template followed by WHERE")
     template = match.group(1)
-    named = sorted(set(_NAMED_GRAPH.findall(construct[match.end():])))
-    head = ("INSERT { " + " ".join(f"GRAPH <{t}> {template}" for t in targets) + " }\n"
-            + "".join(f"USING <{g}>\n" for g in graphs)
-            + "".join(f"USING NAMED <{g}>\n" for g in named) + "WHERE")
-    return construct[:match.start()] + head + construct[match.end():]
+    named = sorted(set(_NAMED_GRAPH.findall(construct[match.end() :])))
+    head = (
+        "INSERT { "
+        + " ".join(f"GRAPH <{t}> {template}" for t in targets)
+        + " }\n"
+        + "".join(f"USING <{g}>\n" for g in graphs)
+        + "".join(f"USING NAMED <{g}>\n" for g in named)
+        + "WHERE"
+    )
+    return construct[: match.start()] + head + construct[match.end() :]
 
 
 @dataclass(frozen=True)
@@ -243,8 +259,7 @@ class DatasetGraph(KnowledgeGraph):
     def triples(self, pattern: tuple[Node | None, Node | None, Node | None]) -> Iterator[tuple[Node, Node, Node]]:
         return self.dataset.triples(pattern, self.graphs)
 
-    def view(self, graphs: Sequence[str], write_to: str | None = None,
-             dataset: Dataset | None = None) -> DatasetGraph:
+    def view(self, graphs: Sequence[str], write_to: str | None = None, dataset: Dataset | None = None) -> DatasetGraph:
         """Another view on the same dataset (or on ``dataset``, a copy), sharing prefixes and sources."""
         other = DatasetGraph(dataset or self.dataset, graphs, write_to)
         other.namespace_manager = self.namespace_manager
@@ -261,6 +276,7 @@ def _build_inputs(files: Sequence[Path]) -> list[Path]:
 def fingerprint(files: Sequence[Path]) -> str:
     """A digest of the inputs' content, the rules and the library's version."""
     from .. import __version__
+
     digest = hashlib.sha256(f"gdprgraph {__version__}\n".encode())
     for path in _build_inputs(files):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -276,9 +292,9 @@ def stamp(files: Sequence[Path]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def ensure_generation(dataset: Dataset, files: Sequence[Path],
-                      fill: Callable[[Dataset, Generation], None],
-                      lease: Lease | None = None) -> tuple[Generation, bool]:
+def ensure_generation(
+    dataset: Dataset, files: Sequence[Path], fill: Callable[[Dataset, Generation], None], lease: Lease | None = None
+) -> tuple[Generation, bool]:
     """The current generation if it was built from these files, else a new one filled by ``fill``.
 
     Returns the generation and whether it was (re)built. With a lease (held by the caller), the
@@ -311,4 +327,3 @@ def ensure_generation(dataset: Dataset, files: Sequence[Path],
         dataset.drop(current.asserted)
         dataset.drop(current.inferred)
     return generation, True
-

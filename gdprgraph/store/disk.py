@@ -57,8 +57,10 @@ CURRENT = "current.json"
 WRITER_LOCK = "writer.lock"
 GENERATION = re.compile(r"^gen-([0-9a-f]{32})$")
 #: files of a store written by gdprgraph before generations (RocksDB in PATH itself)
-LEGACY = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?"
-                    r"|\d+\.(sst|log|blob)|bulk-\d+\.sst)$")
+LEGACY = re.compile(
+    r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?"
+    r"|\d+\.(sst|log|blob)|bulk-\d+\.sst)$"
+)
 
 
 def folder_size(path: Path) -> int:
@@ -108,6 +110,7 @@ class Holder:
 
     def describe(self) -> str:
         from .lease import when
+
         if not self.pid:
             return "another process holds its lock"
         building = f", building {self.building}" if self.building else ""
@@ -124,8 +127,18 @@ class WriterLock:
 
     def note(self, building: str | None = None) -> None:
         """Write who holds the lock (and what it builds) into the lock file."""
-        text = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "purpose": self.purpose,
-                           "since": self.since, "building": building}) + "\n"
+        text = (
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "purpose": self.purpose,
+                    "since": self.since,
+                    "building": building,
+                }
+            )
+            + "\n"
+        )
         os.ftruncate(self.fd, 0)
         os.pwrite(self.fd, text.encode(), 0)
 
@@ -152,8 +165,9 @@ class OpenGeneration:
             self.store = ox.Store.read_only(str(store.path / name))
         except OSError as err:
             os.close(lock_fd)
-            raise StoreError(f"cannot open the store oxigraph:{store.location} ({name}): "
-                             f"{' '.join(str(err).split())}") from None
+            raise StoreError(
+                f"cannot open the store oxigraph:{store.location} ({name}): {' '.join(str(err).split())}"
+            ) from None
         weakref.finalize(self, os.close, lock_fd)
 
 
@@ -266,22 +280,29 @@ class DiskStore:
         try:
             data = json.loads((self.path / CURRENT).read_text(encoding="utf-8"))
             generation = Generation(data["asserted"], data["inferred"], data["fingerprint"], data.get("stamp", ""))
-            pointer = Pointer(generation, data.get("asserted_triples"), data.get("inferred_triples"),
-                              data.get("built", ""))
+            pointer = Pointer(
+                generation, data.get("asserted_triples"), data.get("inferred_triples"), data.get("built", "")
+            )
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as err:
-            raise StoreError(f"the store {self.location}: unreadable {CURRENT} ({err}); run gdprgraph build") \
-                from None
+            raise StoreError(f"the store {self.location}: unreadable {CURRENT} ({err}); run gdprgraph build") from None
         return pointer if (self.path / pointer.name).is_dir() else None
 
     def _switch(self, pointer: Pointer) -> None:
         """Replace ``current.json`` atomically (and durably)."""
         from .lease import when
-        data = {"generation": pointer.name, "asserted": pointer.generation.asserted,
-                "inferred": pointer.generation.inferred, "fingerprint": pointer.generation.fingerprint,
-                "stamp": pointer.generation.stamp, "asserted_triples": pointer.asserted_triples,
-                "inferred_triples": pointer.inferred_triples, "built": pointer.built or when(time.time())}
+
+        data = {
+            "generation": pointer.name,
+            "asserted": pointer.generation.asserted,
+            "inferred": pointer.generation.inferred,
+            "fingerprint": pointer.generation.fingerprint,
+            "stamp": pointer.generation.stamp,
+            "asserted_triples": pointer.asserted_triples,
+            "inferred_triples": pointer.inferred_triples,
+            "built": pointer.built or when(time.time()),
+        }
         temporary = self.path / f"{CURRENT}.{os.getpid()}.tmp"
         with temporary.open("w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=1)
@@ -334,9 +355,11 @@ class DiskStore:
             if time.monotonic() >= deadline:
                 holder = self.holder()
                 waited = f" (waited {wait:g} s)" if wait else ""
-                raise StoreBusyError(f"the store oxigraph:{self.location} is busy: "
-                                     + (holder.describe() if holder else "another process holds its lock")
-                                     + f"{waited}; try again later or pass --wait SECONDS")
+                raise StoreBusyError(
+                    f"the store oxigraph:{self.location} is busy: "
+                    + (holder.describe() if holder else "another process holds its lock")
+                    + f"{waited}; try again later or pass --wait SECONDS"
+                )
             time.sleep(min(0.2, max(0.01, deadline - time.monotonic())))
 
     def holder(self) -> Holder | None:
@@ -359,8 +382,13 @@ class DiskStore:
             os.close(fd)
         try:
             data = json.loads(text)
-            return Holder(int(data["pid"]), str(data["host"]), str(data.get("purpose", "build")),
-                          float(data["since"]), data.get("building"))
+            return Holder(
+                int(data["pid"]),
+                str(data["host"]),
+                str(data.get("purpose", "build")),
+                float(data["since"]),
+                data.get("building"),
+            )
         except (ValueError, KeyError, TypeError):  # it has just taken the lock, and not yet said who it is
             return Holder(0, "", "a writer", time.time())
 
@@ -387,12 +415,20 @@ class DiskStore:
             if newer is None:
                 break
             pointer = newer
-        raise StoreError(f"the store oxigraph:{self.location} holds no complete build; run: gdprgraph build --store "
-                         f"oxigraph:{self.location}")
+        raise StoreError(
+            f"the store oxigraph:{self.location} holds no complete build; run: gdprgraph build --store "
+            f"oxigraph:{self.location}"
+        )
 
     # -- building -------------------------------------------------------------------------------
-    def ensure(self, files: Sequence[Path], fill: Callable[[Dataset, Generation], None], *,
-               build: bool = False, wait: float = 0.0) -> tuple[GenerationReader, Generation, bool]:
+    def ensure(
+        self,
+        files: Sequence[Path],
+        fill: Callable[[Dataset, Generation], None],
+        *,
+        build: bool = False,
+        wait: float = 0.0,
+    ) -> tuple[GenerationReader, Generation, bool]:
         """The generation built from these files, open read-only; built first if needed.
 
         ``build``: the caller is a build (it waits for another writer, or fails). Otherwise, when
@@ -411,9 +447,12 @@ class DiskStore:
                 with lock:
                     latest = self.current()
                     if latest is not None and latest.name == current.name:
-                        current = Pointer(Generation(current.generation.asserted, current.generation.inferred,
-                                                     key, quick), current.asserted_triples,
-                                          current.inferred_triples, current.built)
+                        current = Pointer(
+                            Generation(current.generation.asserted, current.generation.inferred, key, quick),
+                            current.asserted_triples,
+                            current.inferred_triples,
+                            current.built,
+                        )
                         self._switch(current)
             return self._open(current, False)
         if build or current is None:
@@ -422,15 +461,22 @@ class DiskStore:
             lock = self.try_writer("build")
             if lock is None:
                 holder = self.holder()
-                log.warning("%s: the input files changed, but a build is in progress (%s): answering from the "
-                            "previous build", self.location, holder.describe() if holder else "another process")
+                log.warning(
+                    "%s: the input files changed, but a build is in progress (%s): answering from the previous build",
+                    self.location,
+                    holder.describe() if holder else "another process",
+                )
                 return self._open(current, False)
         with lock:
             latest = self.current()  # another writer may have built it while we waited
             if latest is not None and latest.generation.fingerprint == key:
                 if latest.generation.stamp != quick:
-                    latest = Pointer(Generation(latest.generation.asserted, latest.generation.inferred, key, quick),
-                                     latest.asserted_triples, latest.inferred_triples, latest.built)
+                    latest = Pointer(
+                        Generation(latest.generation.asserted, latest.generation.inferred, key, quick),
+                        latest.asserted_triples,
+                        latest.inferred_triples,
+                        latest.built,
+                    )
                     self._switch(latest)
                 return self._open(latest, False)
             self._remove_leftovers(keep={latest.name} if latest else set())
@@ -442,8 +488,11 @@ class DiskStore:
             pointer = Pointer(generation, *counts)
             self._switch(pointer)
             if latest is not None and not self._delete(latest.name):
-                log.info("%s: the previous build %s is still read; store gc or the next build removes it",
-                         self.location, latest.name)
+                log.info(
+                    "%s: the previous build %s is still read; store gc or the next build removes it",
+                    self.location,
+                    latest.name,
+                )
         return self._open(pointer, True)
 
     def _open(self, pointer: Pointer, built: bool) -> tuple[GenerationReader, Generation, bool]:
@@ -517,11 +566,15 @@ class DiskStore:
         for name in self.generation_names():
             size = folder_size(self.path / name)
             if current is not None and name == current.name:
-                generations.append(GenerationInfo(name, "current", size, current.asserted_triples,
-                                                  current.inferred_triples, current.built))
+                generations.append(
+                    GenerationInfo(
+                        name, "current", size, current.asserted_triples, current.inferred_triples, current.built
+                    )
+                )
             elif holder is not None and holder.building == name:
-                generations.append(GenerationInfo(name, "in progress", size,
-                                                  note=holder.describe().split(", building")[0]))
+                generations.append(
+                    GenerationInfo(name, "in progress", size, note=holder.describe().split(", building")[0])
+                )
             else:
                 info = GenerationInfo(name, "orphan", size)
                 info.asserted, info.inferred = self._count_orphan(name)
@@ -553,4 +606,3 @@ class DiskStore:
             current = self.current()
             removed, kept, legacy = self._remove_leftovers(keep={current.name} if current else set())
         return DiskGc(self.location, before, folder_size(self.path), removed, kept, legacy)
-

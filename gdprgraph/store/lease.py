@@ -74,7 +74,6 @@ def machine_key() -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-
 def when(seconds: float) -> str:
     """A moment as UTC ISO 8601, to the second."""
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -109,10 +108,19 @@ def leases(dataset: Dataset) -> list[LeaseInfo]:
     found = []
     for row in dataset.query(resources.internal_query("store-leases"), None, []):
         try:
-            found.append(LeaseInfo(str(row["lease"]), str(row["token"]), str(row["host"] or "?"),
-                                   int(row["pid"] or 0), str(row["machine"] or ""), str(row["purpose"] or "build"),
-                                   int(row["startedAt"] or 0), int(row.term("expiresAt")),
-                                   str(row["building"]) if row["building"] else None))
+            found.append(
+                LeaseInfo(
+                    str(row["lease"]),
+                    str(row["token"]),
+                    str(row["host"] or "?"),
+                    int(row["pid"] or 0),
+                    str(row["machine"] or ""),
+                    str(row["purpose"] or "build"),
+                    int(row["startedAt"] or 0),
+                    int(row.term("expiresAt")),
+                    str(row["building"]) if row["building"] else None,
+                )
+            )
         except (TypeError, ValueError):
             continue  # not one of ours
     return found
@@ -153,13 +161,22 @@ class Lease:
             self._clear_dead()
             now = time.time()
             started = int(now)
-            self._update("store-lease-take", {
-                "lease": URIRef(self.iri), "token": Literal(self.token), "host": Literal(socket.gethostname()),
-                "pid": Literal(os.getpid()), "machine": Literal(machine_key()), "purpose": Literal(self.purpose),
-                "startedAt": Literal(started), "expiresAt": Literal(started + self.seconds),
-                "started": Literal(when(started), datatype=XSD.dateTime),
-                "expires": Literal(when(started + self.seconds), datatype=XSD.dateTime),
-                "now": Literal(int(now))})
+            self._update(
+                "store-lease-take",
+                {
+                    "lease": URIRef(self.iri),
+                    "token": Literal(self.token),
+                    "host": Literal(socket.gethostname()),
+                    "pid": Literal(os.getpid()),
+                    "machine": Literal(machine_key()),
+                    "purpose": Literal(self.purpose),
+                    "startedAt": Literal(started),
+                    "expiresAt": Literal(started + self.seconds),
+                    "started": Literal(when(started), datatype=XSD.dateTime),
+                    "expires": Literal(when(started + self.seconds), datatype=XSD.dateTime),
+                    "now": Literal(int(now)),
+                },
+            )
             alive = live_leases(self.dataset)
             others = [lease for lease in alive if lease.token != self.token]
             mine = any(lease.token == self.token for lease in alive)
@@ -180,7 +197,8 @@ class Lease:
                 raise StoreBusyError(
                     f"the store sparql:{self.dataset.location} is busy: "
                     + (holder.describe() if holder else "another process holds its lease")
-                    + f"{waited}; try again later or pass --wait SECONDS")
+                    + f"{waited}; try again later or pass --wait SECONDS"
+                )
             time.sleep(min(0.5, max(0.05, deadline - time.monotonic())))
 
     def _clear_dead(self) -> None:
@@ -189,8 +207,12 @@ class Lease:
         self._update("store-lease-expired", {"now": Literal(now)})
         for lease in leases(self.dataset):
             if lease.expires > now and lease.abandoned():
-                log.warning("%s: removing the lease %s of pid %d, which no longer runs",
-                            self.dataset.location, lease.token[:8], lease.pid)
+                log.warning(
+                    "%s: removing the lease %s of pid %d, which no longer runs",
+                    self.dataset.location,
+                    lease.token[:8],
+                    lease.pid,
+                )
                 self._update("store-lease-release", {"lease": URIRef(lease.iri)})
 
     # -- holding ------------------------------------------------------------------------------
@@ -201,13 +223,20 @@ class Lease:
     def renew(self) -> bool:
         """Move the expiry forward; False if the lease is no longer ours."""
         now = int(time.time())
-        self._update("store-lease-renew", {
-            "lease": URIRef(self.iri), "now": Literal(now), "expiresAt": Literal(now + self.seconds),
-            "expires": Literal(when(now + self.seconds), datatype=XSD.dateTime)})
+        self._update(
+            "store-lease-renew",
+            {
+                "lease": URIRef(self.iri),
+                "now": Literal(now),
+                "expiresAt": Literal(now + self.seconds),
+                "expires": Literal(when(now + self.seconds), datatype=XSD.dateTime),
+            },
+        )
         # read back what the update wrote, not whether it is still unexpired by the time the answer
         # arrives: on a loaded machine that can take longer than a short lease lasts
-        ours = [lease for lease in leases(self.dataset)
-                if lease.token == self.token and lease.expires == now + self.seconds]
+        ours = [
+            lease for lease in leases(self.dataset) if lease.token == self.token and lease.expires == now + self.seconds
+        ]
         if not ours:
             self.lost.set()
         return bool(ours)
@@ -215,8 +244,10 @@ class Lease:
     def check(self) -> None:
         """StoreError if the lease was lost (the build must not publish)."""
         if self.lost.is_set() or not self.renew():
-            raise StoreError(f"the store {self.dataset.location}: this build lost its lease (it expired and "
-                             f"another process took it); nothing was published")
+            raise StoreError(
+                f"the store {self.dataset.location}: this build lost its lease (it expired and "
+                f"another process took it); nothing was published"
+            )
 
     def switch_bindings(self) -> dict[str, URIRef | Literal]:
         """The bindings that make a generation switch conditional on holding this lease."""
@@ -248,8 +279,7 @@ class Lease:
             try:
                 self._remove()
             except StoreError as err:
-                log.warning("%s: could not release the lease (it expires by itself): %s",
-                            self.dataset.location, err)
+                log.warning("%s: could not release the lease (it expires by itself): %s", self.dataset.location, err)
 
     def _remove(self) -> None:
         self._update("store-lease-release", {"lease": URIRef(self.iri)})

@@ -120,5 +120,3 @@ class MemoryGraph(KnowledgeGraph):
 
     def serialize(self, fmt: str = "turtle") -> str:
         return self._graph.serialize(format=fmt)
-
-

@@ -17,9 +17,16 @@ from .memory import parse_file
 from .results import Results
 from .terms import OxTerm, predicate_to_oxigraph, subject_to_oxigraph, to_oxigraph, to_rdflib
 
-FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
-           ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML, ".owl": ox.RdfFormat.RDF_XML,
-           ".jsonld": ox.RdfFormat.JSON_LD, ".n3": ox.RdfFormat.N3}
+FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".n3": ox.RdfFormat.N3,
+}
 
 
 class OxigraphDataset(Dataset):
@@ -66,8 +73,9 @@ class OxigraphDataset(Dataset):
 
     def insert(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
         target = ox.NamedNode(graph)
-        self.store.extend(ox.Quad(subject_to_oxigraph(s), predicate_to_oxigraph(p), to_oxigraph(o), target)
-                          for s, p, o in triples)
+        self.store.extend(
+            ox.Quad(subject_to_oxigraph(s), predicate_to_oxigraph(p), to_oxigraph(o), target) for s, p, o in triples
+        )
 
     def remove(self, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> None:
         target = ox.NamedNode(graph)
@@ -75,8 +83,11 @@ class OxigraphDataset(Dataset):
             self.store.remove(ox.Quad(subject_to_oxigraph(s), predicate_to_oxigraph(p), to_oxigraph(o), target))
 
     def count(self, graphs: Sequence[str]) -> int:
-        text = ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }" if len(graphs) == 1 else
-                "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")
+        text = (
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+            if len(graphs) == 1
+            else "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
+        )
         answer = solutions(self.store.query(text, default_graph=[ox.NamedNode(g) for g in graphs]))
         return int(next(answer)["n"].value)
 
@@ -85,8 +96,9 @@ class OxigraphDataset(Dataset):
         if self.store.contains_named_graph(node):
             self.store.remove_graph(node)
 
-    def triples(self, pattern: tuple[Node | None, Node | None, Node | None],
-                graphs: Sequence[str]) -> Iterator[tuple[Node, Node, Node]]:
+    def triples(
+        self, pattern: tuple[Node | None, Node | None, Node | None], graphs: Sequence[str]
+    ) -> Iterator[tuple[Node, Node, Node]]:
         s = subject_to_oxigraph(pattern[0]) if pattern[0] is not None else None
         p = predicate_to_oxigraph(pattern[1]) if pattern[1] is not None else None
         o = to_oxigraph(pattern[2]) if pattern[2] is not None else None
@@ -132,8 +144,9 @@ def _as_result(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) ->
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
         return Results.triples(graph)
     # a solution iterates its values in the order of the variables (None where unbound)
-    return Results.select([v.value for v in answer.variables], [[to_rdflib(value) for value in solution]
-                                                                for solution in answer])
+    return Results.select(
+        [v.value for v in answer.variables], [[to_rdflib(value) for value in solution] for solution in answer]
+    )
 
 
 class CopyOnWrite(Dataset):
@@ -162,8 +175,9 @@ class CopyOnWrite(Dataset):
     def query(self, sparql: str, bindings: Bindings | None, graphs: Sequence[str]) -> Results:
         return self._reading().query(sparql, bindings, graphs)
 
-    def triples(self, pattern: tuple[Node | None, Node | None, Node | None],
-                graphs: Sequence[str]) -> Iterator[tuple[Node, Node, Node]]:
+    def triples(
+        self, pattern: tuple[Node | None, Node | None, Node | None], graphs: Sequence[str]
+    ) -> Iterator[tuple[Node, Node, Node]]:
         return self._reading().triples(pattern, graphs)
 
     def count(self, graphs: Sequence[str]) -> int:

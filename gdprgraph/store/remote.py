@@ -94,9 +94,14 @@ CHUNK_SIZE = 20_000
 
 _RESULTS_JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
-_GRAPH_FORMATS = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
-                  "text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML,
-                  "application/n-quads": ox.RdfFormat.N_QUADS, "application/ld+json": ox.RdfFormat.JSON_LD}
+_GRAPH_FORMATS = {
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
 _PROLOGUE = re.compile(r"^\s*(#[^\n]*(\n|$)|PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s+<[^>]*>)", re.IGNORECASE)
 _FORM = re.compile(r"\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _UPLOAD_GRAPH = "urn:gdprgraph:upload"
@@ -141,8 +146,9 @@ def update_endpoint(query_url: str) -> str:
 class SparqlDataset(Dataset):
     """A SPARQL 1.1 server reached over HTTP; ``url`` is its query endpoint."""
 
-    def __init__(self, url: str, chunk_size: int = CHUNK_SIZE,
-                 credentials: Credentials | str | None = "default") -> None:
+    def __init__(
+        self, url: str, chunk_size: int = CHUNK_SIZE, credentials: Credentials | str | None = "default"
+    ) -> None:
         """``credentials``: given, or None (none), or by default those of the URL, else those of
         $GDPRGRAPH_STORE_AUTH (see ``auth``)."""
         plain, userinfo = strip_userinfo(url)
@@ -170,8 +176,13 @@ class SparqlDataset(Dataset):
 
     # -- Dataset ------------------------------------------------------------------------------
     def query(self, sparql: str, bindings: Bindings | None, graphs: Sequence[str]) -> Results:
-        text = inline_values(sparql, {k: AnyOf(map(_skolemise, v)) if isinstance(v, AnyOf) else _skolemise(v)
-                                      for k, v in (bindings or {}).items()})
+        text = inline_values(
+            sparql,
+            {
+                k: AnyOf(map(_skolemise, v)) if isinstance(v, AnyOf) else _skolemise(v)
+                for k, v in (bindings or {}).items()
+            },
+        )
         form = _query_form(sparql)
         accept = _NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else _RESULTS_JSON
         fields = [("query", text), *_dataset_fields(text, graphs)]
@@ -180,8 +191,10 @@ class SparqlDataset(Dataset):
             return self._graph_result(body, _GRAPH_FORMATS[content_type])
         if accept == _RESULTS_JSON and (content_type.endswith("json") or not content_type):
             return self._json_result(body)
-        raise StoreError(f"the SPARQL server at {self.location} answered a {form} query in an unexpected "
-                         f"format ({content_type or 'no content type'})")
+        raise StoreError(
+            f"the SPARQL server at {self.location} answered a {form} query in an unexpected "
+            f"format ({content_type or 'no content type'})"
+        )
 
     def update(self, sparql: str) -> None:
         self._post(self.update_url, [("update", sparql)], "*/*", UPDATE_TIMEOUT)
@@ -213,8 +226,11 @@ class SparqlDataset(Dataset):
         self._send((" ".join(term_text(_skolemise(t)) for t in triple) + " ." for triple in triples), graph)
 
     def count(self, graphs: Sequence[str]) -> int:
-        text = ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }" if len(graphs) <= 1 else
-                "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")
+        text = (
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+            if len(graphs) <= 1
+            else "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
+        )
         rows = list(self.query(text, None, graphs))
         return int(rows[0].term("n")) if rows else 0
 
@@ -267,7 +283,7 @@ class SparqlDataset(Dataset):
         """INSERT DATA, in requests no larger than the server took so far; halved when refused."""
         size = max(1, min(len(lines), self.chunk_size))
         for start in range(0, len(lines), size):
-            part = lines[start:start + size]
+            part = lines[start : start + size]
             try:
                 self._insert_data(part, target)
             except RequestRefused as err:
@@ -275,8 +291,9 @@ class SparqlDataset(Dataset):
                     raise
                 half = (len(part) + 1) // 2
                 self.chunk_size = min(self.chunk_size, half)
-                log.info("%s: an update of %d triples was refused; sending %d at a time", self.location,
-                         len(part), half)
+                log.info(
+                    "%s: an update of %d triples was refused; sending %d at a time", self.location, len(part), half
+                )
                 self._insert_halving(part, target)
 
     def _insert_data(self, lines: list[str], target: str) -> None:
@@ -308,14 +325,17 @@ class SparqlDataset(Dataset):
                         continue
                 raise self._refused(url, err, body) from None
             except urllib.error.URLError as err:
-                raise StoreError(f"cannot reach the SPARQL server at {self.shown(url)}: "
-                                 f"{self._clean(_one_line(err.reason))}") from None
+                raise StoreError(
+                    f"cannot reach the SPARQL server at {self.shown(url)}: {self._clean(_one_line(err.reason))}"
+                ) from None
             except TimeoutError:
-                raise StoreError(f"cannot reach the SPARQL server at {self.shown(url)}: timed out after "
-                                 f"{timeout:g} s") from None
+                raise StoreError(
+                    f"cannot reach the SPARQL server at {self.shown(url)}: timed out after {timeout:g} s"
+                ) from None
             except (OSError, http.client.HTTPException) as err:
-                raise StoreError(f"cannot reach the SPARQL server at {self.shown(url)}: "
-                                 f"{self._clean(_one_line(err))}") from None
+                raise StoreError(
+                    f"cannot reach the SPARQL server at {self.shown(url)}: {self._clean(_one_line(err))}"
+                ) from None
         raise AssertionError("unreachable")
 
     def _refused(self, url: str, err: urllib.error.HTTPError, body: bytes) -> StoreError:
@@ -330,8 +350,11 @@ class SparqlDataset(Dataset):
                 advice = "the credentials do not allow this request"
             return StoreError(f"the SPARQL server at {shown} refused access: HTTP {err.code}: {advice}")
         detail = _first_line(body, _media_type(err.headers)) or _one_line(err.reason)
-        return RequestRefused(f"the SPARQL server at {shown} refused the request: HTTP {err.code}"
-                              + (f": {self._clean(detail)}" if detail else ""), err.code)
+        return RequestRefused(
+            f"the SPARQL server at {shown} refused the request: HTTP {err.code}"
+            + (f": {self._clean(detail)}" if detail else ""),
+            err.code,
+        )
 
     def _clean(self, text: str) -> str:
         """A server's or the network's message with any secret of ours masked."""
@@ -349,22 +372,30 @@ class SparqlDataset(Dataset):
             names = list(answer["head"]["vars"])
             rows = answer["results"]["bindings"]
             blanks: dict[str, BNode] = {}
-            return Results.select(names, [[_json_term(row[n], blanks) if n in row else None for n in names]
-                                          for row in rows])
+            return Results.select(
+                names, [[_json_term(row[n], blanks) if n in row else None for n in names] for row in rows]
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as err:
-            raise StoreError(f"the SPARQL server at {self.location} sent an unreadable answer: "
-                             f"{_one_line(err)}") from None
+            raise StoreError(
+                f"the SPARQL server at {self.location} sent an unreadable answer: {_one_line(err)}"
+            ) from None
 
     def _graph_result(self, body: bytes, fmt: ox.RdfFormat) -> Results:
         blanks: dict[str, BNode] = {}
         graph = rdflib.Graph()
         try:
             for triple in ox.parse(body, format=fmt):
-                graph.add((_ox_term(triple.subject, blanks), _ox_term(triple.predicate, blanks),
-                           _ox_term(triple.object, blanks)))
+                graph.add(
+                    (
+                        _ox_term(triple.subject, blanks),
+                        _ox_term(triple.predicate, blanks),
+                        _ox_term(triple.object, blanks),
+                    )
+                )
         except (SyntaxError, ValueError) as err:
-            raise StoreError(f"the SPARQL server at {self.location} sent an unreadable graph: "
-                             f"{_one_line(err)}") from None
+            raise StoreError(
+                f"the SPARQL server at {self.location} sent an unreadable graph: {_one_line(err)}"
+            ) from None
         return Results.triples(graph)
 
 
@@ -383,8 +414,7 @@ def _dataset_fields(text: str, graphs: Sequence[str]) -> list[tuple[str, str]]:
     if not graphs and _GRAPH_VARIABLE.search(code):
         return []
     named = sorted(_named_graphs(text, code))
-    return ([("default-graph-uri", g) for g in (graphs or [EMPTY_GRAPH])]
-            + [("named-graph-uri", g) for g in named])
+    return [("default-graph-uri", g) for g in (graphs or [EMPTY_GRAPH])] + [("named-graph-uri", g) for g in named]
 
 
 def _named_graphs(text: str, code: str) -> set[str]:
@@ -392,7 +422,7 @@ def _named_graphs(text: str, code: str) -> set[str]:
     string or comment), the IRI read from the text (``code_only`` blanks IRIs out)."""
     found = set()
     for match in re.finditer(r"\bGRAPH\b", code, re.IGNORECASE):
-        iri = re.match(r"\s*<([^<>\s]*)>", text[match.end():])
+        iri = re.match(r"\s*<([^<>\s]*)>", text[match.end() :])
         if iri:
             found.add(iri.group(1))
     return found
@@ -413,7 +443,7 @@ def _skolemise(term: Node) -> Node:
 def _unskolemise(iri: str) -> URIRef | BNode:
     """An IRI from the server: back to a blank node if it stands for one."""
     if iri.startswith(SKOLEM):
-        return BNode(urllib.parse.unquote(iri[len(SKOLEM):]))
+        return BNode(urllib.parse.unquote(iri[len(SKOLEM) :]))
     return URIRef(iri)
 
 
@@ -457,10 +487,12 @@ def _oxigraph_lines(local: OxigraphDataset) -> Iterator[str]:
 
 def _ox_line(triple: ox.Triple | ox.Quad) -> str:
     """One pyoxigraph triple as an N-Triples line (valid in INSERT DATA), blank nodes skolemised."""
+
     def text(term: OxTerm) -> str:
         if isinstance(term, ox.BlankNode):  # the same IRI as _skolemise(BNode(label))
             return f"<{SKOLEM}{urllib.parse.quote(term.value, safe='')}>"
         return str(term)  # N-Triples syntax, escaped by pyoxigraph
+
     return f"{text(triple.subject)} {text(triple.predicate)} {text(triple.object)} ."
 
 

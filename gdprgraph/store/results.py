@@ -87,8 +87,14 @@ class Results:
 
     __slots__ = ("boolean", "columns", "graph", "rows", "type")
 
-    def __init__(self, form: str, columns: Sequence[str] = (), rows: Sequence[Row] = (),
-                 boolean: bool | None = None, graph: rdflib.Graph | None = None) -> None:
+    def __init__(
+        self,
+        form: str,
+        columns: Sequence[str] = (),
+        rows: Sequence[Row] = (),
+        boolean: bool | None = None,
+        graph: rdflib.Graph | None = None,
+    ) -> None:
         self.type = form
         self.columns = list(columns)
         self.rows = list(rows)

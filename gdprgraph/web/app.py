@@ -24,18 +24,27 @@ HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
 
 #: our own pages: scripts and styles from /static only, nothing from another origin
-PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               "connect-src 'self'; form-action 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'")
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'"
+)
 #: the map and the audit report are self-contained pages with inline scripts and styles
-INLINE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
-                 "frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+INLINE_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 
 def environment() -> jinja2.Environment:
     """Templates of gdprgraph/web/templates, every value escaped (autoescape on for all)."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["q"] = pages.quote
     return env
 
@@ -100,8 +109,11 @@ def create_app(ws: Workspace, allowed_hosts: list[str] | None = None) -> Starlet
     async def no_match(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, NoMatchError)
         suggestions = [s.rsplit(" <", 1)[0] for s in exc.suggestions]
-        message = f"'{exc.args[0].split(chr(39))[1]}' is ambiguous" if isinstance(exc, AmbiguousNameError) \
+        message = (
+            f"'{exc.args[0].split(chr(39))[1]}' is ambiguous"
+            if isinstance(exc, AmbiguousNameError)
             else str(exc).split("; did you mean")[0]
+        )
         return error_page(request, 404, message, suggestions)
 
     async def bad_input(request: Request, exc: Exception) -> Response:
@@ -117,13 +129,24 @@ def create_app(ws: Workspace, allowed_hosts: list[str] | None = None) -> Starlet
     def error_page(request: Request, status: int, message: str, suggestions: list[str]) -> Response:
         if request.url.path.startswith("/sparql"):
             return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8")
-        body = env.get_template("error.html.j2").render(status=status, message=message,
-                                                         suggestions=suggestions, query="")
+        body = env.get_template("error.html.j2").render(
+            status=status, message=message, suggestions=suggestions, query=""
+        )
         return HTMLResponse(body, status_code=status)
 
-    app = Application(routes=routes, middleware=middleware, exception_handlers={
-        HTTPException: not_found, 404: not_found, NoMatchError: no_match, InputError: bad_input,
-        StoreError: unavailable, GdprGraphError: bad_input, Exception: failure})
+    app = Application(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={
+            HTTPException: not_found,
+            404: not_found,
+            NoMatchError: no_match,
+            InputError: bad_input,
+            StoreError: unavailable,
+            GdprGraphError: bad_input,
+            Exception: failure,
+        },
+    )
     app.state.ws = ws
     app.state.env = env
     return app

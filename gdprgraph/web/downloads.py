@@ -48,8 +48,11 @@ async def download(request: Request) -> Response:
     if name not in FILES:
         raise NoMatchError(f"no download named '{name}'", list(FILES))
     media = FILES[name][1]
-    return Response(build(workspace(request), name), media_type=media if media == XLSX else f"{media}; charset=utf-8",
-                    headers={"content-disposition": f'attachment; filename="{name}"'})
+    return Response(
+        build(workspace(request), name),
+        media_type=media if media == XLSX else f"{media}; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
 
 
 async def listing(request: Request) -> Response:

@@ -16,13 +16,23 @@ from ..report import render_report
 from ..workspace import Workspace
 
 #: the sections of the site, for the navigation bar and the suggestions of a 404 page
-SECTIONS = {"/": "Home", "/transfers": "Transfers", "/findings": "Findings", "/query": "Queries",
-            "/map": "Map", "/downloads": "Downloads"}
+SECTIONS = {
+    "/": "Home",
+    "/transfers": "Transfers",
+    "/findings": "Findings",
+    "/query": "Queries",
+    "/map": "Map",
+    "/downloads": "Downloads",
+}
 #: the page of each kind of name the search finds
-PAGE_OF = {"service": "/service", "organisation": "/organisation", "data-category": "/category",
-           "country": "/country"}
-KIND_WORDS = {"service": "service", "organisation": "organisation", "data-category": "category of personal data",
-              "country": "country", "activity": "purpose (processing activity)"}
+PAGE_OF = {"service": "/service", "organisation": "/organisation", "data-category": "/category", "country": "/country"}
+KIND_WORDS = {
+    "service": "service",
+    "organisation": "organisation",
+    "data-category": "category of personal data",
+    "country": "country",
+    "activity": "purpose (processing activity)",
+}
 
 
 def quote(value: object) -> str:
@@ -39,8 +49,9 @@ def link_of(kind: str, iri: str) -> str:
 
 def render(request: Request, template: str, status: int = 200, **values: object) -> HTMLResponse:
     env = request.app.state.env
-    body = env.get_template(template).render(sections=SECTIONS, path=request.url.path,
-                                             query=request.query_params.get("q", ""), **values)
+    body = env.get_template(template).render(
+        sections=SECTIONS, path=request.url.path, query=request.query_params.get("q", ""), **values
+    )
     return HTMLResponse(body, status_code=status)
 
 
@@ -81,25 +92,33 @@ async def home(request: Request) -> Response:
     ws = workspace(request)
     report = overview.validation_report(ws)
     hops = overview.transfers(ws)
-    return render(request, "home.html.j2", services=service_names(ws),
-                  counts=report.counts(), conforms=report.conforms, transfers=len(hops),
-                  missing=sum(1 for t in hops if t.missing_basis),
-                  sources=sorted(p.name for p in ws.asserted.sources))
+    return render(
+        request,
+        "home.html.j2",
+        services=service_names(ws),
+        counts=report.counts(),
+        conforms=report.conforms,
+        transfers=len(hops),
+        missing=sum(1 for t in hops if t.missing_basis),
+        sources=sorted(p.name for p in ws.asserted.sources),
+    )
 
 
 async def find(request: Request) -> Response:
     text = request.query_params.get("q", "").strip()
     hits = search.search(workspace(request), text, limit=25, kinds=tuple(KIND_WORDS)) if text else []
-    return render(request, "search.html.j2", text=text, kind_words=KIND_WORDS,
-                  hits=[(h, link_of(h.kind, h.iri)) for h in hits])
+    return render(
+        request, "search.html.j2", text=text, kind_words=KIND_WORDS, hits=[(h, link_of(h.kind, h.iri)) for h in hits]
+    )
 
 
 async def suggest(request: Request) -> Response:
     """The search's first hits as JSON, for the search box's list as one types: name, kind, link."""
     text = request.query_params.get("q", "").strip()
     hits = search.search(workspace(request), text, limit=8, kinds=tuple(KIND_WORDS)) if len(text) >= 2 else []
-    return JSONResponse([{"name": h.name, "kind": KIND_WORDS.get(h.kind, h.kind), "href": link_of(h.kind, h.iri)}
-                         for h in hits])
+    return JSONResponse(
+        [{"name": h.name, "kind": KIND_WORDS.get(h.kind, h.kind), "href": link_of(h.kind, h.iri)} for h in hits]
+    )
 
 
 async def service(request: Request) -> Response:
@@ -111,8 +130,15 @@ async def service(request: Request) -> Response:
 async def organisation(request: Request) -> Response:
     ws = workspace(request)
     page = overview.organisation(ws, name_param(request))
-    return render(request, "organisation.html.j2", page=page, title=page.impact.name,
-                  quotes=sources.quotes_by_line(ws), limit=page_rows(request), all_link=all_link(request))
+    return render(
+        request,
+        "organisation.html.j2",
+        page=page,
+        title=page.impact.name,
+        quotes=sources.quotes_by_line(ws),
+        limit=page_rows(request),
+        all_link=all_link(request),
+    )
 
 
 async def category(request: Request) -> Response:
@@ -146,33 +172,62 @@ def _choices(values: list[str]) -> list[str]:
 async def transfer_table(request: Request) -> Response:
     hops = overview.transfers(workspace(request))
     chosen = {key: request.query_params.get(key, "") for key in ("service", "country", "basis", "disclosure")}
-    shown = [t for t in hops
-             if (not chosen["service"] or t.service_name == chosen["service"])
-             and (not chosen["country"] or t.country_name == chosen["country"])
-             and (not chosen["basis"] or chosen["basis"] in t.kinds)
-             and (not chosen["disclosure"] or t.disclosure == chosen["disclosure"])]
-    return render(request, "transfers.html.j2", title="Transfers", rows=shown, total=len(hops), chosen=chosen,
-                  limit=page_rows(request), all_link=all_link(request),
-                  options={"service": _choices([t.service_name for t in hops]),
-                           "country": _choices([t.country_name for t in hops]),
-                           "basis": list(transfers.BASIS_KINDS),
-                           "disclosure": [transfers.NAMED, transfers.UNDISCLOSED]})
+    shown = [
+        t
+        for t in hops
+        if (not chosen["service"] or t.service_name == chosen["service"])
+        and (not chosen["country"] or t.country_name == chosen["country"])
+        and (not chosen["basis"] or chosen["basis"] in t.kinds)
+        and (not chosen["disclosure"] or t.disclosure == chosen["disclosure"])
+    ]
+    return render(
+        request,
+        "transfers.html.j2",
+        title="Transfers",
+        rows=shown,
+        total=len(hops),
+        chosen=chosen,
+        limit=page_rows(request),
+        all_link=all_link(request),
+        options={
+            "service": _choices([t.service_name for t in hops]),
+            "country": _choices([t.country_name for t in hops]),
+            "basis": list(transfers.BASIS_KINDS),
+            "disclosure": [transfers.NAMED, transfers.UNDISCLOSED],
+        },
+    )
 
 
 async def findings(request: Request) -> Response:
     report = overview.validation_report(workspace(request))
     chosen = {key: request.query_params.get(key, "") for key in ("severity", "article", "service")}
-    shown = [f for f in report.findings
-             if (not chosen["severity"] or f.severity == chosen["severity"])
-             and (not chosen["article"] or chosen["article"] in _articles(f.article))
-             and (not chosen["service"] or chosen["service"] in f.services or f.owner_label == chosen["service"])]
+    shown = [
+        f
+        for f in report.findings
+        if (not chosen["severity"] or f.severity == chosen["severity"])
+        and (not chosen["article"] or chosen["article"] in _articles(f.article))
+        and (not chosen["service"] or chosen["service"] in f.services or f.owner_label == chosen["service"])
+    ]
     articles = sorted({a for f in report.findings for a in _articles(f.article)}, key=_article_order)
     quotes = sources.quotes_by_line(workspace(request))
-    return render(request, "findings.html.j2", title="Findings", rows=shown, quotes=quotes,
-                  limit=page_rows(request), all_link=all_link(request), total=len(report.findings),
-                  counts=report.counts(), conforms=report.conforms, chosen=chosen,
-                  options={"severity": ["violation", "warning", "info"], "article": articles,
-                           "service": _choices([s for f in report.findings for s in f.services])})
+    return render(
+        request,
+        "findings.html.j2",
+        title="Findings",
+        rows=shown,
+        quotes=quotes,
+        limit=page_rows(request),
+        all_link=all_link(request),
+        total=len(report.findings),
+        counts=report.counts(),
+        conforms=report.conforms,
+        chosen=chosen,
+        options={
+            "severity": ["violation", "warning", "info"],
+            "article": articles,
+            "service": _choices([s for f in report.findings for s in f.services]),
+        },
+    )
 
 
 def _articles(article: str) -> list[str]:
@@ -189,11 +244,18 @@ def _article_order(article: str) -> tuple[int, str]:
 async def map_page(request: Request) -> Response:
     ws = workspace(request)
     params = {key: request.query_params.get(key, "") for key in ("focus", "service", "third", "data")}
-    frame = "/map/transfer-map.html" + (f"?{urlencode({k: v for k, v in params.items() if v})}"
-                                        if any(params.values()) else "")
-    return render(request, "map.html.j2", title="Map", frame=frame, chosen=params,
-                  services=[name for _, name in service_names(ws)],
-                  organisations=sorted({d.name for d in overview.dependencies(ws).values()}, key=str.casefold))
+    frame = "/map/transfer-map.html" + (
+        f"?{urlencode({k: v for k, v in params.items() if v})}" if any(params.values()) else ""
+    )
+    return render(
+        request,
+        "map.html.j2",
+        title="Map",
+        frame=frame,
+        chosen=params,
+        services=[name for _, name in service_names(ws)],
+        organisations=sorted({d.name for d in overview.dependencies(ws).values()}, key=str.casefold),
+    )
 
 
 async def map_frame(request: Request) -> Response:
@@ -203,7 +265,8 @@ async def map_frame(request: Request) -> Response:
         focus=str(ws.resolve(focus, "organisation")) if focus else None,
         service=str(ws.resolve(svc, "service")) if svc else None,
         third_countries_only=request.query_params.get("third") == "1",
-        show_data=request.query_params.get("data") == "1")
+        show_data=request.query_params.get("data") == "1",
+    )
     return inline_html(overview.transfer_map(ws, selection))
 
 
@@ -222,9 +285,18 @@ async def favicon(request: Request) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/", home), Route("/search", find), Route("/suggest", suggest), Route("/service", service),
+        Route("/", home),
+        Route("/search", find),
+        Route("/suggest", suggest),
+        Route("/service", service),
         Route("/organisation", organisation),
-        Route("/category", category), Route("/country", country), Route("/evidence", evidence),
-        Route("/transfers", transfer_table), Route("/findings", findings), Route("/map", map_page),
-        Route("/map/transfer-map.html", map_frame), Route("/report", report), Route("/favicon.ico", favicon),
+        Route("/category", category),
+        Route("/country", country),
+        Route("/evidence", evidence),
+        Route("/transfers", transfer_table),
+        Route("/findings", findings),
+        Route("/map", map_page),
+        Route("/map/transfer-map.html", map_frame),
+        Route("/report", report),
+        Route("/favicon.ico", favicon),
     ]

@@ -24,8 +24,10 @@ def warning(host: str) -> str | None:
     """What serve prints when it listens beyond this machine."""
     if is_loopback(host):
         return None
-    return (f"gdprgraph: warning: listening on {host}: anyone who can reach this address can read the whole "
-            "estate (no authentication); bind to 127.0.0.1 unless this is what you want")
+    return (
+        f"gdprgraph: warning: listening on {host}: anyone who can reach this address can read the whole "
+        "estate (no authentication); bind to 127.0.0.1 unless this is what you want"
+    )
 
 
 def serve(ws: Workspace, host: str = "127.0.0.1", port: int = 8765) -> None:

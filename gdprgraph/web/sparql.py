@@ -21,11 +21,27 @@ from .pages import render, workspace
 
 JSON, CSV, TSV = "application/sparql-results+json", "text/csv", "text/tab-separated-values"
 TURTLE, JSONLD, NTRIPLES = "text/turtle", "application/ld+json", "application/n-triples"
-RESULT_TYPES = {JSON: JSON, "application/json": JSON, CSV: CSV, TSV: TSV, "text/plain": TSV, "*/*": JSON,
-                "application/*": JSON, "text/*": CSV}
-GRAPH_TYPES = {TURTLE: TURTLE, "application/x-turtle": TURTLE, JSONLD: JSONLD, "application/json": JSONLD,
-               NTRIPLES: NTRIPLES, "text/plain": NTRIPLES, "*/*": TURTLE, "text/*": TURTLE,
-               "application/*": JSONLD}
+RESULT_TYPES = {
+    JSON: JSON,
+    "application/json": JSON,
+    CSV: CSV,
+    TSV: TSV,
+    "text/plain": TSV,
+    "*/*": JSON,
+    "application/*": JSON,
+    "text/*": CSV,
+}
+GRAPH_TYPES = {
+    TURTLE: TURTLE,
+    "application/x-turtle": TURTLE,
+    JSONLD: JSONLD,
+    "application/json": JSONLD,
+    NTRIPLES: NTRIPLES,
+    "text/plain": NTRIPLES,
+    "*/*": TURTLE,
+    "text/*": TURTLE,
+    "application/*": JSONLD,
+}
 REFUSED = (queries.UPDATES_REFUSED, queries.SERVICE_REFUSED)
 
 
@@ -72,8 +88,9 @@ def results_body(answer: Answer, media: str) -> str:
             return json.dumps({"head": {}, "boolean": bool(answer.boolean)})
         return f"_askResult\r\n{'true' if answer.boolean else 'false'}\r\n"
     if media == JSON:
-        bindings = [{col: term_json(row[col]) for col in answer.columns if row.get(col) is not None}
-                    for row in answer.rows]
+        bindings = [
+            {col: term_json(row[col]) for col in answer.columns if row.get(col) is not None} for row in answer.rows
+        ]
         return json.dumps({"head": {"vars": answer.columns}, "results": {"bindings": bindings}}, ensure_ascii=False)
     if media == CSV:
         out = io.StringIO()
@@ -84,8 +101,9 @@ def results_body(answer: Answer, media: str) -> str:
         return out.getvalue()
     lines = ["\t".join(f"?{c}" for c in answer.columns)]
     for row in answer.rows:
-        lines.append("\t".join("" if (value := row.get(c)) is None else value.n3().replace("\t", "\\t")
-                               for c in answer.columns))
+        lines.append(
+            "\t".join("" if (value := row.get(c)) is None else value.n3().replace("\t", "\\t") for c in answer.columns)
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -139,8 +157,11 @@ async def endpoint(request: Request) -> Response:
     media = negotiate(accept, GRAPH_TYPES if graph_form else RESULT_TYPES)
     if media is None:
         offered = sorted(set((GRAPH_TYPES if graph_form else RESULT_TYPES).values()))
-        return Response(f"cannot answer a {query.form} in {accept}; offered: {', '.join(offered)}\n",
-                        status_code=406, media_type="text/plain; charset=utf-8")
+        return Response(
+            f"cannot answer a {query.form} in {accept}; offered: {', '.join(offered)}\n",
+            status_code=406,
+            media_type="text/plain; charset=utf-8",
+        )
     try:
         answer = workspace(request).run_query(query)
     except InputError as err:
@@ -160,7 +181,8 @@ def table(answer: Answer, namespaces: NamespaceManager) -> tuple[list[str], list
         return ["answer"], [["true" if answer.boolean else "false"]]
     if answer.graph is not None:
         return ["subject", "predicate", "object"], [
-            [cell(s, namespaces), cell(p, namespaces), cell(o, namespaces)] for s, p, o in sorted(answer.graph)]
+            [cell(s, namespaces), cell(p, namespaces), cell(o, namespaces)] for s, p, o in sorted(answer.graph)
+        ]
     return answer.columns, [[cell(row.get(c), namespaces) for c in answer.columns] for row in answer.rows]
 
 
@@ -176,8 +198,15 @@ async def catalog_page(request: Request) -> Response:
             error = str(err)
         except InputError as err:
             error = str(err)
-    return render(request, "queries.html.j2", title="Queries", catalog=queries.catalog().values(),
-                  sparql=text, result=result, error=error)
+    return render(
+        request,
+        "queries.html.j2",
+        title="Queries",
+        catalog=queries.catalog().values(),
+        sparql=text,
+        result=result,
+        error=error,
+    )
 
 
 async def named_query_page(request: Request) -> Response:

@@ -37,5 +37,12 @@ from .importer import import_register
 from .results import ImportResult, NotPlaced, SheetReport
 from .sheets import read_sheets
 
-__all__ = ["ImportResult", "NotPlaced", "SheetReport", "context_graph", "import_register", "parse_duration",
-           "read_sheets"]
+__all__ = [
+    "ImportResult",
+    "NotPlaced",
+    "SheetReport",
+    "context_graph",
+    "import_register",
+    "parse_duration",
+    "read_sheets",
+]

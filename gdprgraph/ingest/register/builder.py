@@ -26,12 +26,16 @@ TITLE = {"en": "Register of processing activities", "fr": "Registre des activit�
 EMAIL = re.compile(r"[^@\s:;,]+@[^@\s:;,]+\.[^@\s:;,]+")
 #: HTML that breaks lines: list items are split there (other markup stays, as text)
 HTML_BREAK = re.compile(r"<br\s*/?>|</?p>|</?li>|</?div>|</?ul>|</?ol>", re.IGNORECASE)
-FRENCH_HINTS = re.compile(r"[éèêàçùôîœâ]|\b(de|des|du|la|le|les|et|ou|pour|aux?|d'|l'|ans?|mois|jours?|semaines?|"
-                          r"heures?|années?)\b", re.IGNORECASE)
+FRENCH_HINTS = re.compile(
+    r"[éèêàçùôîœâ]|\b(de|des|du|la|le|les|et|ou|pour|aux?|d'|l'|ans?|mois|jours?|semaines?|"
+    r"heures?|années?)\b",
+    re.IGNORECASE,
+)
 ENGLISH_HINTS = re.compile(r"\b(the|of|and|or|for|to|with|data|years?|months?|days?)\b", re.IGNORECASE)
 
 
 # ------------------------------------------------------------------------------------------------ building
+
 
 def guess_language(text: str, default: str = "en") -> str:
     """'fr' or 'en' from the words of a text.
@@ -98,7 +102,7 @@ def trailing_parenthesis(value: str) -> tuple[str, str] | None:
             if depth == 0:
                 if position < 2 or value[position - 1] != " ":
                     return None
-                return value[:position - 1], value[position + 1:-1]
+                return value[: position - 1], value[position + 1 : -1]
     return None
 
 
@@ -176,8 +180,15 @@ class Builder:
         reads on its own), citing the row as well (gg:alsoStatedIn)."""
         self.estate.copy(node, self.g)
         citation = self.mint(f"s{sheet.number}-r{row.number}-states-{str(node).rsplit('/', 1)[-1]}")
-        restate(self.g, node, citation, self.section(sheet), row.number, self.literal(" ".join(words.split())),
-                self.derived.get((sheet.number, row.number), ()))
+        restate(
+            self.g,
+            node,
+            citation,
+            self.section(sheet),
+            row.number,
+            self.literal(" ".join(words.split())),
+            self.derived.get((sheet.number, row.number), ()),
+        )
         return node
 
     def cited_document(self, file: str) -> URIRef:
@@ -237,8 +248,9 @@ class Builder:
             if iri is not None:
                 break
         if iri is not None:  # with its own types (the template's Customer is a controller role, not a party)
-            self.copy_labels(iri, [t for t in self.ctx.graph.objects(iri, RDF.type) if isinstance(t, URIRef)]
-                             or [DPV.Organisation])
+            self.copy_labels(
+                iri, [t for t in self.ctx.graph.objects(iri, RDF.type) if isinstance(t, URIRef)] or [DPV.Organisation]
+            )
             for country in self.ctx.graph.objects(iri, DPV.hasCountry):
                 self.add(iri, DPV.hasCountry, country)
             if (iri, SKOS.prefLabel, None) not in self.ctx.graph:
@@ -266,8 +278,11 @@ class Builder:
             return self.minted[(kind, key)]
         known = self.ctx.known(kind).get(key)
         if known is not None:  # with what places it in the taxonomy, so the import stands on its own
-            types = [t for t in self.ctx.graph.objects(known, RDF.type)
-                     if isinstance(t, URIRef) and t in (GG.PersonalDataCategory, GG.DataSubjectCategory, OWL.Class)]
+            types = [
+                t
+                for t in self.ctx.graph.objects(known, RDF.type)
+                if isinstance(t, URIRef) and t in (GG.PersonalDataCategory, GG.DataSubjectCategory, OWL.Class)
+            ]
             self.copy_labels(known, types)
             for parent in self.ctx.graph.objects(known, RDFS.subClassOf):
                 self.add(known, RDFS.subClassOf, parent)
@@ -279,11 +294,17 @@ class Builder:
             return term
         scheme = {"data": "data-category", "subject": "data-subject", "recipient": None}[kind]
         parent = (whole_wording(text, scheme) if scheme else None) or {
-            "data": DPV.PersonalData, "subject": DPV.DataSubject, "recipient": DPV.Recipient}[kind]
+            "data": DPV.PersonalData,
+            "subject": DPV.DataSubject,
+            "recipient": DPV.Recipient,
+        }[kind]
         stem = {"data": "cat", "subject": "ds", "recipient": "recip"}[kind]
         node = self.mint(stem, text)
-        self.add(node, RDF.type, {"data": GG.PersonalDataCategory, "subject": GG.DataSubjectCategory,
-                                  "recipient": OWL.Class}[kind])
+        self.add(
+            node,
+            RDF.type,
+            {"data": GG.PersonalDataCategory, "subject": GG.DataSubjectCategory, "recipient": OWL.Class}[kind],
+        )
         if kind != "recipient":
             self.add(node, RDF.type, OWL.Class)
         self.add(node, SKOS.prefLabel, self.literal(text))
@@ -327,10 +348,17 @@ class Builder:
         if sep and address:
             self.contact(organisation, address, sheet, row, role=node)
 
-    def contact(self, about: URIRef | None, value: str, sheet: Sheet, row: Row, role: URIRef | None = None,
-                scope: str | None = None) -> None:
+    def contact(
+        self,
+        about: URIRef | None,
+        value: str,
+        sheet: Sheet,
+        row: Row,
+        role: URIRef | None = None,
+        scope: str | None = None,
+    ) -> None:
         """A contact point: an email address ('email: ' optional) or a postal address, with its scope."""
-        email = value[len("email: "):] if value.startswith("email: ") else value
+        email = value[len("email: ") :] if value.startswith("email: ") else value
         is_email = bool(EMAIL.fullmatch(email.strip()))
         key = (about, role, scope, value)
         if key in self.contacts:

@@ -20,6 +20,7 @@ DPV_SPACES = (str(DPV), str(PD), str(EU_GDPR))  # legal: the GDPR's terms only
 
 # ------------------------------------------------------------------------------------------------ the context
 
+
 def context_graph(data_files: Sequence[Path | str] | None = None) -> Graph:
     """The graph names are resolved against: the ontology, reference data, templates and the data
     (default: the embedded data/)."""
@@ -47,19 +48,28 @@ class Context:
         self._terms: dict[str, dict[str, URIRef]] = {}
         self.bases = self._eu_gdpr(("A6-1-", "A9-2-"))
         self.transfer_bases = self._eu_gdpr(("A45-", "A46-", "A49-"))
-        self.statuses = {self.en_labels[s]: URIRef(str(s)) for s in graph.subjects(RDF.type, GG.SafeguardStatus)
-                         if isinstance(s, URIRef) and s in self.en_labels}
-        self.instrument_labels = {label: term for term, label in self.en_labels.items()
-                                  if str(term).startswith(str(EU_GDPR))
-                                  and not re.match(r"A\d", str(term)[len(str(EU_GDPR)):])}
-        self.countries = {label: term for term, label in self.en_labels.items()
-                          if (term, RDF.type, DPV.Country) in graph}
+        self.statuses = {
+            self.en_labels[s]: URIRef(str(s))
+            for s in graph.subjects(RDF.type, GG.SafeguardStatus)
+            if isinstance(s, URIRef) and s in self.en_labels
+        }
+        self.instrument_labels = {
+            label: term
+            for term, label in self.en_labels.items()
+            if str(term).startswith(str(EU_GDPR)) and not re.match(r"A\d", str(term)[len(str(EU_GDPR)) :])
+        }
+        self.countries = {
+            label: term for term, label in self.en_labels.items() if (term, RDF.type, DPV.Country) in graph
+        }
         self.documents = {str(file): URIRef(str(doc)) for doc, file in graph.subject_objects(GG.sourceFile)}
 
     def _eu_gdpr(self, prefixes: tuple[str, ...]) -> dict[str, URIRef]:
         base = str(EU_GDPR)
-        return {label: term for term, label in self.en_labels.items()
-                if str(term).startswith(base) and str(term)[len(base):].startswith(prefixes)}
+        return {
+            label: term
+            for term, label in self.en_labels.items()
+            if str(term).startswith(base) and str(term)[len(base) :].startswith(prefixes)
+        }
 
     def printed(self, node: URIRef) -> str:
         """The label the export prints for a node: English, else any preferred label, else the IRI."""
@@ -95,13 +105,21 @@ class Context:
     def terms(self, kind: str) -> dict[str, URIRef]:
         """DPV terms of a kind by each of their labels, normalised (the English label first)."""
         if kind not in self._terms:
-            root = {"data": DPV.PersonalData, "subject": DPV.DataSubject, "recipient": DPV.Recipient,
-                    "purpose": DPV.Purpose}[kind]
-            terms = sorted(t for t in self.graph.transitive_subjects(RDFS.subClassOf, root)
-                           if isinstance(t, URIRef) and _dpv(t))
+            root = {
+                "data": DPV.PersonalData,
+                "subject": DPV.DataSubject,
+                "recipient": DPV.Recipient,
+                "purpose": DPV.Purpose,
+            }[kind]
+            terms = sorted(
+                t for t in self.graph.transitive_subjects(RDFS.subClassOf, root) if isinstance(t, URIRef) and _dpv(t)
+            )
             if kind == "recipient":  # authorities receive data too (the policies name them as recipients)
-                terms += sorted(t for t in self.graph.transitive_subjects(RDFS.subClassOf, DPV.Authority)
-                                if isinstance(t, URIRef) and _dpv(t))
+                terms += sorted(
+                    t
+                    for t in self.graph.transitive_subjects(RDFS.subClassOf, DPV.Authority)
+                    if isinstance(t, URIRef) and _dpv(t)
+                )
             found: dict[str, URIRef] = {}
             for term in terms:
                 if term in self.en_labels:

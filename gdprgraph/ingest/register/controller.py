@@ -17,6 +17,7 @@ from .wordings import article_references, basis_property, find_wordings, instrum
 
 # -------------------------------------------------------------------------------------- our export: controller
 
+
 @dataclass
 class RuleSpec:
     """An erasure time limit as the export prints it: 'what[, of whom]: how long[ from event][ (condition)]
@@ -56,8 +57,15 @@ def parse_rule(item: str) -> RuleSpec | None:
     start = None
     if " from " in rest:
         rest, _, start = rest.rpartition(" from ")
-    return RuleSpec(item, None if what == "personal data" else what, subject,
-                    None if rest == "period not stated" else rest, start, condition, extension)
+    return RuleSpec(
+        item,
+        None if what == "personal data" else what,
+        subject,
+        None if rest == "period not stated" else rest,
+        start,
+        condition,
+        extension,
+    )
 
 
 @dataclass
@@ -136,8 +144,14 @@ class ControllerRecord:
             elif record.cells.get("subPurposeOf"):
                 parent = b.mint("act", record.cells["subPurposeOf"])
                 b.add(parent, SKOS.prefLabel, b.literal(record.cells["subPurposeOf"]))
-                b.add(parent, RDFS.comment, Literal("A purpose the register names only as the one a row's "
-                                                    "purpose belongs to (subPurposeOf).", lang="en"))
+                b.add(
+                    parent,
+                    RDFS.comment,
+                    Literal(
+                        "A purpose the register names only as the one a row's purpose belongs to (subPurposeOf).",
+                        lang="en",
+                    ),
+                )
                 b.add(record.node, GG.subActivityOf, parent)
         ordered = sorted(records, key=lambda r: len(r.ancestors()))
         self.bases(records, policy)
@@ -164,8 +178,13 @@ class ControllerRecord:
             if index not in self.layout.columns and cell:
                 b.unplaced(node, record.sheet, record.row, column_label(self.layout, index), cell)
         for index, formula in record.row.formulas.items():
-            b.unplaced(node, record.sheet, record.row, column_label(self.layout, index),
-                       f"formula without a cached value (not evaluated): {formula}")
+            b.unplaced(
+                node,
+                record.sheet,
+                record.row,
+                column_label(self.layout, index),
+                f"formula without a cached value (not evaluated): {formula}",
+            )
 
     @staticmethod
     def parent_of(record: ControllerRow, records: list[ControllerRow]) -> ControllerRow | None:
@@ -187,8 +206,14 @@ class ControllerRecord:
                 if basis is not None:
                     b.add(record.node, DPV.hasLegalBasis, basis)
                     continue
-                conditional = next(((label, item[len(label) + len(" for "):]) for label in b.ctx.bases
-                                    if item.startswith(f"{label} for ")), None)
+                conditional = next(
+                    (
+                        (label, item[len(label) + len(" for ") :])
+                        for label in b.ctx.bases
+                        if item.startswith(f"{label} for ")
+                    ),
+                    None,
+                )
                 if conditional is not None:
                     label, whom = conditional
                     record.conditional.append((b.ctx.bases[label], whom))
@@ -231,15 +256,23 @@ class ControllerRecord:
         holder = next((r for r in ordered if r.cells.get("erasureTimeLimits", "") == shared), None)
         if shared and holder is not None:
             for number, rule in enumerate(holder.rules, start=1):
-                self.rule(rule, policy, holder, f"{str(policy).rsplit('/', 1)[-1][len(b.key) + 1:]}-ret-{number}",
-                          for_activity=False)
+                self.rule(
+                    rule,
+                    policy,
+                    holder,
+                    f"{str(policy).rsplit('/', 1)[-1][len(b.key) + 1 :]}-ret-{number}",
+                    for_activity=False,
+                )
 
     @staticmethod
     def leaks(record: ControllerRow) -> bool:
         """Whether the row's rules name data or data subjects its own cells do not: they are the policy's."""
         categories, subjects = set(record.values("dataCategories")), set(record.values("dataSubjects"))
-        return any((rule.what is not None and rule.what not in categories)
-                   or (rule.subject is not None and rule.subject not in subjects) for rule in record.rules)
+        return any(
+            (rule.what is not None and rule.what not in categories)
+            or (rule.subject is not None and rule.subject not in subjects)
+            for rule in record.rules
+        )
 
     def rule(self, spec: RuleSpec, policy: URIRef, record: ControllerRow, stem: str, for_activity: bool = True) -> None:
         b = self.b
@@ -285,15 +318,21 @@ class ControllerRecord:
     def people_and_data(self, ordered: list[ControllerRow], policy: URIRef) -> None:
         b = self.b
         for column, attribute, prop, kind, statement_prop in (
-                ("dataSubjects", "direct_subjects", DPV.hasDataSubject, "subject", GG.aboutDataSubject),
-                ("dataCategories", "direct_categories", DPV.hasPersonalData, "data", GG.appliesToData)):
+            ("dataSubjects", "direct_subjects", DPV.hasDataSubject, "subject", GG.aboutDataSubject),
+            ("dataCategories", "direct_categories", DPV.hasPersonalData, "data", GG.appliesToData),
+        ):
             shared = _most_common([r.cells.get(column, "") for r in ordered])
             holder = None
             for record in ordered:
                 scopes = [record, *record.ancestors()]
-                forced = any(getattr(a, attribute) for a in record.ancestors()) or any(
-                    s.direct_rules and any((rule.subject if kind == "subject" else rule.what) for rule in s.rules)
-                    for s in scopes) or (kind == "subject" and any(s.conditional for s in scopes))
+                forced = (
+                    any(getattr(a, attribute) for a in record.ancestors())
+                    or any(
+                        s.direct_rules and any((rule.subject if kind == "subject" else rule.what) for rule in s.rules)
+                        for s in scopes
+                    )
+                    or (kind == "subject" and any(s.conditional for s in scopes))
+                )
                 cell = record.cells.get(column, "")
                 if cell == shared and not forced:
                     holder = holder or record
@@ -303,8 +342,9 @@ class ControllerRecord:
                     b.add(record.node, prop, b.category(value, kind))
             if shared and holder is not None:
                 for number, value in enumerate(split_set(shared), start=1):
-                    node = b.mint(f"{'ds' if kind == 'subject' else 'cat'}-st-{holder.sheet.number}-"
-                                  f"{holder.row.number}-{number}")
+                    node = b.mint(
+                        f"{'ds' if kind == 'subject' else 'cat'}-st-{holder.sheet.number}-{holder.row.number}-{number}"
+                    )
                     b.add(node, RDF.type, GG.SourcedStatement)
                     b.add(node, GG.about, policy)
                     b.add(node, statement_prop, b.category(value, kind))
@@ -320,13 +360,19 @@ class ControllerRecord:
             own = values - common - inherited
             given[id(record)] = own | inherited
             for number, value in enumerate(sorted(own), start=1):
-                self.recipient(value, policy, record, f"rec-{record.sheet.number}-{record.row.number}-{number}",
-                               for_activity=True)
+                self.recipient(
+                    value, policy, record, f"rec-{record.sheet.number}-{record.row.number}-{number}", for_activity=True
+                )
         if common and ordered:
             holder = next(r for r in ordered if r.values("recipients"))
             for number, value in enumerate(sorted(common), start=1):
-                self.recipient(value, policy, holder, f"rec-{holder.sheet.number}-{holder.row.number}-p{number}",
-                               for_activity=False)
+                self.recipient(
+                    value,
+                    policy,
+                    holder,
+                    f"rec-{holder.sheet.number}-{holder.row.number}-p{number}",
+                    for_activity=False,
+                )
 
     def recipient(self, value: str, policy: URIRef, record: ControllerRow, stem: str, for_activity: bool) -> None:
         b = self.b
@@ -357,14 +403,14 @@ class ControllerRecord:
                 basis = next((t for label, t in b.ctx.transfer_bases.items() if rest.startswith(f"{label}: ")), None)
                 if basis is not None:
                     b.add(node, GG.transferBasis, basis)
-                    rest = rest[len(b.ctx.en_labels[basis]) + 2:]
+                    rest = rest[len(b.ctx.en_labels[basis]) + 2 :]
                     instrument = instruments().get(basis)
                     if instrument is not None:
                         b.add(node, DPV.hasOrganisationalMeasure, instrument)
                 country = next((t for label, t in b.ctx.countries.items() if rest.startswith(f"{label}: ")), None)
                 if country is not None:
                     b.add(node, DPV.hasThirdCountry, country)
-                    rest = rest[len(b.ctx.en_labels[country]) + 2:]
+                    rest = rest[len(b.ctx.en_labels[country]) + 2 :]
                 if rest:
                     b.add(node, GG.description, b.literal(rest))
                 b.cite(node, record.sheet, record.row, item)
@@ -374,8 +420,13 @@ class ControllerRecord:
             for item in record.values("dataProtectionOfficer"):
                 b.officer(controller, item, record.sheet, record.row)
             if record.cells.get("dataProtectionOfficer") and controller is None:
-                b.unplaced(record.node, record.sheet, record.row, "dataProtectionOfficer",
-                           record.cells["dataProtectionOfficer"] + " (no controller named)")
+                b.unplaced(
+                    record.node,
+                    record.sheet,
+                    record.row,
+                    "dataProtectionOfficer",
+                    record.cells["dataProtectionOfficer"] + " (no controller named)",
+                )
 
 
 def _scoped(item: str) -> tuple[str | None, str]:

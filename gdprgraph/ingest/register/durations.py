@@ -12,32 +12,101 @@ from ...vocabulary import DPV, GG
 # ------------------------------------------------------------------------------------------------ durations
 
 NUMBER_WORDS = {
-    "un": 1, "une": 1, "one": 1, "deux": 2, "two": 2, "trois": 3, "three": 3, "quatre": 4, "four": 4,
-    "cinq": 5, "five": 5, "six": 6, "sept": 7, "seven": 7, "huit": 8, "eight": 8, "neuf": 9, "nine": 9, "dix": 10,
-    "ten": 10, "onze": 11, "eleven": 11, "douze": 12, "twelve": 12, "treize": 13, "thirteen": 13, "quinze": 15,
-    "fifteen": 15, "dix huit": 18, "eighteen": 18, "vingt": 20, "twenty": 20, "trente": 30, "thirty": 30,
-    "quarante": 40, "forty": 40, "cinquante": 50, "fifty": 50, "soixante": 60, "sixty": 60, "cent": 100,
+    "un": 1,
+    "une": 1,
+    "one": 1,
+    "deux": 2,
+    "two": 2,
+    "trois": 3,
+    "three": 3,
+    "quatre": 4,
+    "four": 4,
+    "cinq": 5,
+    "five": 5,
+    "six": 6,
+    "sept": 7,
+    "seven": 7,
+    "huit": 8,
+    "eight": 8,
+    "neuf": 9,
+    "nine": 9,
+    "dix": 10,
+    "ten": 10,
+    "onze": 11,
+    "eleven": 11,
+    "douze": 12,
+    "twelve": 12,
+    "treize": 13,
+    "thirteen": 13,
+    "quinze": 15,
+    "fifteen": 15,
+    "dix huit": 18,
+    "eighteen": 18,
+    "vingt": 20,
+    "twenty": 20,
+    "trente": 30,
+    "thirty": 30,
+    "quarante": 40,
+    "forty": 40,
+    "cinquante": 50,
+    "fifty": 50,
+    "soixante": 60,
+    "sixty": 60,
+    "cent": 100,
 }
-UNITS = {"year": "Y", "years": "Y", "yr": "Y", "yrs": "Y", "an": "Y", "ans": "Y", "annee": "Y", "annees": "Y",
-         "month": "M", "months": "M", "mois": "M", "week": "W", "weeks": "W", "semaine": "W", "semaines": "W",
-         "day": "D", "days": "D", "jour": "D", "jours": "D", "hour": "H", "hours": "H", "heure": "H",
-         "heures": "H", "h": "H"}
+UNITS = {
+    "year": "Y",
+    "years": "Y",
+    "yr": "Y",
+    "yrs": "Y",
+    "an": "Y",
+    "ans": "Y",
+    "annee": "Y",
+    "annees": "Y",
+    "month": "M",
+    "months": "M",
+    "mois": "M",
+    "week": "W",
+    "weeks": "W",
+    "semaine": "W",
+    "semaines": "W",
+    "day": "D",
+    "days": "D",
+    "jour": "D",
+    "jours": "D",
+    "hour": "H",
+    "hours": "H",
+    "heure": "H",
+    "heures": "H",
+    "h": "H",
+}
 _UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
 _NUMBER = "|".join(sorted((w.replace(" ", r"\s+") for w in NUMBER_WORDS), key=len, reverse=True))
 #: a number (digits, or a word with its digits in brackets) and a unit, on folded text
 QUANTITY = re.compile(rf"\b(?:(\d+)|({_NUMBER})(?:\s+(\d+))?)\s*({_UNIT})\b")
-START_WORDS = re.compile(r"^\s*(?:apres|a\s+compter\s+d[eu]?|a\s+partir\s+d[eu]?|suivant|after|from|following|"
-                         r"since|des)\s+")
+START_WORDS = re.compile(
+    r"^\s*(?:apres|a\s+compter\s+d[eu]?|a\s+partir\s+d[eu]?|suivant|after|from|following|"
+    r"since|des)\s+"
+)
 UNTIL_WORDS = re.compile(r"^\s*(?:jusqu\s+a|jusqu\s+au|jusqu\s+aux|until|till|up\s+until)\s+")
 MAXIMUM_WORDS = re.compile(r"\b(?:jusqu\s+a|up\s+to|maximum|au\s+plus|at\s+most|no\s+more\s+than)\b")
-LEGAL_WORDS = re.compile(r"\b(?:required\s+by\s+law|defined\s+by\s+law|statutory|prescription|duree\s+legale|"
-                         r"requise\s+par\s+la\s+loi|prevue\s+par\s+la\s+loi|delai\s+legal|obligations?\s+legales?)\b")
-NO_RETENTION_WORDS = re.compile(r"\b(?:ne\s+sont\s+pas\s+conservees|non\s+conservees?|pas\s+de\s+conservation|"
-                                r"aucune\s+conservation|supprimees?\s+directement|not\s+(?:retained|kept|stored)|"
-                                r"deleted\s+immediately|immediately\s+deleted)\b")
+LEGAL_WORDS = re.compile(
+    r"\b(?:required\s+by\s+law|defined\s+by\s+law|statutory|prescription|duree\s+legale|"
+    r"requise\s+par\s+la\s+loi|prevue\s+par\s+la\s+loi|delai\s+legal|obligations?\s+legales?)\b"
+)
+NO_RETENTION_WORDS = re.compile(
+    r"\b(?:ne\s+sont\s+pas\s+conservees|non\s+conservees?|pas\s+de\s+conservation|"
+    r"aucune\s+conservation|supprimees?\s+directement|not\s+(?:retained|kept|stored)|"
+    r"deleted\s+immediately|immediately\s+deleted)\b"
+)
 #: the class of a duration by the kind parse_duration reads
-DURATION_KINDS = {"temporal": DPV.TemporalDuration, "until-event": DPV.UntilEventDuration,
-                  "legal": GG.LegallyRequiredDuration, "none": GG.NoRetention, "stated": DPV.Duration}
+DURATION_KINDS = {
+    "temporal": DPV.TemporalDuration,
+    "until-event": DPV.UntilEventDuration,
+    "legal": GG.LegallyRequiredDuration,
+    "none": GG.NoRetention,
+    "stated": DPV.Duration,
+}
 ARTICLES = re.compile(r"^(?:(?:la|le|les|the|de\s+la|du|des)\s+|[ld]['\u2019]\s*)", re.IGNORECASE)
 
 
@@ -122,11 +191,11 @@ def parse_duration(wording: str) -> ParsedDuration:
         digits = match[1] or match[3]
         number = int(digits) if digits else NUMBER_WORDS[" ".join(match[2].split())]
         parsed.period, parsed.kind = _iso(number, UNITS[match[4]]), "temporal"
-        parsed.maximum = bool(MAXIMUM_WORDS.search(folded[:match.start()]))
-        start = START_WORDS.match(folded[match.end():])
+        parsed.maximum = bool(MAXIMUM_WORDS.search(folded[: match.start()]))
+        start = START_WORDS.match(folded[match.end() :])
         if start:
-            parsed.start = _event_label(wording[match.end() + start.end():]) or None
-            parsed.phrase = wording[:match.end()].strip() if parsed.start else None
+            parsed.start = _event_label(wording[match.end() + start.end() :]) or None
+            parsed.phrase = wording[: match.end()].strip() if parsed.start else None
         return parsed
     if quantities:
         return parsed
@@ -135,7 +204,7 @@ def parse_duration(wording: str) -> ParsedDuration:
         return parsed
     until = UNTIL_WORDS.match(folded)
     if until:
-        parsed.until, parsed.kind = _event_label(wording[until.end():]) or None, "until-event"
+        parsed.until, parsed.kind = _event_label(wording[until.end() :]) or None, "until-event"
         return parsed
     if LEGAL_WORDS.search(folded):
         parsed.kind = "legal"

@@ -20,12 +20,27 @@ from .wordings import article_references, basis_property, find_wordings, instrum
 #: the fields that have no place in the model: their cells are kept as comments and reported
 UNPLACED_FIELDS = ("joint", "contract")
 #: words of a cell that says there is nothing (no transfer, no Article 9 condition)
-NONE_WORDS = NOTHING | {"no", "non", "none", "aucun transfert", "pas de transfert", "no transfer", "no transfers",
-                        "not applicable", "na", "n a", "sans objet", "neant", "-", ""}
+NONE_WORDS = NOTHING | {
+    "no",
+    "non",
+    "none",
+    "aucun transfert",
+    "pas de transfert",
+    "no transfer",
+    "no transfers",
+    "not applicable",
+    "na",
+    "n a",
+    "sans objet",
+    "neant",
+    "-",
+    "",
+}
 YES_WORDS = {"yes", "oui", "y", "o"}
 
 
 # ------------------------------------------------------------------------------------------------ foreign registers
+
 
 class Register:
     """Reads a controller's register (the CNIL's or the ICO's template, or the like): an activity per row."""
@@ -77,8 +92,10 @@ class Register:
         controller = self.party(node, row, "controller", DPV.hasDataController)
         self.party(node, row, "processor", DPV.hasDataProcessor)
         self.bases(node, row)
-        for field_name, kind, prop in (("subjects", "subject", DPV.hasDataSubject),
-                                       ("categories", "data", DPV.hasPersonalData)):
+        for field_name, kind, prop in (
+            ("subjects", "subject", DPV.hasDataSubject),
+            ("categories", "data", DPV.hasPersonalData),
+        ):
             for item in split_list(self.text(row, field_name)):
                 if plain(item) not in NONE_WORDS:
                     b.add(node, prop, b.category(item, kind))
@@ -119,8 +136,13 @@ class Register:
             if index not in self.layout.columns and value:
                 b.unplaced(node, sheet, row, column_label(self.layout, index), value)
         for index, formula in row.formulas.items():
-            b.unplaced(node, sheet, row, column_label(self.layout, index),
-                       f"formula without a cached value (not evaluated): {formula}")
+            b.unplaced(
+                node,
+                sheet,
+                row,
+                column_label(self.layout, index),
+                f"formula without a cached value (not evaluated): {formula}",
+            )
         return controller
 
     def party(self, node: URIRef, row: Row, name: str, prop: URIRef) -> URIRef | None:

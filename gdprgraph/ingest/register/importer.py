@@ -23,19 +23,26 @@ from .results import ImportResult, SheetReport
 from .sheets import Sheet, read_sheets
 
 ROLES = ("controller", "processor")
-ROLE_TITLE = {"controller": {"en": "controller (Art. 30(1))", "fr": "responsable du traitement (art. 30.1)"},
-              "processor": {"en": "processor (Art. 30(2))", "fr": "sous-traitant (art. 30.2)"}}
+ROLE_TITLE = {
+    "controller": {"en": "controller (Art. 30(1))", "fr": "responsable du traitement (art. 30.1)"},
+    "processor": {"en": "processor (Art. 30(2))", "fr": "sous-traitant (art. 30.2)"},
+}
 
 
 # ------------------------------------------------------------------------------------------------ the import
+
 
 def default_key(path: Path) -> str:
     """A slug of the file name before its first dot."""
     return slug(path.name.split(".")[0]) or "register"
 
 
-def import_register(path: Path | str, role: str | None = None,
-                    context: Graph | Sequence[Path | str] | None = None, key: str | None = None) -> ImportResult:
+def import_register(
+    path: Path | str,
+    role: str | None = None,
+    context: Graph | Sequence[Path | str] | None = None,
+    key: str | None = None,
+) -> ImportResult:
     """Read a register of processing activities (CSV or XLSX) into a graph, sheet by sheet.
 
     ``role`` ("controller" or "processor") keeps only the sheets of that record of our own export and
@@ -63,7 +70,10 @@ def import_register(path: Path | str, role: str | None = None,
             raise InputError(
                 "no recognisable header (expected the columns of `gdprgraph export ropa`, or of a register "
                 f"such as Purpose, Lawful basis, Categories of personal data; Finalité, Base légale...); "
-                f"first row: {shown}", f"{path}:{sheet.name}", first.number)
+                f"first row: {shown}",
+                f"{path}:{sheet.name}",
+                first.number,
+            )
         found.append((sheet, sheet_layout))
     graph = context if isinstance(context, Graph) else context_graph(context)
     key = key or default_key(path)
@@ -81,8 +91,9 @@ def import_register(path: Path | str, role: str | None = None,
             reports.append(SheetReport(sheet.name, "empty", note="empty sheet, skipped"))
             continue
         if role is not None and sheet_layout.kind in ROLES and sheet_layout.kind != role:
-            reports.append(SheetReport(sheet.name, "skipped",
-                                       note=f"{sheet_layout.kind} record, skipped (--role {role})"))
+            reports.append(
+                SheetReport(sheet.name, "skipped", note=f"{sheet_layout.kind} record, skipped (--role {role})")
+            )
             continue
         report = builder.report = SheetReport(sheet.name, sheet_layout.kind)
         builder.lang = sheet_layout.language
@@ -104,8 +115,11 @@ def import_register(path: Path | str, role: str | None = None,
     if not any(report.records for report in reports):
         skipped = [report.note for report in reports if report.kind == "skipped"]
         if skipped:
-            raise InputError(f"holds no {role} record (--role {role}): " + "; ".join(
-                f"{report.name}: {report.note}" for report in reports if report.kind == "skipped"), str(path))
+            raise InputError(
+                f"holds no {role} record (--role {role}): "
+                + "; ".join(f"{report.name}: {report.note}" for report in reports if report.kind == "skipped"),
+                str(path),
+            )
         raise InputError("no row to import under the header(s): nothing written", str(path))
     return ImportResult(path, key, builder.g, reports, next((s.note for s in sheets if s.note), ""))
 
@@ -117,6 +131,13 @@ def _register_node(b: Builder, role: str, language: str) -> URIRef:
     colon = " : " if language == "fr" else ": "
     b.add(node, SKOS.prefLabel, Literal(f"{TITLE[language]}{colon}{b.path.name}", lang=language))
     b.add(node, GG.describedIn, GGDOC[b.key])
-    b.add(node, RDFS.comment, Literal(f"The register of processing activities of the {ROLE_TITLE[role]['en']} "
-                                      "read from this file; each row is one of its activities.", lang="en"))
+    b.add(
+        node,
+        RDFS.comment,
+        Literal(
+            f"The register of processing activities of the {ROLE_TITLE[role]['en']} "
+            "read from this file; each row is one of its activities.",
+            lang="en",
+        ),
+    )
     return node

@@ -21,8 +21,10 @@ from .wordings import find_wordings, instruments
 
 # -------------------------------------------------------------------------------------- our export: processor
 
-TRANSFER = re.compile(r"^(?P<importer>.*) -> (?P<country>.*) \(adequacy: (?P<adequacy>[^,]*), "
-                      r"safeguards: (?P<safeguards>.*)\)$")
+TRANSFER = re.compile(
+    r"^(?P<importer>.*) -> (?P<country>.*) \(adequacy: (?P<adequacy>[^,]*), "
+    r"safeguards: (?P<safeguards>.*)\)$"
+)
 SEPARATELY = " (communicated separately)"
 NOT_DISCLOSED = "outside the EU/EEA (not disclosed)"
 
@@ -32,10 +34,16 @@ class ProcessorRecord:
 
     def __init__(self, builder: Builder, sheet: Sheet, found: Layout) -> None:
         self.b, self.sheet, self.layout = builder, sheet, found
-        self.sections = {name: builder.ctx.items(section) for name, section in (
-            ("processingOperations", GG.OperationsSection), ("dataCategories", GG.DataCategoriesSection),
-            ("dataSubjects", GG.DataSubjectsSection), ("retention", GG.SubjectMatterSection),
-            ("rows", GG.SubProcessorsSection))}
+        self.sections = {
+            name: builder.ctx.items(section)
+            for name, section in (
+                ("processingOperations", GG.OperationsSection),
+                ("dataCategories", GG.DataCategoriesSection),
+                ("dataSubjects", GG.DataSubjectsSection),
+                ("retention", GG.SubjectMatterSection),
+                ("rows", GG.SubProcessorsSection),
+            )
+        }
         self.answered: dict[URIRef, tuple[str, set[URIRef]]] = {}  # service -> (local name, items said Yes)
 
     def read(self) -> int:
@@ -63,8 +71,11 @@ class ProcessorRecord:
                     b.add(node, GG.answers, item)
                     b.add(node, GG.status, GG.NotStated)
                     b.add(node, DCTERMS.source, b.section(self.sheet))
-                    b.add(node, RDFS.comment, Literal("The register lists the lines declared Yes; it does not state "
-                                                      "this one.", lang="en"))
+                    b.add(
+                        node,
+                        RDFS.comment,
+                        Literal("The register lists the lines declared Yes; it does not state this one.", lang="en"),
+                    )
 
     def service(self, row: Row, cells: dict[str, str]) -> None:
         b, sheet = self.b, self.sheet
@@ -113,11 +124,17 @@ class ProcessorRecord:
             if index not in self.layout.columns and cell:
                 b.unplaced(service, sheet, row, column_label(self.layout, index), cell)
         for index, formula in row.formulas.items():
-            b.unplaced(service, sheet, row, column_label(self.layout, index),
-                       f"formula without a cached value (not evaluated): {formula}")
+            b.unplaced(
+                service,
+                sheet,
+                row,
+                column_label(self.layout, index),
+                f"formula without a cached value (not evaluated): {formula}",
+            )
 
-    def line(self, service: URIRef, local: str, item: URIRef, row: Row, duration: Duration | None = None,
-             words: str = "") -> tuple[URIRef, bool]:
+    def line(
+        self, service: URIRef, local: str, item: URIRef, row: Row, duration: Duration | None = None, words: str = ""
+    ) -> tuple[URIRef, bool]:
         """The line declared Yes for the item, and whether the graph already held it (same duration)."""
         b = self.b
         self.answered.setdefault(service, (local, set()))[1].add(item)
@@ -141,11 +158,18 @@ class ProcessorRecord:
         if label is None:
             b.unplaced(service, self.sheet, row, "retention", f"{item} (no subject-matter line has this name)")
             return
-        wording = item[len(label) + 2:]
+        wording = item[len(label) + 2 :]
         stated = classify_duration(wording) if wording != "not stated" else None
         parsed = stated is not None and (stated.period or stated.event)
-        compared = None if stated is None else Duration(
-            stated.period or None, GGT[stated.event] if stated.event else None, None if parsed else normalise(wording))
+        compared = (
+            None
+            if stated is None
+            else Duration(
+                stated.period or None,
+                GGT[stated.event] if stated.event else None,
+                None if parsed else normalise(wording),
+            )
+        )
         line, held = self.line(service, local, matters[label], row, compared, item)
         if held:
             return
@@ -162,8 +186,9 @@ class ProcessorRecord:
         if stated.period:
             b.add(duration, GG.period, Literal(stated.period, datatype=XSD.duration))
 
-    def subprocessors(self, service: URIRef, local: str, processor: URIRef | None, cell: str,
-                      row: Row) -> dict[tuple[str, str], URIRef]:
+    def subprocessors(
+        self, service: URIRef, local: str, processor: URIRef | None, cell: str, row: Row
+    ) -> dict[tuple[str, str], URIRef]:
         """One engagement per 'Organisation (Country)' value, by (organisation, country) as printed."""
         b, found = self.b, {}
         for item in split_set(cell):
@@ -181,8 +206,10 @@ class ProcessorRecord:
                 home = country
             where = {country} if country is not None else {URIRef(str(home))} if home is not None else set()
             held = b.estate.held_engagement(service, org, where)
-            printed = (b.ctx.printed(org) if org in b.ctx.orgs.preferred else str(b.g.value(org, SKOS.prefLabel)),
-                       country_label)
+            printed = (
+                b.ctx.printed(org) if org in b.ctx.orgs.preferred else str(b.g.value(org, SKOS.prefLabel)),
+                country_label,
+            )
             if held is not None:
                 found[printed] = b.restated(held, self.sheet, row, item)
                 continue
@@ -201,8 +228,15 @@ class ProcessorRecord:
             found[printed] = node
         return found
 
-    def transfer(self, service: URIRef, local: str, processor: URIRef | None, item: str,
-                 engagements: dict[tuple[str, str], URIRef], row: Row) -> None:
+    def transfer(
+        self,
+        service: URIRef,
+        local: str,
+        processor: URIRef | None,
+        item: str,
+        engagements: dict[tuple[str, str], URIRef],
+        row: Row,
+    ) -> None:
         b = self.b
         match = TRANSFER.match(item)
         if match is None:
@@ -211,7 +245,7 @@ class ProcessorRecord:
         importer, country_label = match["importer"], match["country"]
         safeguards = [] if match["safeguards"] == "no safeguard stated" else match["safeguards"].split(" and ")
         if country_label == NOT_DISCLOSED and importer.endswith(SEPARATELY):
-            item_node = self.sections["rows"].get(importer[:-len(SEPARATELY)])
+            item_node = self.sections["rows"].get(importer[: -len(SEPARATELY)])
             if item_node is None:
                 b.unplaced(service, self.sheet, row, "thirdCountryTransfers", item)
                 return
@@ -228,8 +262,13 @@ class ProcessorRecord:
                 b.cite(holder, self.sheet, row, item)
         else:
             engaged = engagements.get((importer, country_label))
-            holder = engaged if engaged is not None else next(iter(self.subprocessors(
-                service, local, processor, f"{importer} ({country_label})", row).values()))
+            holder = (
+                engaged
+                if engaged is not None
+                else next(
+                    iter(self.subprocessors(service, local, processor, f"{importer} ({country_label})", row).values())
+                )
+            )
             country = b.ctx.countries.get(country_label)
             if match["adequacy"] == "yes" and country is not None:
                 decision = b.ctx.certification_decision(country)

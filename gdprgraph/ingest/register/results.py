@@ -9,6 +9,7 @@ from rdflib import Graph
 
 # ------------------------------------------------------------------------------------------------ results
 
+
 @dataclass
 class NotPlaced:
     """A cell with no place in the model: kept as an rdfs:comment on its activity and reported."""
@@ -37,10 +38,15 @@ class SheetReport:
         if self.kind in ("skipped", "empty"):
             return f"{shown}:{self.name}: {self.note}"
         noun = "service record(s)" if self.kind == "processor" else "activities"
-        what = {"controller": "controller record (Art. 30(1))", "processor": "processor record (Art. 30(2))",
-                "register": "register of processing activities"}[self.kind]
-        return (f"{shown}:{self.name}: {what}: {self.rows} row(s) read, {self.records} {noun}, "
-                f"{len(self.not_placed)} cell(s) not placed")
+        what = {
+            "controller": "controller record (Art. 30(1))",
+            "processor": "processor record (Art. 30(2))",
+            "register": "register of processing activities",
+        }[self.kind]
+        return (
+            f"{shown}:{self.name}: {what}: {self.rows} row(s) read, {self.records} {noun}, "
+            f"{len(self.not_placed)} cell(s) not placed"
+        )
 
 
 @dataclass
@@ -68,6 +74,8 @@ class ImportResult:
 
     def turtle(self) -> str:
         """The graph as Turtle, with a header naming the source."""
-        header = (f"# {self.path.name}: imported by `gdprgraph import ropa` (line numbers are the register's "
-                  "rows: the CSV line, or the XLSX row).\n\n")
+        header = (
+            f"# {self.path.name}: imported by `gdprgraph import ropa` (line numbers are the register's "
+            "rows: the CSV line, or the XLSX row).\n\n"
+        )
         return header + self.graph.serialize(format="turtle")

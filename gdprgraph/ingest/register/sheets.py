@@ -17,6 +17,7 @@ from ..subprocessors import sniff_delimiter
 
 # ------------------------------------------------------------------------------------------------ reading
 
+
 @dataclass
 class Row:
     """One non-empty row of a sheet: its number (CSV line, or XLSX row) and its cells as text."""

@@ -14,12 +14,22 @@ from ...spelling import normalise
 from ...vocabulary import DPV, EU_GDPR, GG, GGR
 
 WORDINGS = "register-wordings.ttl"
-SCHEMES = {name: GGR[f"wordings-{name}"] for name in (
-    "lawful-basis", "art9-condition", "transfer-basis", "purpose", "data-category", "data-subject",
-    "technical-measure")}
+SCHEMES = {
+    name: GGR[f"wordings-{name}"]
+    for name in (
+        "lawful-basis",
+        "art9-condition",
+        "transfer-basis",
+        "purpose",
+        "data-category",
+        "data-subject",
+        "technical-measure",
+    )
+}
 
 
 # ------------------------------------------------------------------------------------------------ wordings
+
 
 @cache
 def _wordings_graph() -> Graph:
@@ -42,9 +52,11 @@ def wordings(scheme: str) -> list[tuple[str, URIRef]]:
 def instruments() -> dict[URIRef, URIRef]:
     """Transfer basis -> the instrument it rests on (skos:relatedMatch of the transfer-basis wordings)."""
     graph = _wordings_graph()
-    return {URIRef(str(graph.value(c, SKOS.exactMatch))): URIRef(str(graph.value(c, SKOS.relatedMatch)))
-            for c in graph.subjects(SKOS.inScheme, SCHEMES["transfer-basis"])
-            if graph.value(c, SKOS.relatedMatch) is not None}
+    return {
+        URIRef(str(graph.value(c, SKOS.exactMatch))): URIRef(str(graph.value(c, SKOS.relatedMatch)))
+        for c in graph.subjects(SKOS.inScheme, SCHEMES["transfer-basis"])
+        if graph.value(c, SKOS.relatedMatch) is not None
+    }
 
 
 def find_wordings(text: str, schemes: Sequence[str]) -> list[URIRef]:
