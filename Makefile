@@ -1,6 +1,6 @@
 # Two commands do all set-up (see README.md):
 #   make run    build the graph from data/, answer the headline questions, validate, draw the map
-#   make test   lint and run the test suite
+#   make test   lint (ruff), check the format (ruff format), type-check (mypy --strict), run the tests
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -31,6 +31,8 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 clean:

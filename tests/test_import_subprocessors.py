@@ -166,7 +166,7 @@ def test_csv_and_markdown_give_the_same_engagements() -> None:
     assert engagements_of(imported(CSV)) == engagements_of(imported(MARKDOWN))
 
 
-@pytest.mark.parametrize("path", [CSV, MARKDOWN], ids=["csv", "markdown"])
+@pytest.mark.parametrize("path", [CSV, pytest.param(MARKDOWN, marks=pytest.mark.slow)], ids=["csv", "markdown"])
 def test_validation_names_the_unsafeguarded_third_country_vendors(seed: Workspace, path: Path) -> None:
     report = validation.validate(merged(seed, imported(path)))
     findings = [f for f in report.findings if f.shape == THIRD_COUNTRY_SHAPE and f"/{KEY}-" in f.focus]
@@ -358,6 +358,7 @@ class _Terminal(io.StringIO):
         return True
 
 
+@pytest.mark.slow
 def test_long_list_imports_every_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import pyoxigraph as ox
 

@@ -60,6 +60,7 @@ def test_declared_no_lines_add_no_dpv_triple(seed):
     assert seed.inferred.query(query, {"service": URIRef(FWP)}).askAnswer
 
 
+@pytest.mark.slow
 def test_closure_is_cached_by_input_content(tmp_path, monkeypatch):
     from gdprgraph import Workspace, reason
 

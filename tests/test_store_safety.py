@@ -181,6 +181,7 @@ def test_a_second_writer_waits_or_fails_naming_the_holder(tmp_path, estate):
     assert [g.state for g in disk.status().generations] == ["current"]
 
 
+@pytest.mark.slow
 def test_killed_builds_leave_orphans_that_gc_removes(tmp_path, estate, capsys):
     store = tmp_path / "store"
     spec = f"oxigraph:{store}"
@@ -261,6 +262,7 @@ def oxigraph(oxigraph_server):
     return oxigraph_server
 
 
+@pytest.mark.slow
 def test_two_builds_started_together_one_builds_one_is_served(oxigraph, medium_estate):
     spec = f"sparql:{oxigraph.url}"
     dataset = oxigraph.dataset()
@@ -351,6 +353,7 @@ def test_an_incremental_revalidation_on_a_server_stays_in_the_session(oxigraph):
     assert sorted(f.message for f in again.findings) == sorted(f.message for f in full.findings)
 
 
+@pytest.mark.slow
 def test_a_build_longer_than_its_lease_renews_it(oxigraph, medium_estate):
     spec = f"sparql:{oxigraph.url}"
     dataset = oxigraph.dataset()

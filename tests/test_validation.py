@@ -80,7 +80,9 @@ MUTATIONS = {
 }
 
 
-@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+@pytest.mark.parametrize(
+    "mutation", [m if m == "lawful basis" else pytest.param(m, marks=pytest.mark.slow) for m in sorted(MUTATIONS)]
+)
 def test_mutation_of_the_seed_graph_yields_its_violation(seed, seed_report, mutation):
     update, shape, named = MUTATIONS[mutation]
     mutated = seed.asserted.copy()
