@@ -15,7 +15,7 @@ from ...spelling import normalise
 from ...vocabulary import DPV, GG, GGD, GGDOC, GGO
 from ..emit import PREFIXES, slug, without_legal_suffix
 from ..identity import Estate, restate
-from .columns import Layout
+from .columns import Layout, column_label
 from .context import Context
 from .results import NotPlaced, SheetReport
 from .sheets import Row, Sheet
@@ -224,6 +224,15 @@ class Builder:
         assert self.report is not None
         self.report.not_placed.append(NotPlaced(sheet.name, row.number, column, text))
         self.add(node, RDFS.comment, self.literal(f"{column}: {text}"))
+
+    def unplaced_columns(self, node: URIRef, sheet: Sheet, row: Row, layout: Layout) -> None:
+        """The row's cells in no known column, and its formulas without a cached value, as unplaced."""
+        for index, value in enumerate(row.cells):
+            if index not in layout.columns and value:
+                self.unplaced(node, sheet, row, column_label(layout, index), value)
+        for index, formula in row.formulas.items():
+            text = f"formula without a cached value (not evaluated): {formula}"
+            self.unplaced(node, sheet, row, column_label(layout, index), text)
 
     def copy_labels(self, node: URIRef, types: Iterable[URIRef] = ()) -> None:
         """What the export prints of a node the context knows: its labels (and the given types)."""

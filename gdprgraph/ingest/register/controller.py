@@ -10,7 +10,7 @@ from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 
 from ...vocabulary import DPV, GG, GGD, GGDOC
 from .builder import TITLE, Builder, recipient_parts, split_set, trailing_parenthesis
-from .columns import Layout, column_label
+from .columns import Layout
 from .durations import DURATION_KINDS, QUANTITY, fold, parse_duration
 from .sheets import Row, Sheet
 from .wordings import article_references, basis_property, find_wordings, instruments
@@ -174,17 +174,7 @@ class ControllerRecord:
         if cells.get("controller"):
             b.add(node, DPV.hasDataController, b.organisation(cells["controller"]))
         b.cite(node, record.sheet, record.row)
-        for index, cell in enumerate(record.row.cells):
-            if index not in self.layout.columns and cell:
-                b.unplaced(node, record.sheet, record.row, column_label(self.layout, index), cell)
-        for index, formula in record.row.formulas.items():
-            b.unplaced(
-                node,
-                record.sheet,
-                record.row,
-                column_label(self.layout, index),
-                f"formula without a cached value (not evaluated): {formula}",
-            )
+        b.unplaced_columns(node, record.sheet, record.row, self.layout)
 
     @staticmethod
     def parent_of(record: ControllerRow, records: list[ControllerRow]) -> ControllerRow | None:

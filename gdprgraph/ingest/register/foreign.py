@@ -132,17 +132,7 @@ class Register:
             found = self.cell(row, field_name)
             if found and found[1] and plain(found[1]) not in NONE_WORDS:
                 b.unplaced(node, sheet, row, *found)
-        for index, value in enumerate(row.cells):
-            if index not in self.layout.columns and value:
-                b.unplaced(node, sheet, row, column_label(self.layout, index), value)
-        for index, formula in row.formulas.items():
-            b.unplaced(
-                node,
-                sheet,
-                row,
-                column_label(self.layout, index),
-                f"formula without a cached value (not evaluated): {formula}",
-            )
+        b.unplaced_columns(node, sheet, row, self.layout)
         return controller
 
     def party(self, node: URIRef, row: Row, name: str, prop: URIRef) -> URIRef | None:

@@ -15,7 +15,7 @@ from ..art28 import classify_duration
 from ..emit import DURATION_CLASS, slug
 from ..identity import Duration
 from .builder import Builder, split_set, trailing_parenthesis
-from .columns import Layout, column_label
+from .columns import Layout
 from .sheets import Row, Sheet
 from .wordings import find_wordings, instruments
 
@@ -120,17 +120,7 @@ class ProcessorRecord:
             if not technical:
                 b.add(measure, RDF.type, DPV.OrganisationalMeasure)
             b.add(service, DPV.hasTechnicalMeasure if technical else DPV.hasOrganisationalMeasure, measure)
-        for index, cell in enumerate(row.cells):
-            if index not in self.layout.columns and cell:
-                b.unplaced(service, sheet, row, column_label(self.layout, index), cell)
-        for index, formula in row.formulas.items():
-            b.unplaced(
-                service,
-                sheet,
-                row,
-                column_label(self.layout, index),
-                f"formula without a cached value (not evaluated): {formula}",
-            )
+        b.unplaced_columns(service, sheet, row, self.layout)
 
     def line(
         self, service: URIRef, local: str, item: URIRef, row: Row, duration: Duration | None = None, words: str = ""
