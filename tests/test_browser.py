@@ -290,6 +290,7 @@ def _a_subprocessor(page: Path) -> str:
     return sorted(n["label"].split("\n")[0] for n in model["nodes"] if n["layer"] == 3)[0]
 
 
+@pytest.mark.slow
 def test_a_group_opens_on_click(browser, estate_maps):
     visit = Visit(browser, estate_maps("100"), wait_for_network=True)
     group = visit.page.evaluate("nodes.get().filter(n => n.groupKey)[0].id")

@@ -50,6 +50,7 @@ def old_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_data(tmp_path_factory.mktemp("diff"), "old")
 
 
+@pytest.mark.slow
 def test_identical_inputs_report_nothing(old_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     new = copy_data(tmp_path, "new")
     assert diff.diff(str(old_data), str(new)).changes == []

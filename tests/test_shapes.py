@@ -19,12 +19,14 @@ from rdflib import RDF
 from rdflib.namespace import SH
 
 from gdprgraph import resources
-from gdprgraph.store import MemoryGraph
+from gdprgraph.store import DatasetGraph, MemoryGraph
+from gdprgraph.store.oxigraph import OxigraphDataset
 from gdprgraph.validate import Finding, shapes_graph, validate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 BASE = FIXTURES / "base.ttl"
 KINDS = ("conforms", "breaks")
+ASSERTED = "urn:gdprgraph:test:asserted"
 TARGETS = (SH.targetClass, SH.target, SH.targetObjectsOf, SH.targetSubjectsOf)
 
 # Shapes are parsed once for the module: to find the rules and to validate every case.
@@ -65,9 +67,11 @@ def _describe(findings: list[Finding]) -> list[str]:
     return [f"{f.severity} [{f.shape}] {f.message} (focus {f.focus})" for f in findings]
 
 
-@pytest.fixture(scope="module")
-def findings() -> Callable[[Path | None], list[Finding]]:
-    """Findings of base.ttl after an update (None: base alone), each case validated once."""
+@pytest.fixture(scope="module", params=["sparql", pytest.param("pyshacl", marks=pytest.mark.slow)])
+def findings(request: pytest.FixtureRequest) -> Callable[[Path | None], list[Finding]]:
+    """Findings of base.ttl after an update (None: base alone), each case validated once: with the
+    default engine (the shapes compiled to SPARQL, on Oxigraph) and, in the slow run, with pyshacl
+    (tests/test_shacl_sparql.py compares the two rule by rule on these fixtures)."""
     base = MemoryGraph()
     base.load_files([*resources.ontology_files(), *sorted((resources.data_dir() / "reference").glob("*.ttl")), BASE])
     results: dict[Path | None, list[Finding]] = {}
@@ -77,7 +81,12 @@ def findings() -> Callable[[Path | None], list[Finding]]:
             graph = base.copy()
             if update is not None:
                 graph.graph.update(update.read_text(encoding="utf-8"))
-            results[update] = validate(graph, shapes=SHAPES).findings
+            if request.param == "sparql":
+                store = DatasetGraph(OxigraphDataset(), [ASSERTED])
+                store.dataset.insert(graph.graph, ASSERTED)
+                results[update] = validate(store, shapes=SHAPES, engine="sparql").findings
+            else:
+                results[update] = validate(graph, shapes=SHAPES, engine="pyshacl").findings
         return results[update]
 
     return run

@@ -218,6 +218,7 @@ def test_killed_builds_leave_orphans_that_gc_removes(tmp_path, estate, capsys):
     assert [g.state for g in disk.status().generations] == ["current"]
 
 
+@pytest.mark.slow
 def test_the_next_build_removes_the_leftovers_of_a_killed_one(tmp_path):
     store = tmp_path / "store"
     spec = f"oxigraph:{store}"
@@ -289,6 +290,7 @@ def test_two_builds_started_together_one_builds_one_is_served(oxigraph, medium_e
         assert f"{served.asserted} asserted triples, {served.asserted + served.inferred} with inference" in built[0][1]
 
 
+@pytest.mark.slow
 def test_a_build_killed_on_a_server_then_gc(oxigraph, medium_estate, tmp_path):
     spec = f"sparql:{oxigraph.url}"
     dataset = oxigraph.dataset()
@@ -413,6 +415,7 @@ def test_virtuoso_wrong_password_is_one_line_exit_2_never_showing_it(virtuoso, t
     assert none.returncode == 2 and "needs credentials" in one_line(none.stderr)
 
 
+@pytest.mark.slow
 def test_virtuoso_right_password_from_a_file_or_the_environment(virtuoso, tmp_path, no_durations):
     auth = tmp_path / "right.auth"
     auth.write_text(f"# the test server's\n{virtuoso.auth}\n", encoding="utf-8")
