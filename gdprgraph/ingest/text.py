@@ -94,18 +94,25 @@ def _checked(decoded: Decoded, expected: str) -> Decoded:
     return decoded
 
 
-def read_text(
-    path: Path | str, expected: str = "a text or PDF document", pdf: bool = True, empty: str = "nothing to ingest"
-) -> Decoded:
-    """The decoded text of ``path`` and its lines; reject missing, empty and binary files. A PDF file
-    (by suffix or content) gives the text pypdf extracts, or with ``pdf`` False is refused."""
-    path = Path(path)
+def read_bytes(path: Path, empty: str) -> bytes:
+    """The bytes of an input file; InputError if it cannot be read or holds only blanks (``empty``
+    says what was expected: "empty file: <empty>")."""
     try:
         data = path.read_bytes()
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror or err}", str(path)) from err
     if not data.strip():
         raise InputError(f"empty file: {empty}", str(path))
+    return data
+
+
+def read_text(
+    path: Path | str, expected: str = "a text or PDF document", pdf: bool = True, empty: str = "nothing to ingest"
+) -> Decoded:
+    """The decoded text of ``path`` and its lines; reject missing, empty and binary files. A PDF file
+    (by suffix or content) gives the text pypdf extracts, or with ``pdf`` False is refused."""
+    path = Path(path)
+    data = read_bytes(path, empty)
     if path.suffix.lower() == ".pdf" or data.startswith(b"%PDF"):
         if not pdf:
             raise InputError(f"PDF is not supported: expected {expected}", str(path))

@@ -57,12 +57,7 @@ def _cell_text(value: object) -> str:
 def read_sheets(path: Path | str) -> list[Sheet]:
     """The sheets of a CSV or XLSX file (InputError for a file that is neither, or holds nothing)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read: {err.strerror or err}", str(path)) from err
-    if not data.strip():
-        raise InputError("empty file: no register of processing activities to import", str(path))
+    data = text_files.read_bytes(path, "no register of processing activities to import")
     suffix = path.suffix.lower()
     if data.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
         return _xlsx_sheets(path, data)
