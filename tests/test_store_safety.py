@@ -33,6 +33,8 @@ from gdprgraph.store.remote import SparqlDataset
 
 CLI = [sys.executable, "-m", "gdprgraph.cli"]
 TIMEOUT = 180
+#: the reading command the tests run: which services use Platform.sh
+WHO_USES_PLATFORM_SH = ("query", "services-using", "--param", "org=Platform.sh")
 
 
 # -- helpers -------------------------------------------------------------------------------------------
@@ -127,10 +129,7 @@ def test_a_reader_during_a_build_gets_the_previous_answers(tmp_path, estate):
         wait_until(lambda: disk.holder() is not None and disk.holder().building is not None)
         # the same changed files: the store is stale, a build is running: the previous build answers
         during = run(
-            "query",
-            "services-using",
-            "--param",
-            "org=Platform.sh",
+            *WHO_USES_PLATFORM_SH,
             "--format",
             "csv",
             "--columns",
@@ -140,18 +139,7 @@ def test_a_reader_during_a_build_gets_the_previous_answers(tmp_path, estate):
             "--data",
             *estate,
         )
-        seed = run(
-            "query",
-            "services-using",
-            "--param",
-            "org=Platform.sh",
-            "--format",
-            "csv",
-            "--columns",
-            "serviceName,line",
-            "--store",
-            spec,
-        )
+        seed = run(*WHO_USES_PLATFORM_SH, "--format", "csv", "--columns", "serviceName,line", "--store", spec)
         assert build.poll() is None, "the build ended before the readers answered: use a larger estate"
         assert disk.holder() is not None
         code, out, err = finish(build)
@@ -159,7 +147,7 @@ def test_a_reader_during_a_build_gets_the_previous_answers(tmp_path, estate):
     assert during.returncode == 0 and seed.returncode == 0, during.stderr + seed.stderr
     assert during.stdout == seed.stdout and during.stdout.count("\n") == 3  # header + 2 services
     assert "answering from the previous build" in one_line(during.stderr)
-    after = run("query", "services-using", "--param", "org=Platform.sh", "--store", spec, "--data", *estate)
+    after = run(*WHO_USES_PLATFORM_SH, "--store", spec, "--data", *estate)
     assert after.returncode == 1  # the estate has no Platform.sh: the new build answers now
 
 
@@ -312,7 +300,7 @@ def test_a_build_killed_on_a_server_then_gc(oxigraph, medium_estate, tmp_path):
     after = admin.remote_status(dataset).triples
     assert abs(after - one_generation) <= 0.1 * one_generation and after == one_generation
     # the previous build answered all along, and a new build is not blocked by the dead one's lease
-    assert run("query", "services-using", "--param", "org=Platform.sh", "--store", spec).returncode == 0
+    assert run(*WHO_USES_PLATFORM_SH, "--store", spec).returncode == 0
     changed = _changed(resources.default_data_files(), tmp_path, "after-kill")
     assert "built and loaded" in run("build", "--store", spec, "--data", *changed).stdout
 
@@ -324,7 +312,7 @@ def test_a_failed_build_leaves_the_previous_generation_answering(oxigraph, tmp_p
     bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b .\n", encoding="utf-8")
     failed = run("build", "--store", spec, "--data", *resources.default_data_files(), bad)
     assert failed.returncode == 2 and f"{bad}:2" in one_line(failed.stderr)
-    query = run("query", "services-using", "--param", "org=Platform.sh", "--format", "csv", "--store", spec)
+    query = run(*WHO_USES_PLATFORM_SH, "--format", "csv", "--store", spec)
     assert query.returncode == 0 and query.stdout.count("\n") == 3
     status = admin.remote_status(oxigraph.dataset())
     assert [g.state for g in status.generations] == ["current"] and not status.leases
@@ -397,14 +385,7 @@ def test_virtuoso_wrong_password_is_one_line_exit_2_never_showing_it(virtuoso, t
     attempts = [
         run("build", "--store", spec, "--data", *no_durations, "--auth-file", auth),
         run("build", "--store", spec, "--data", *no_durations, env=_env(GDPRGRAPH_STORE_AUTH=f"digest dba:{wrong}")),
-        run(
-            "query",
-            "services-using",
-            "--param",
-            "org=Platform.sh",
-            "--store",
-            "sparql:" + virtuoso.url.replace("://", f"://dba:{wrong}@"),
-        ),
+        run(*WHO_USES_PLATFORM_SH, "--store", "sparql:" + virtuoso.url.replace("://", f"://dba:{wrong}@")),
     ]
     for attempt in attempts:
         assert attempt.returncode == 2 and attempt.stdout == ""
@@ -426,17 +407,7 @@ def test_virtuoso_right_password_from_a_file_or_the_environment(virtuoso, tmp_pa
     changed = _changed(no_durations, tmp_path, "env")
     again = run("build", "--store", spec, "--data", *changed, env=_env(GDPRGRAPH_STORE_AUTH=virtuoso.auth))
     assert again.returncode == 0 and "built and loaded" in again.stdout, again.stderr
-    query = run(
-        "query",
-        "services-using",
-        "--param",
-        "org=Platform.sh",
-        "--format",
-        "csv",
-        "--store",
-        spec,
-        env=_env(GDPRGRAPH_STORE_AUTH=virtuoso.auth),
-    )
+    query = run(*WHO_USES_PLATFORM_SH, "--format", "csv", "--store", spec, env=_env(GDPRGRAPH_STORE_AUTH=virtuoso.auth))
     assert query.returncode == 0 and "Flexible Web Platform" in query.stdout
     status = admin.remote_status(virtuoso.dataset())
     assert [g.state for g in status.generations] == ["current"] and not status.leases
@@ -450,7 +421,7 @@ def test_virtuoso_refuses_xsd_duration_and_the_previous_build_answers(virtuoso, 
     assert run("build", "--store", spec, "--data", *no_durations, env=env).returncode == 0
     seed = run("build", "--store", spec, env=env)
     assert seed.returncode == 2 and "xsd:duration" in one_line(seed.stderr)
-    query = run("query", "services-using", "--param", "org=Platform.sh", "--format", "csv", "--store", spec, env=env)
+    query = run(*WHO_USES_PLATFORM_SH, "--format", "csv", "--store", spec, env=env)
     assert query.returncode == 0 and query.stdout.count("\n") == 3
     status = admin.remote_status(virtuoso.dataset())
     assert [g.state for g in status.generations] == ["current"] and not status.leases
