@@ -64,6 +64,8 @@ class Backend(ABC):
     default_validator: str = "sparql"
     #: a build is kept in the store (and published to it) rather than written to a file
     persistent: bool = False
+    #: queries may run from several threads at once (Workspace.run_together)
+    concurrent_reads: bool = True
 
     def __init__(self, spec: str) -> None:
         self.spec = spec
@@ -113,6 +115,8 @@ class MemoryBackend(Backend):
     """``memory``: rdflib's in-memory graph, owlrl and pyshacl (the plain stack; the reference)."""
 
     default_validator = "pyshacl"
+    # rdflib's query engine holds the interpreter lock throughout: threads would only take turns
+    concurrent_reads = False
 
     def open(self, files: Sequence[Path]) -> OpenGraphs:
         graph = MemoryGraph()

@@ -16,6 +16,7 @@ from . import paths, sources, viz
 from . import validate as validation
 from .describe import STATEMENT_KEYS, describe
 from .labels import display_name
+from .queries import QueryResult
 from .render import cell
 from .transfers import Transfer, third_country_transfers
 from .workspace import Workspace
@@ -84,7 +85,12 @@ def warm(ws: Workspace) -> None:
 
 def rows(ws: Workspace, query: str, params: dict[str, str] | None = None) -> list[dict[str, str]]:
     """A named query's rows as strings (IRIs compacted where a prefix is known)."""
-    result = ws.run(query, params or {})
+    return as_rows(ws, ws.run(query, params or {}))
+
+
+def as_rows(ws: Workspace, result: QueryResult) -> list[dict[str, str]]:
+    """A query result's rows as strings (IRIs compacted where a prefix is known), each IRI also
+    whole under ``column@iri``."""
     nsm = ws.asserted.namespace_manager
     return [
         {col: cell(row.get(col), nsm) for col in result.columns}
@@ -185,9 +191,12 @@ def category(ws: Workspace, name: str, display: str) -> CategoryPage:
     """A category of personal data: the services processing it or a narrower one (an explicit No
     wins: services-processing), and the retention rules about it."""
     iri = str(ws.resolve(name, "data-category"))
-    return CategoryPage(
-        iri, display, rows(ws, "services-processing", {"category": iri}), rows(ws, "retention", {"category": iri})
+    # two independent queries, answered at once (0.19 s one after the other at 1 000 generated
+    # services, 0.12 s together)
+    services, retention = ws.run_together(
+        [("services-processing", {"category": iri}), ("retention", {"category": iri})]
     )
+    return CategoryPage(iri, display, as_rows(ws, services), as_rows(ws, retention))
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -107,6 +108,15 @@ class Workspace:
         """Run a named query with bound parameters; inference follows the query's header unless given."""
         query = queries.get(name)
         return self._execute(query, self.bind(query, params or {}), inference)
+
+    def run_together(self, calls: Sequence[tuple[str, Mapping[str, str]]]) -> list[QueryResult]:
+        """Several named queries (name, params) answered at once where the store can (its
+        evaluation runs outside Python's interpreter lock), one after the other elsewhere; the
+        results in the order of the calls."""
+        if len(calls) < 2 or not self.backend.concurrent_reads:
+            return [self.run(name, params) for name, params in calls]
+        with ThreadPoolExecutor(max_workers=min(len(calls), 4)) as pool:
+            return list(pool.map(lambda call: self.run(*call), calls))
 
     def run_unbound(self, name: str) -> QueryResult:
         """Run a named query with none of its parameters bound: its rows for every value of them."""

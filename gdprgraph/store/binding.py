@@ -5,6 +5,18 @@ escaping into a ``VALUES`` block placed first in the WHERE group, so that every 
 of that group sees them bound. User text is never spliced into the query: an IRI that could break
 out of its ``<...>`` is refused.
 
+Groups directly in the WHERE group that name a parameter in their own patterns get the same
+values, so that an engine evaluating them on their own (Oxigraph does) evaluates them for those
+values only, with the same answers:
+
+- a ``MINUS`` group: every row it could remove carries the parameter's value (a name only inside
+  a nested group, a filter or an expression of the group, where it may stay unbound, does not
+  count; a group with VALUES of its own is left as written);
+- a ``UNION`` branch naming it in its triple patterns and nowhere else (not in a filter, an
+  expression or an optional part): the join with the values distributes over the branches (a
+  branch binding the parameter to something else, such as ``VALUES ?p { rdf:nil }``, then gives
+  no row at all, and is not evaluated).
+
 >>> from rdflib import URIRef, Literal
 >>> inline_values('SELECT ?s WHERE { ?s ?p ?o }', {"o": Literal('say "hi"')})
 'SELECT ?s WHERE { VALUES (?o) { ("say \\\\"hi\\\\"") }  ?s ?p ?o }'
@@ -78,7 +90,144 @@ def inline_values(sparql: str, bindings: Bindings | None) -> str:
     if match is None:
         raise InputError("cannot bind parameters: the query has no WHERE group")
     cut = match.end()
-    return f"{sparql[:cut]} {block}{sparql[cut:]}"
+    text = sparql
+    if rows:
+        for where, named in reversed(_groups_to_bind(code, cut, names)):
+            values = {n: bindings[n] for n in named}
+            inner = inline_values("WHERE {}", values)[len("WHERE {") : -1]
+            text = f"{text[:where]}{inner}{text[where:]}"
+    return f"{text[:cut]} {block}{text[cut:]}"
+
+
+_GROUP_TOKEN = re.compile(r"[{}]|(?<![?$\w])(MINUS|UNION)(?!\w)", re.IGNORECASE)
+_VALUES = re.compile(r"(?<![?$\w])VALUES(?!\w)", re.IGNORECASE)
+
+
+def _groups_to_bind(code: str, opened: int, names: list[str]) -> list[tuple[int, list[str]]]:
+    """Where the groups directly in the group opened at ``opened`` (code only) get the values too,
+    with the parameters each gets, in text order:
+
+    - a MINUS group naming a parameter in its own patterns (not only in a nested group, a filter or
+      an expression, where it may stay unbound) and without VALUES of its own: where it opens;
+    - a UNION branch naming a parameter in its triple patterns (its own or those of plain groups in
+      it) and nowhere else in it (no filter, expression, optional or other group of the branch
+      sees it): where it closes, joined with the rest.
+    """
+    found: list[tuple[int, list[str]]] = []
+    depth, keyword, group_start, group_keyword = 1, "", 0, ""
+    for token in _GROUP_TOKEN.finditer(code, opened):
+        word = token.group().upper()
+        if word in ("MINUS", "UNION"):
+            if depth == 1:
+                keyword = word
+                if word == "UNION" and group_keyword != "UNION":  # the branch before this UNION
+                    found.extend(_union_branch(code, group_start, names))
+            continue
+        if word == "{":
+            depth += 1
+            if depth == 2:
+                group_start, group_keyword, keyword = token.end(), keyword, ""
+                if group_keyword == "MINUS":
+                    own = _own_patterns(code, group_start)
+                    named = [n for n in names if _names(own, n)]
+                    if named and not _VALUES.search(own):
+                        found.append((group_start, named))
+                elif group_keyword == "UNION":
+                    found.extend(_union_branch(code, group_start, names))
+            continue
+        depth -= 1
+        if depth == 0:
+            break
+        if depth == 1:
+            keyword = ""
+    return sorted(found)
+
+
+def _union_branch(code: str, opened: int, names: list[str]) -> list[tuple[int, list[str]]]:
+    """The UNION branch opened at ``opened``: where it closes, and the parameters only its patterns
+    name (none: nothing to bind there)."""
+    named = [n for n in names if _pattern_mentions(code, opened, n)]
+    return [(_closing(code, opened), named)] if named else []
+
+
+def _pattern_mentions(code: str, opened: int, name: str) -> int | None:
+    """How often the group opened at ``opened`` names ``?name`` in its triple patterns, its own or
+    those of the plain groups nested in it (joined with it); None if it also names it elsewhere: in
+    parentheses (a filter, an expression), or in an OPTIONAL, MINUS, UNION, GRAPH or EXISTS group."""
+    close = _closing(code, opened)
+    own: list[str] = []
+    count = 0
+    index = opened
+    while index < close:
+        char = code[index]
+        if char == "(":
+            end = _closing_paren(code, index)
+            if _mentions(code[index:end], name):
+                return None
+            index = end
+        elif char == "{":
+            end = _closing(code, index + 1)
+            before = code[:index].rstrip()[-1:]
+            plain = before in ("{", "}", ".", ")") and not re.match(r"\s*UNION(?!\w)", code[end + 1 :], re.IGNORECASE)
+            nested = _pattern_mentions(code, index + 1, name) if plain else None
+            if nested is None and _mentions(code[index:end], name):
+                return None
+            count += nested or 0
+            index = end + 1
+        else:
+            own.append(char)
+            index += 1
+    return count + len(_mentions("".join(own), name))
+
+
+def _closing_paren(code: str, opened: int) -> int:
+    """Just after the parenthesis matching the one at ``opened``."""
+    depth = 0
+    for index in range(opened, len(code)):
+        if code[index] == "(":
+            depth += 1
+        elif code[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(code)
+
+
+def _names(text: str, name: str) -> bool:
+    return bool(_mentions(text, name))
+
+
+def _mentions(text: str, name: str) -> list[str]:
+    return re.findall(rf"[?$]{re.escape(name)}(?!\w)", text)
+
+
+def _closing(code: str, opened: int) -> int:
+    """Where the group opened at ``opened`` closes (the index of its closing brace)."""
+    depth = 0
+    for index in range(opened, len(code)):
+        if code[index] == "{":
+            depth += 1
+        elif code[index] == "}":
+            if depth == 0:
+                return index
+            depth -= 1
+    return len(code)
+
+
+def _own_patterns(code: str, opened: int) -> str:
+    """The text of the group opened at ``opened`` without its nested groups and parenthesised parts."""
+    kept: list[str] = []
+    depth = 0
+    for char in code[opened:]:
+        if char in "{(":
+            depth += 1
+        elif char in "})":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0:
+            kept.append(char)
+    return "".join(kept)
 
 
 def inline_values_each(update: str, bindings: Bindings | None) -> str:
