@@ -83,8 +83,8 @@ class Declared:
 def declarations(kg: KnowledgeGraph, services: Collection[str] | None = None) -> dict[str, list[Declared]]:
     """What each service (all, or those given) declares, in data-exposed-to's order: kind, then name.
 
-    These are data-exposed-to's rows before they are narrowed to one organisation; run it over the
-    closure, as that query is (a service's type may be inferred).
+    These are data-exposed-to's rows before they are narrowed to one organisation, read on the
+    asserted graph as that query is.
     """
     scope = {"service": AnyOf(URIRef(s) for s in sorted(services))} if services is not None else None
     found: dict[str, list[Declared]] = {}
@@ -110,14 +110,15 @@ def warm(ws: Workspace) -> None:
     declares and which services engage each organisation. A session that asks many questions (a
     notebook, a server) pays this once; each impact then reads only what concerns its organisation."""
     ws.transfer_graph().services_through  # noqa: B018 (the index through which impact finds paths)
-    ws.kept(DECLARATIONS, lambda: declarations(ws.inferred))
+    ws.kept(DECLARATIONS, lambda: declarations(ws.asserted))
     ws.kept(SERVICES_USING, lambda: services_using(ws))
 
 
 def impact(ws: Workspace, name: str) -> Impact:
     """The impact of the organisation ``name`` designates.
 
-    A query over the closure finds the services that depend on the organisation. What engages it,
+    A query of the asserted graph finds the services that depend on the organisation, through
+    chains of sub-processing (no closure needed). What engages it,
     what those services declare and their chains come from what the workspace keeps for the estate
     (warm), else are read for this organisation and these services only.
     """
@@ -128,11 +129,11 @@ def impact(ws: Workspace, name: str) -> Impact:
     else:
         using = ws.run("services-using", {"org": str(org)}).rows
     dependants: dict[str, str] = {}
-    for row in ws.inferred.internal("dependants", {"org": org}):
+    for row in ws.asserted.internal("dependants", {"org": org}):
         if dependants.get(str(row.service)) != "processor":
             dependants[str(row.service)] = str(row.how)
     kept_declared = ws.held(DECLARATIONS)
-    declared = kept_declared if isinstance(kept_declared, dict) else declarations(ws.inferred, dependants)
+    declared = kept_declared if isinstance(kept_declared, dict) else declarations(ws.asserted, dependants)
     exposed = {service: declared[service] for service in sorted(dependants) if service in declared}
     tg = ws.transfer_graph_of({str(row["service"]) for row in using} | set(exposed))
     label = tg.label(str(org)) if str(org) in tg.labels else display_name(ws.asserted, org, name)

@@ -38,6 +38,63 @@ def test_services_processing_on_the_asserted_graph_answers_as_one_hop_over_the_o
     assert paths.rows or category == "contact"
 
 
+FIXTURES = Path(__file__).parent / "fixtures" / "queries"
+
+
+def _organisations(ws) -> list[str]:
+    """Every organisation engaged as sub-processor or named as processor, by IRI."""
+    rows = ws.asserted.query(
+        "SELECT DISTINCT ?org WHERE { { ?e <%ssubProcessor> ?org } "
+        "UNION { ?s <https://w3id.org/dpv#hasDataProcessor> ?org } } ORDER BY ?org" % GG
+    )
+    return [str(row[0]) for row in rows]
+
+
+def _chains_follow_the_closure(ws, organisations) -> int:
+    """data-exposed-to and impact's dependants and declarations on the asserted graph (property
+    paths) against their reference forms over the OWL RL closure (fixtures): the same rows for each
+    organisation. Returns how many rows were compared."""
+    from gdprgraph import queries
+
+    compared = 0
+    for org in organisations:
+        paths = ws.run("data-exposed-to", {"org": org})
+        closure = ws.run_file(FIXTURES / "data-exposed-to-over-closure.rq", {"org": org}, inference=True)
+        assert [tuple(row) for row in paths.rows] == [tuple(row) for row in closure.rows], org
+        dependants = ws.asserted.internal("dependants", {"org": URIRef(org)})
+        reference = queries.from_file(FIXTURES / "dependants-over-closure.rq")
+        over_closure = ws.inferred.query(reference.text, {"org": URIRef(org)})
+        assert sorted(map(tuple, dependants)) == sorted(map(tuple, over_closure)), org
+        compared += len(paths.rows) + len(dependants.rows)
+    declared_rows = sorted(map(tuple, ws.asserted.internal("declared-categories")))
+    reference = queries.from_file(FIXTURES / "declared-categories-over-closure.rq")
+    assert declared_rows == sorted(map(tuple, ws.inferred.query(reference.text)))
+    return compared + len(declared_rows)
+
+
+def test_chains_of_sub_processing_on_the_asserted_graph_answer_as_the_closure_on_the_seed(seed):
+    organisations = _organisations(seed)
+    assert len(organisations) >= 10
+    assert _chains_follow_the_closure(seed, organisations) > 100
+
+
+def test_chains_of_sub_processing_on_the_asserted_graph_answer_as_the_closure_on_an_estate(
+    tmp_path, generator, estate_inputs
+):
+    """A generated estate has onward chains (sub-processors engaging sub-processors) several hops deep."""
+    from gdprgraph import Workspace
+
+    estate = tmp_path / "estate-60.nt"
+    assert generator.main(["--services", "60", "--seed", "3", "--out", str(estate)]) == 0
+    ws = Workspace(estate_inputs(estate))
+    deep = ws.asserted.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a <%sengagedBy> ?x . ?a <%ssubProcessor> ?y . ?b <%sengagedBy> ?y }"
+        % (GG, GG, GG)
+    )
+    assert int(next(iter(deep))[0]) > 0  # chains of at least two engagements
+    assert _chains_follow_the_closure(ws, _organisations(ws)) > 1000
+
+
 def test_personal_data_finds_every_declared_category(seed):
     found = declared(seed.run("services-processing", {"category": "personal data"}))
     assert {service for service, _ in found} == {FWP, FWPUB, FCC}
