@@ -44,8 +44,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "queries"
 def _organisations(ws) -> list[str]:
     """Every organisation engaged as sub-processor or named as processor, by IRI."""
     rows = ws.asserted.query(
-        "SELECT DISTINCT ?org WHERE { { ?e <%ssubProcessor> ?org } "
-        "UNION { ?s <https://w3id.org/dpv#hasDataProcessor> ?org } } ORDER BY ?org" % GG
+        f"PREFIX gg: <{GG}> SELECT DISTINCT ?org WHERE {{ {{ ?e gg:subProcessor ?org }} "
+        "UNION { ?s <https://w3id.org/dpv#hasDataProcessor> ?org } } ORDER BY ?org"
     )
     return [str(row[0]) for row in rows]
 
@@ -88,8 +88,8 @@ def test_chains_of_sub_processing_on_the_asserted_graph_answer_as_the_closure_on
     assert generator.main(["--services", "60", "--seed", "3", "--out", str(estate)]) == 0
     ws = Workspace(estate_inputs(estate))
     deep = ws.asserted.query(
-        "SELECT (COUNT(*) AS ?n) WHERE { ?a <%sengagedBy> ?x . ?a <%ssubProcessor> ?y . ?b <%sengagedBy> ?y }"
-        % (GG, GG, GG)
+        f"PREFIX gg: <{GG}> "
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a gg:engagedBy ?x ; gg:subProcessor ?y . ?b gg:engagedBy ?y }"
     )
     assert int(next(iter(deep))[0]) > 0  # chains of at least two engagements
     assert _chains_follow_the_closure(ws, _organisations(ws)) > 1000
