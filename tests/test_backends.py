@@ -117,3 +117,26 @@ def test_internal_queries_run_by_name(both):
     for graph in both.values():
         rows = graph.internal("is-of-kind", {"entity": SERVICE, "kind": URIRef("https://w3id.org/dpv#Service")})
         assert rows.boolean is True
+
+
+def test_the_main_job_reads_one_store_and_never_the_closure():
+    """Validation, every catalog query, transfer paths and an impact on the default store: no
+    closure is computed and no second store is made; asking for the closure then makes both, and
+    a later write reaches both."""
+    from gdprgraph import Workspace, impact, paths, queries
+    from gdprgraph import validate as validation
+
+    ws = Workspace()
+    validation.validate(ws)
+    for name, query in queries.catalog().items():
+        given = {"category": "personal data", "org": "Platform.sh", "service": "Flexible Web Platform"}
+        ws.run(name, {p.name: given[p.name] for p in query.parameters if not p.optional})
+    paths.transfer_paths(ws.transfer_graph())
+    impact.impact(ws, "Platform.sh")
+    assert ws.graphs.inferred is None
+    assert getattr(ws.asserted, "mirror", "none") is None  # one store
+    inferred = ws.inferred
+    assert ws.asserted.mirror is not None and len(inferred) > len(ws.asserted)
+    triple = (URIRef("urn:x:service"), RDF.type, URIRef("https://w3id.org/dpv#Service"))
+    ws.asserted.add([triple])
+    assert triple in ws.asserted.mirror
