@@ -20,7 +20,8 @@ from . import resources
 from .backends import backend_for
 from .errors import InputError
 from .labels import label_of
-from .store import KnowledgeGraph, MemoryGraph
+from .store import DatasetGraph, KnowledgeGraph
+from .store.oxigraph import OxigraphDataset
 from .vocabulary import DCT, DPV, GG
 
 if TYPE_CHECKING:
@@ -216,18 +217,19 @@ def report_from(
     return ValidationReport(sorted_findings(findings), source)
 
 
-def _context_names(data: KnowledgeGraph) -> KnowledgeGraph | None:
+def _context_names(data: KnowledgeGraph) -> Callable[[], KnowledgeGraph] | None:
     """The embedded data/, when the validated files are others: a file imported against data/ (a
     vendor's list for one of its services) points to services and organisations it does not
-    describe; findings name them, and know their kind, from data/ (see _MemoisedReads)."""
+    describe; findings name them, and know their kind, from data/ (see _MemoisedReads). Loaded the
+    first time a finding needs a name its data do not give."""
     given = {Path(p).resolve() for p in data.sources}
     context = {p.resolve() for p in [*resources.ontology_files(), *resources.default_data_files()]}
-    return _embedded_graph() if given - context else None
+    return _embedded_graph if given - context else None
 
 
 @functools.cache
 def _embedded_graph() -> KnowledgeGraph:
-    graph = MemoryGraph()
+    graph = DatasetGraph(OxigraphDataset(), ["urn:gdprgraph:embedded"])
     graph.load_files(resources.ontology_files() + resources.default_data_files())
     return graph
 
@@ -262,10 +264,11 @@ def _once(answers: dict[_K, _V], key: _K, compute: Callable[[], _V]) -> _V:
 class _MemoisedReads:
     """The reads findings make of a graph (value, objects, triples, membership), each asked once.
 
-    With ``names``: a node's labels (or types) are read from it when the graph holds none.
+    With ``names`` (a graph, asked for when needed): a node's labels (or types) are read from it
+    when the graph holds none.
     """
 
-    def __init__(self, graph: _Reads, names: KnowledgeGraph | None = None) -> None:
+    def __init__(self, graph: _Reads, names: Callable[[], KnowledgeGraph] | None = None) -> None:
         self.graph = graph
         self.names = names
         self.namespace_manager = graph.namespace_manager
@@ -283,7 +286,7 @@ class _MemoisedReads:
     def _objects(self, subject: Node, predicate: Node) -> list[Node]:
         found = list(self.graph.objects(subject, predicate))
         if not found and self.names is not None and predicate in _NAMING:
-            found = list(self.names.objects(subject, predicate))
+            found = list(self.names().objects(subject, predicate))
         return found
 
     def triples(self, pattern: _Pattern) -> list[_Triple]:
