@@ -3,18 +3,26 @@
 For each estate size the script generates a seeded estate (bench/generate.py), then measures:
 
 - **fast**: the default engine (Oxigraph in memory; in-store OWL 2 RL rules; shapes compiled to
-  SPARQL), every step in one process: load, inference, validation, each catalog query, transfer
-  paths, the map; the *main job* is load + inference + validation + every query + paths.
+  SPARQL), every step in one process: load, validation, each catalog query, transfer paths, the
+  map, then the OWL RL closure; the *main job* is load + validation + every query + paths (no
+  step of it asks for the closure: it is measured after, as ``--inferred`` pays it), and its peak
+  memory is the process's before the closure.
+- **floor**: pyoxigraph alone parsing and indexing the same files, then one scan of the store
+  (bench/peers.py): the ratio of the main job to it says how far we are from the limit. Beside
+  it, the peak memory of ``validate`` alone (load and validate, in its own process).
 - **warm**: a persistent store (``oxigraph:PATH``) built once, then reopened: the median of 21
   ``query`` calls; a first ``impact`` (what a one-off command pays), the session's warm-up
   (``impact.warm``), then one ``impact`` for each of the 21 most shared organisations, by name (median
   and slowest); and an incremental re-validation after one service changes.
 - **plain**: the same steps on the plain stack (rdflib in memory, owlrl, pyshacl), each in its own
   process cut at ``--limit`` seconds (reported as "> limit"); for the sizes in ``--baseline``.
+- **peers** (``--peers``): pyrudof and Apache Jena validating with our shapes, ``reasonable``
+  computing the OWL RL closure, each in its own process cut at ``--limit``; a second table gives
+  their times against ours (bench/peers.py says what each is and what it needs).
 
 Peak memory is the largest resident size of a step's process. Long runs print progress to stderr.
 
-    .venv/bin/python bench/run.py --services 100 250 1000 2500 10000 --baseline 100 1000 10000 --limit 120
+    .venv/bin/python bench/run.py --services 100 250 1000 2500 10000 --baseline 100 1000 10000 --limit 120 --peers
 """
 
 from __future__ import annotations
@@ -36,7 +44,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PLAIN_STEPS = ("load", "inference", "validate", "queries", "paths", "map")
-MAIN_JOB = ("load", "inference", "validate", "queries", "paths")
+MAIN_JOB = ("load", "validate", "queries", "paths")
+PEERS = ("pyrudof", "jena", "reasonable")
 
 
 def estate_files(estate: Path) -> list[Path]:
@@ -99,14 +108,42 @@ def step_fast(estate: Path) -> dict[str, object]:
     out: dict[str, object] = {}
     out["load"], ws = _timed(lambda: Workspace(estate_files(estate), store="oxigraph"))
     out["triples"] = len(ws.asserted)
-    out["inference"], _ = _timed(lambda: ws.inferred)
-    out["inferred_triples"] = len(ws.inferred)
     out["validate"], report = _timed(lambda: validation.validate(ws))
     out["findings"] = len(report.findings)
     out["per_query"] = _run_queries(ws)
     out["queries"] = sum(out["per_query"].values())
     out["paths"], _ = _timed(lambda: transfer_paths.transfer_paths(transfer_paths.build(ws.asserted)))
     out["map"], _ = _timed(lambda: render_map(ws, MapSelection(third_countries_only=True)))
+    out["closure_asked"] = ws.graphs.inferred is not None  # by none of the steps above
+    out["rss_mb"] = _rss_mb()
+    out["inference"], _ = _timed(lambda: ws.inferred)
+    out["inferred_triples"] = len(ws.inferred)
+    out["rss_with_closure_mb"] = _rss_mb()
+    return out
+
+
+def step_validate_only(estate: Path) -> dict[str, object]:
+    """Load and validate, nothing else: the peak memory of ``gdprgraph validate``."""
+    from gdprgraph import Workspace
+    from gdprgraph import validate as validation
+
+    seconds, _ = _timed(lambda: validation.validate(Workspace(estate_files(estate), store="oxigraph")))
+    return {"seconds": seconds, "rss_mb": _rss_mb()}
+
+
+def step_peer(step: str, estate: Path, limit: float) -> dict[str, object]:
+    """The floor, or one peer engine (bench/peers.py), in this process."""
+    import peers
+
+    files = estate_files(estate)
+    if step == "floor":
+        out = peers.floor(files)
+    elif step == "pyrudof":
+        out = peers.pyrudof_validate(files)
+    elif step == "jena":
+        out = peers.jena_validate(files, limit)
+    else:
+        out = peers.reasonable_closure(files)
     out["rss_mb"] = _rss_mb()
     return out
 
@@ -187,11 +224,21 @@ def step_plain(step: str, estate: Path) -> dict[str, object]:
     return out
 
 
-def child(args: list[str], limit: float) -> dict[str, object] | None:
-    """Run this script as a child process for one step, cut at ``limit`` seconds."""
+#: the address space a peer engine's process may take (reasonable can take all the memory there is)
+PEER_MEMORY = 8 * 1024**3
+
+
+def child(args: list[str], limit: float, memory: int | None = None) -> dict[str, object] | None:
+    """Run this script as a child process for one step, cut at ``limit`` seconds (and at ``memory``
+    bytes of address space, if given)."""
     command = [sys.executable, str(Path(__file__)), *args]
+
+    def cap() -> None:
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=limit, check=True)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=limit, check=True, preexec_fn=cap)
     except subprocess.TimeoutExpired:
         return None
     except subprocess.CalledProcessError as err:
@@ -222,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=float, default=60.0, help="seconds before a plain-stack step is cut")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--peers", action="store_true", help="also run pyrudof, Jena SHACL and reasonable")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--estate", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--store-dir", type=Path, help=argparse.SUPPRESS)
@@ -230,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.step:
         if args.step == "fast":
             result = step_fast(args.estate)
+        elif args.step == "validate-only":
+            result = step_validate_only(args.estate)
+        elif args.step in ("floor", *PEERS):
+            sys.path.insert(0, str(HERE))
+            result = step_peer(args.step, args.estate, args.limit)
         elif args.step == "warm":
             result = step_warm(args.estate, args.store_dir)
         else:
@@ -243,11 +296,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# gdprgraph benchmark, seed {args.seed}; plain-stack steps cut at {args.limit:.0f} s")
     print(f"# {platform.platform()}, Python {platform.python_version()}; {versions()}")
     print()
-    header = ["services", "triples", "engine", *PLAIN_STEPS, "main job", "peak memory"]
+    header = [
+        "services",
+        "triples",
+        "engine",
+        *PLAIN_STEPS,
+        "main job",
+        "peak memory",
+        "floor",
+        "main job / floor",
+        "validate peak",
+    ]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header), flush=True)
     details: list[str] = []
     scaling: list[tuple[int, float]] = []
+    peer_rows: list[tuple[int, dict, dict]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.services:
             estate = Path(tmp) / f"estate-{n}.nt"
@@ -260,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             main_job = sum(fast[s] for s in MAIN_JOB)
             scaling.append((int(fast["triples"]), main_job))
+            print(f"... {n} services: floor, validate alone", file=sys.stderr, flush=True)
+            floor = child(["--step", "floor", "--estate", str(estate)], 3600) or {}
+            alone = child(["--step", "validate-only", "--estate", str(estate)], 3600) or {}
+            floor_seconds = floor.get("seconds")
             print(
                 "| "
                 + " | ".join(
@@ -270,11 +338,32 @@ def main(argv: list[str] | None = None) -> int:
                         *(seconds(fast[s]) for s in PLAIN_STEPS),
                         seconds(main_job),
                         f"{fast['rss_mb']:.0f} MB",
+                        seconds(floor_seconds),
+                        f"{main_job / floor_seconds:.1f}x" if isinstance(floor_seconds, float) else "-",
+                        f"{alone['rss_mb']:.0f} MB" if "rss_mb" in alone else "-",
                     ]
                 )
                 + " |",
                 flush=True,
             )
+            if isinstance(floor_seconds, float):
+                details.append(
+                    f"- {n} services, floor: pyoxigraph parses and indexes {floor['quads']} triples in "
+                    f"{seconds(floor['load'])} and scans them in {seconds(floor['scan'])}; main job / raw load "
+                    f"{main_job / floor['load']:.1f}x"
+                )
+            details.append(
+                f"- {n} services, closure (asked after the main job, which never asked for it: "
+                f"{not fast['closure_asked']}): {seconds(fast['inference'])}, peak memory then "
+                f"{fast['rss_with_closure_mb']:.0f} MB"
+            )
+            if args.peers:
+                found = {}
+                for peer in PEERS:
+                    print(f"... {n} services: peer {peer}", file=sys.stderr, flush=True)
+                    command = ["--step", peer, "--estate", str(estate), "--limit", str(args.limit)]
+                    found[peer] = child(command, args.limit, PEER_MEMORY)
+                peer_rows.append((n, fast, found))
             details.append(
                 f"- {n} services, fast: {fast['inferred_triples']} triples with inference, "
                 f"{fast['findings']} findings; queries: "
@@ -316,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
                         *cells,
                         ("> " if cut else "") + seconds(total),
                         f"{peak:.0f} MB",
+                        "",
+                        "",
+                        "",
                     ]
                 )
                 + " |"
@@ -324,18 +416,47 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"| {n} | | ratio | "
                 + " | ".join(_ratio(plain[s], fast[s], args.limit) for s in PLAIN_STEPS)
-                + f" | {'> ' if cut else ''}{ratio:.0f}x | |",
+                + f" | {'> ' if cut else ''}{ratio:.0f}x | | | | |",
                 flush=True,
             )
     print()
     for line in details:
         print(line)
+    if peer_rows:
+        print()
+        print_peers(peer_rows, args.limit)
     if len(scaling) >= 2:
         print()
         for (t1, s1), (t2, s2) in itertools.pairwise(scaling):
             exponent = math.log(s2 / s1) / math.log(t2 / t1)
             print(f"- main job scaling from {t1} to {t2} triples: time ~ triples^{exponent:.2f}")
     return 0
+
+
+def print_peers(rows: list[tuple[int, dict, dict]], limit: float) -> None:
+    """The peers table: each peer's time against ours for the same work, and how many times ours."""
+    print("| services | our validate | pyrudof validate | Jena SHACL validate | our closure | reasonable closure |")
+    print("|---|---|---|---|---|---|")
+    unavailable: set[str] = set()
+
+    def cell(found: dict | None, ours: float) -> str:
+        if found is None:
+            return f"> {limit:.0f} s ({limit / ours:.0f}x ours)"
+        if "unavailable" in found or "error" in found:
+            unavailable.add(str(found.get("unavailable") or found.get("error")))
+            return "unavailable"
+        if found.get("seconds") is None:
+            return f"> {limit:.0f} s ({limit / ours:.0f}x ours)"
+        return f"{seconds(found['seconds'])} ({found['seconds'] / ours:.1f}x ours)"
+
+    for n, fast, found in rows:
+        print(
+            f"| {n} | {seconds(fast['validate'])} | {cell(found['pyrudof'], fast['validate'])} | "
+            f"{cell(found['jena'], fast['validate'])} | {seconds(fast['inference'])} | "
+            f"{cell(found['reasonable'], fast['inference'])} |"
+        )
+    for reason in sorted(unavailable):
+        print(f"- unavailable: {reason}")
 
 
 def _ratio(plain: dict | None, fast: float, limit: float) -> str:
