@@ -79,10 +79,11 @@ SELECT {projection} WHERE {{
 """
 
 # The nodes with more than {count} distinct values of the path (sh:maxCount), counted once for all
-# nodes (rather than one EXISTS per focus node); joined with the focus nodes.
+# nodes (rather than one EXISTS per focus node); joined with the focus nodes. A focus restriction
+# goes inside too (the slot), or the count would still run over the whole estate.
 _MORE_VALUES_THAN = """\
 {{
-  SELECT ?this WHERE {{ ?this {path} ?value }}
+  SELECT ?this WHERE {{{slot} ?this {path} ?value }}
   GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {count})
 }}"""
 
@@ -280,7 +281,7 @@ class _Compiler:
             text = self._assemble(focus, "?this", body, f"sh:minCount {count} on {self.names.short(path)}", {})
             yield self._compiled(shape, prop, SH.MinCountConstraintComponent, severity, path, text, messages=messages)
         for count in self._counts(prop, SH.maxCount, shape):
-            body = _MORE_VALUES_THAN.format(path=p, count=count)
+            body = _MORE_VALUES_THAN.format(slot=BRANCH_FOCUS_SLOT, path=p, count=count)
             text = self._assemble(focus, "?this", body, f"sh:maxCount {count} on {self.names.short(path)}", {})
             yield self._compiled(shape, prop, SH.MaxCountConstraintComponent, severity, path, text, messages=messages)
         for component, condition in self._value_conditions(prop, shape, "?value"):
