@@ -127,3 +127,18 @@ def test_rule_fixture(rule, kind, findings):
     else:
         assert result, f"{update.name} breaks nothing"
         assert {f.shape for f in result} == {RULES[rule]}, _describe(result)
+
+
+def test_a_processing_country_elsewhere_leaves_the_missing_assessment_found(findings, tmp_path):
+    """The hop whose country is its sub-processor's own (no country of processing given) stays a
+    target of MissingTransferImpactAssessmentShape when another engagement of the estate names a
+    country of processing: the fallback branch tests the absence on this engagement, not on any."""
+    breaks = (FIXTURES / "MissingTransferImpactAssessmentShape.breaks.ru").read_text(encoding="utf-8")
+    update = tmp_path / "tia-elsewhere.ru"
+    update.write_text(
+        breaks + " ;\nINSERT DATA { fx:eng-eu-supplier gg:processingCountry loc:FR }\n", encoding="utf-8"
+    )
+    found = findings(update)
+    assert [(f.shape, f.focus) for f in found] == [
+        (RULES["MissingTransferImpactAssessmentShape"], "http://example.org/fixture/eng-non-eea-supplier")
+    ], _describe(found)
