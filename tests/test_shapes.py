@@ -135,9 +135,7 @@ def test_a_processing_country_elsewhere_leaves_the_missing_assessment_found(find
     country of processing: the fallback branch tests the absence on this engagement, not on any."""
     breaks = (FIXTURES / "MissingTransferImpactAssessmentShape.breaks.ru").read_text(encoding="utf-8")
     update = tmp_path / "tia-elsewhere.ru"
-    update.write_text(
-        breaks + " ;\nINSERT DATA { fx:eng-eu-supplier gg:processingCountry loc:FR }\n", encoding="utf-8"
-    )
+    update.write_text(breaks + " ;\nINSERT DATA { fx:eng-eu-supplier gg:processingCountry loc:FR }\n", encoding="utf-8")
     found = findings(update)
     assert [(f.shape, f.focus) for f in found] == [
         (RULES["MissingTransferImpactAssessmentShape"], "http://example.org/fixture/eng-non-eea-supplier")

@@ -89,14 +89,34 @@ def run_results(
     allowed = {SH.Info} if allow_infos else set()
     if allow_warnings:
         allowed |= {SH.Info, SH.Warning}
-    chunks: list[list[Node] | None] = [None]
-    if focus is not None:
-        nodes = sorted(set(focus), key=str)
-        chunks = [nodes[i : i + FOCUS_CHUNK] for i in range(0, len(nodes), FOCUS_CHUNK)]
     compiled = list(compiled)
-    results = [result for constraint in compiled for chunk in chunks for result in _results(graph, constraint, chunk)]
+    if focus is None:
+        results = [result for constraint in compiled for result in _results(graph, constraint, None)]
+    else:
+        # first which of the nodes each shape targets (once per shape), then each constraint on those
+        targeted: dict[str, list[Node]] = {}
+        nodes = sorted(set(focus), key=str)
+        results = []
+        for constraint in compiled:
+            key = constraint.targets([])
+            if key not in targeted:
+                targeted[key] = _targeted(graph, constraint, nodes)
+            for chunk in _chunks(targeted[key]):
+                results.extend(_results(graph, constraint, chunk))
     shapes = list({id(c.shapes): c.shapes for c in compiled if c.shapes is not None}.values())
     return RunResults(results, all(r.constraint.severity in allowed for r in results), shapes)
+
+
+def _chunks(nodes: list[Node]) -> list[list[Node]]:
+    return [nodes[i : i + FOCUS_CHUNK] for i in range(0, len(nodes), FOCUS_CHUNK)]
+
+
+def _targeted(graph: KnowledgeGraph, constraint: CompiledConstraint, nodes: list[Node]) -> list[Node]:
+    """Those of the nodes the constraint's shape targets."""
+    found: set[Node] = set()
+    for chunk in _chunks(nodes):
+        found.update(row.term("this") for row in graph.query(constraint.targets(chunk)))
+    return sorted(found, key=str)
 
 
 def _results(graph: KnowledgeGraph, constraint: CompiledConstraint, focus: list[Node] | None) -> Iterator[_Result]:

@@ -379,8 +379,14 @@ class Rewriter:
                 continue
             pattern = element.groups[0]
             shared = pattern.variables & bindable
-            text = dedent_group(self.query.rewritten(pattern.open + 1, pattern.close, union_wraps(pattern)))
-            if "this" in shared:  # P is evaluated on its own: a run on some focus nodes restricts it too
+            # P is evaluated on its own: a run on some focus nodes restricts it too, inside each
+            # branch when P is one UNION (a VALUES block joined with a whole UNION: every branch
+            # would be evaluated for the whole estate first)
+            in_branches = _branch_focus_slots(pattern) if "this" in shared else []
+            text = dedent_group(
+                self.query.rewritten(pattern.open + 1, pattern.close, union_wraps(pattern) + in_branches)
+            )
+            if "this" in shared and not in_branches:
                 text = FOCUS_SLOT + "\n" + text
             if element.exists == "NOT EXISTS" and certain & _certain(pattern) & shared:
                 appended.append(
@@ -483,6 +489,17 @@ def _certain(group: _Group) -> set[str]:
         elif element.kind == "union":
             certain |= set.intersection(*(_certain(branch) for branch in element.groups))
     return certain
+
+
+def _branch_focus_slots(group: _Group) -> list[tuple[int, int, str]]:
+    """The focus slot opening each branch of a group that is one UNION whose every branch binds
+    ``?this``; none otherwise."""
+    if len(group.elements) != 1 or group.elements[0].kind != "union":
+        return []
+    branches = group.elements[0].groups
+    if not all("this" in _certain(branch) for branch in branches):
+        return []
+    return [(branch.open + 1, branch.open + 1, BRANCH_FOCUS_SLOT) for branch in branches]
 
 
 def union_wraps(
