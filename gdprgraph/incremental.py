@@ -12,6 +12,7 @@ report. tests/test_incremental.py checks the result equals a full run for severa
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -104,9 +105,11 @@ def revalidate(
     fresh = validation.validate(graph, engine="sparql", focus=focus)
     # a finding outside the focus keeps its labels: they are read within DEPTH hops of its node
     names = {str(node) for node in focus}
-    findings = [f for f in previous.findings if f.focus not in names] + fresh.findings
+    findings = [f for f in previous.findings if f.focus not in names]  # in report order already
+    for finding in fresh.findings:  # few: each put in its place (sorting them all: 0.2 s at 10 000 services)
+        bisect.insort(findings, finding, key=validation.finding_order)
     # both report graphs are read only if the merged one is asked for (each is built on demand)
-    return validation.ValidationReport(validation.sorted_findings(findings), partial(_merged, previous, fresh, focus))
+    return validation.ValidationReport(findings, partial(_merged, previous, fresh, focus))
 
 
 def _merged(

@@ -303,21 +303,23 @@ class _MemoisedReads:
         )
 
 
-def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings in report order: services first, by name, then severity, line and focus."""
-    return sorted(
-        findings,
-        key=lambda f: (
-            f.owner_kind != "service",
-            f.owner_label.casefold(),
-            Severity[f.severity.upper()],
-            f.line or 0,
-            f.focus_label,
-            f.message,
-            f.focus,
-            f.shape,
-        ),
+def finding_order(f: Finding) -> tuple[bool, str, Severity, int, str, str, str, str]:
+    """Where a finding stands in a report: services first, by name, then severity, line and focus."""
+    return (
+        f.owner_kind != "service",
+        f.owner_label.casefold(),
+        Severity[f.severity.upper()],
+        f.line or 0,
+        f.focus_label,
+        f.message,
+        f.focus,
+        f.shape,
     )
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in report order (finding_order)."""
+    return sorted(findings, key=finding_order)
 
 
 def _label(graph: _Reads, node: Node) -> str:
