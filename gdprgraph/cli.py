@@ -1068,6 +1068,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GdprGraphError as err:
         print(f"gdprgraph: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    finally:  # --wait and --auth-file were for this command only (main may be called again in-process)
+        configure_store()
 
 
 if __name__ == "__main__":

@@ -139,6 +139,38 @@ def test_an_on_disk_store_is_built_then_reopened_in_one_process(tmp_path):
     assert len(reopened.run("services-using", {"org": "Platform.sh"}).rows) == 2
 
 
+def test_an_edit_on_an_on_disk_store_goes_to_a_private_checkpoint_removed_with_it(tmp_path, monkeypatch):
+    """An incremental re-validation on a shared store: the edit and the findings it changes are the
+    session's; the generation on disk, which other readers read, keeps what build wrote, and the
+    private copy (a checkpoint in a temporary folder) is gone once the workspace is."""
+    import gc
+    import tempfile
+
+    from gdprgraph.load import publish
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    publish(None, spec)
+    ws = Workspace(store=spec)
+    before = validation.validate(ws)
+    yes_line = f"PREFIX gg: <{GG}> SELECT ?l WHERE {{ ?l gg:about ?s ; gg:status gg:DeclaredYes }} ORDER BY ?l LIMIT 1"
+    line = next(iter(ws.asserted.query(yes_line)))[0]
+    change = Change(
+        removed={(line, URIRef(GG + "status"), URIRef(GG + "DeclaredYes"))},
+        added={(line, URIRef(GG + "status"), URIRef(GG + "NotStated"))},
+    )
+    after = incremental.revalidate(ws.asserted, before, change)
+    assert after.findings != before.findings  # a line not stated is a finding
+    assert list((tmp_path / "tmp").glob("gdprgraph-private-*"))
+    other = Workspace(store=spec)  # another reader: the generation as built
+    assert (line, URIRef(GG + "status"), URIRef(GG + "DeclaredYes")) in other.asserted
+    assert validation.validate(other).findings == before.findings
+    del ws, after
+    gc.collect()
+    assert not list((tmp_path / "tmp").glob("gdprgraph-private-*"))
+
+
 @pytest.mark.parametrize("predicate", sorted(incremental.GLOBAL_PREDICATES))
 def test_a_change_to_a_setting_or_criterion_revalidates_everything(seed, predicate):
     """Shapes read these from any focus node (the as-of date, the DPIA criteria): no walk can bound them."""

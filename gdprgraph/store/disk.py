@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import socket
+import tempfile
 import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -175,9 +176,11 @@ class GenerationReader(OxigraphDataset):
     """One generation of an on-disk store, read-only (the open folder shared by the readers of one
     process).
 
-    Writes (a session's own edits, such as an incremental re-validation's) go to a private copy in
-    memory, made at the first write: the generation on disk stays what its build made, for every
-    reader.
+    Writes (a session's own edits, such as an incremental re-validation's) go to a private copy,
+    made at the first write: the generation on disk stays what its build made, for every reader.
+    The copy is a checkpoint of the generation in a private temporary folder (hard links to its
+    files where the file system allows: 20 ms whatever the size, where copying the quads into
+    memory took 4 s at 1 000 generated services and 50 s at 10 000), removed with the reader.
     """
 
     def __init__(self, store: DiskStore, name: str, opened: OpenGeneration) -> None:  # not super().__init__
@@ -190,10 +193,17 @@ class GenerationReader(OxigraphDataset):
 
     def _detach(self) -> None:
         if self.read_only:
-            memory = ox.Store()
-            memory.bulk_extend(self.store.quads_for_pattern(None, None, None, None))
-            self.store, self.read_only, self.path, self._opened = memory, False, None, None
-            log.info("%s: writing to a copy in memory (the store on disk is only written by build)", self.location)
+            private = Path(tempfile.mkdtemp(prefix="gdprgraph-private-"))
+            weakref.finalize(self, shutil.rmtree, private, True)
+            try:
+                self.store.backup(str(private / "copy"))
+                copy = ox.Store(str(private / "copy"))
+            except (OSError, ValueError) as err:  # a store that cannot make checkpoints: copy the quads
+                log.info("%s: no checkpoint (%s): copying into memory", self.location, err)
+                copy = ox.Store()
+                copy.bulk_extend(self.store.quads_for_pattern(None, None, None, None))
+            self.store, self.read_only, self.path, self._opened = copy, False, None, None
+            log.info("%s: writing to a private copy (the store on disk is only written by build)", self.location)
 
     def update(self, sparql: str) -> None:
         self._detach()
