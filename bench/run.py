@@ -242,7 +242,12 @@ def child(args: list[str], limit: float, memory: int | None = None) -> dict[str,
     except subprocess.TimeoutExpired:
         return None
     except subprocess.CalledProcessError as err:
-        tail = (err.stderr.strip().splitlines() or ["?"])[-1]
+        lines = err.stderr.strip().splitlines() or ["?"]
+        # a Rust engine that stops prints a backtrace after the line that says why
+        telling = [line for line in lines if "panicked" in line or "memory" in line or "Error" in line]
+        tail = (telling or lines)[-1].strip()
+        if err.returncode < 0 or "memory" in tail:
+            tail += f" (exit {err.returncode}; under the {memory // 1024**3} GB cap)" if memory else ""
         print(f"    step failed: {tail}", file=sys.stderr)
         return {"error": tail}
     return json.loads(done.stdout.strip().splitlines()[-1])
