@@ -161,7 +161,7 @@ def _pattern_mentions(code: str, opened: int, name: str) -> int | None:
     while index < close:
         char = code[index]
         if char == "(":
-            end = _closing_paren(code, index)
+            end = _closing(code, index + 1, "()") + 1
             if _mentions(code[index:end], name):
                 return None
             index = end
@@ -180,19 +180,6 @@ def _pattern_mentions(code: str, opened: int, name: str) -> int | None:
     return count + len(_mentions("".join(own), name))
 
 
-def _closing_paren(code: str, opened: int) -> int:
-    """Just after the parenthesis matching the one at ``opened``."""
-    depth = 0
-    for index in range(opened, len(code)):
-        if code[index] == "(":
-            depth += 1
-        elif code[index] == ")":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    return len(code)
-
-
 def _names(text: str, name: str) -> bool:
     return bool(_mentions(text, name))
 
@@ -201,13 +188,14 @@ def _mentions(text: str, name: str) -> list[str]:
     return re.findall(rf"[?$]{re.escape(name)}(?!\w)", text)
 
 
-def _closing(code: str, opened: int) -> int:
-    """Where the group opened at ``opened`` closes (the index of its closing brace)."""
+def _closing(code: str, opened: int, brackets: str = "{}") -> int:
+    """Where the group (or, with ``brackets="()"``, the parenthesis) opened just before ``opened``
+    closes: the index of its closing bracket."""
     depth = 0
     for index in range(opened, len(code)):
-        if code[index] == "{":
+        if code[index] == brackets[0]:
             depth += 1
-        elif code[index] == "}":
+        elif code[index] == brackets[1]:
             if depth == 0:
                 return index
             depth -= 1
