@@ -21,15 +21,18 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _shapes_files() -> list[Path]:
-    return sorted((ROOT / "ontology" / "shapes").glob("*.ttl"))
-
 
 def _ontology_files() -> list[Path]:
-    return [ROOT / "ontology" / name for name in ("gdprgraph.ttl", "dpv-alignment.ttl", "assessments.ttl")]
+    from gdprgraph import resources
+
+    return resources.ontology_files()
+
+
+def _shapes_text() -> str:
+    """Every shapes file of the project, as one Turtle text (the peers read one shapes graph)."""
+    from gdprgraph import resources
+
+    return "\n".join(p.read_text(encoding="utf-8") for p in resources.shape_files())
 
 
 def floor(files: list[Path]) -> dict[str, object]:
@@ -63,8 +66,7 @@ def pyrudof_validate(files: list[Path]) -> dict[str, object]:
     for path in [*_ontology_files(), *files]:
         fmt = pyrudof.RDFFormat.NTriples if path.suffix == ".nt" else pyrudof.RDFFormat.Turtle
         rudof.read_data(str(path), format=fmt)
-    shapes = "\n".join(p.read_text(encoding="utf-8") for p in _shapes_files())
-    rudof.read_shacl(shapes)
+    rudof.read_shacl(_shapes_text())
     loaded = time.perf_counter()
     rudof.validate_shacl()
     validated = time.perf_counter()
@@ -105,7 +107,7 @@ def jena_validate(files: list[Path], limit: float) -> dict[str, object]:
         for path in [*_ontology_files(), *files]:
             store.bulk_load(path=str(path), format=ox.RdfFormat.from_extension(path.suffix.lstrip(".")))
         store.dump(str(data), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        shapes.write_text("\n".join(p.read_text(encoding="utf-8") for p in _shapes_files()), encoding="utf-8")
+        shapes.write_text(_shapes_text(), encoding="utf-8")
         command = ["java", "-cp", classpath, "shacl.shacl", "validate", "--shapes", str(shapes), "--data", str(data)]
         started = time.perf_counter()
         try:

@@ -20,24 +20,22 @@ from rdflib import URIRef
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gdprgraph import Workspace, queries, resources  # noqa: E402
+from gdprgraph import Workspace, queries  # noqa: E402
 
 #: categories asked of the category parameters: the broadest, leaves, one with French names
 CATEGORIES = ("personal data", "Location", "Contact data", "Financial data", "Identifier", "Données de localisation")
 
 
 def estate_workspace(services: int, folder: Path, store: str = "oxigraph") -> Workspace:
-    """bench/generate.py's estate of that size (seed 1) with the template and reference data."""
+    """bench/generate.py's estate of that size (seed 1) with the template and reference data, as the
+    benchmark loads it."""
     sys.path.insert(0, str(ROOT / "bench"))
     import generate
+    from run import estate_files
 
     estate = folder / f"estate-{services}.nt"
     generate.serialize(generate.generate(services, 1), estate)
-    data = resources.data_dir()
-    return Workspace(
-        [estate, data / "templates" / "orange-art28-template.ttl", data / "reference" / "countries-and-adequacy.ttl"],
-        store=store,
-    )
+    return Workspace(estate_files(estate), store=store)
 
 
 def _first(ws: Workspace, query: str, column: str, count: int = 3) -> list[str]:

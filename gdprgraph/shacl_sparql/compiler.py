@@ -143,22 +143,21 @@ class CompiledConstraint:
     #: the shapes graph the shapes come from (for copying blank-node shapes into the report)
     shapes: rdflib.Graph | None = field(default=None, repr=False, compare=False)
 
+    #: the query of the shape's focus nodes alone, with the focus slots (shared by the constraints
+    #: of one node shape: a run on some nodes asks it once per shape)
+    targets_template: str = field(default="", repr=False)
+
     def targets(self, focus: Sequence[Node]) -> str:
         """The query of the shape's focus nodes among ``focus`` (SELECT ?this): the first step of a
         run on some nodes, which then runs the constraint for those of them the shape targets only
         (most constraints target none of the few nodes an edit touches)."""
-        lines = self.template.splitlines()
-        opened = next(i for i, line in enumerate(lines) if line.startswith("  # focus nodes: "))
-        closed = lines.index("  }", opened)
-        prefixes = [line for line in lines if line.startswith("PREFIX ")]
-        text = "\n".join([*prefixes, "SELECT ?this WHERE {", *lines[opened + 1 : closed + 1], "}", ""])
-        return _CompiledText(text).query(focus)
+        return _with_focus(self.targets_template, focus)
 
     def query(self, focus: Sequence[Node] | None = None) -> str:
         """The query, restricted to some focus nodes if given (IRIs: a VALUES block)."""
         if focus is None:
             return self.sparql
-        return _CompiledText(self.template).query(focus)
+        return _with_focus(self.template, focus)
 
     def describe(self) -> str:
         """Node shape, property path and component, in short."""
@@ -174,23 +173,27 @@ class CompiledConstraint:
 _OUTER_WHERE = re.compile(r"^SELECT [^\n]*WHERE \{\n", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class _CompiledText:
-    """A compiled query's text with its focus slots."""
+def _with_focus(template: str, focus: Sequence[Node]) -> str:
+    """A compiled query's text with its focus slots filled by the focus nodes (a VALUES block)."""
+    values = "VALUES ?this {\n" + "".join(f"  {term_text(node)}\n" for node in focus) + "}\n"
+    text = FOCUS_LINE.sub(lambda m: indent_text(values, len(m.group(1))), template)
+    text = text.replace(BRANCH_FOCUS_SLOT, " VALUES ?this { " + " ".join(term_text(n) for n in focus) + " }")
+    # Also open the outer group with them: Oxigraph then starts from the few focus nodes and
+    # looks the constraint's patterns up from ?this, instead of evaluating them for the whole
+    # estate and joining the focus nodes last (the same solutions: ?this is restricted anyway).
+    outer = _OUTER_WHERE.search(text)
+    assert outer is not None, "every compiled query opens with SELECT ... WHERE {"
+    return text[: outer.end()] + indent_text(values, 2) + text[outer.end() :]
 
-    template: str
 
-    def query(self, focus: Sequence[Node]) -> str:
-        """The text with the slots filled by the focus nodes (IRIs: a VALUES block)."""
-        values = "VALUES ?this {\n" + "".join(f"  {term_text(node)}\n" for node in focus) + "}\n"
-        text = FOCUS_LINE.sub(lambda m: indent_text(values, len(m.group(1))), self.template)
-        text = text.replace(BRANCH_FOCUS_SLOT, " VALUES ?this { " + " ".join(term_text(n) for n in focus) + " }")
-        # Also open the outer group with them: Oxigraph then starts from the few focus nodes and
-        # looks the constraint's patterns up from ?this, instead of evaluating them for the whole
-        # estate and joining the focus nodes last (the same solutions: ?this is restricted anyway).
-        outer = _OUTER_WHERE.search(text)
-        assert outer is not None, "every compiled query opens with SELECT ... WHERE {"
-        return text[: outer.end()] + indent_text(values, 2) + text[outer.end() :]
+def _targets_template(template: str) -> str:
+    """The focus nodes' part of a compiled query's template (its prefixes and its sub-select of
+    focus nodes, laid out by _QUERY and _FOCUS_NODES), as a query of its own."""
+    lines = template.splitlines()
+    opened = next(i for i, line in enumerate(lines) if line.startswith("  # focus nodes: "))
+    closed = lines.index("  }", opened)
+    prefixes = [line for line in lines if line.startswith("PREFIX ")]
+    return "\n".join([*prefixes, "SELECT ?this WHERE {", *lines[opened + 1 : closed + 1], "}", ""])
 
 
 # -- compiling ------------------------------------------------------------------------------------------
@@ -353,6 +356,7 @@ class _Compiler:
             severity=severity,
             path=path,
             template=template,
+            targets_template=_targets_template(template),
             sparql=FOCUS_LINE.sub("", template).replace(BRANCH_FOCUS_SLOT, ""),
             shapes=self.shapes,
             messages=messages,

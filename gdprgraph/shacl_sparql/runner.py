@@ -98,7 +98,7 @@ def run_results(
         nodes = sorted(set(focus), key=str)
         results = []
         for constraint in compiled:
-            key = constraint.targets([])
+            key = constraint.targets_template
             if key not in targeted:
                 targeted[key] = _targeted(graph, constraint, nodes)
             for chunk in _chunks(targeted[key]):

@@ -129,7 +129,7 @@ def _groups_to_bind(code: str, opened: int, names: list[str]) -> list[tuple[int,
                 group_start, group_keyword, keyword = token.end(), keyword, ""
                 if group_keyword == "MINUS":
                     own = _own_patterns(code, group_start)
-                    named = [n for n in names if _names(own, n)]
+                    named = [n for n in names if _mentions(own, n)]
                     if named and not _VALUES.search(own):
                         found.append((group_start, named))
                 elif group_keyword == "UNION":
@@ -178,10 +178,6 @@ def _pattern_mentions(code: str, opened: int, name: str) -> int | None:
             own.append(char)
             index += 1
     return count + len(_mentions("".join(own), name))
-
-
-def _names(text: str, name: str) -> bool:
-    return bool(_mentions(text, name))
 
 
 def _mentions(text: str, name: str) -> list[str]:
