@@ -184,6 +184,33 @@ def test_focus_restricts_to_those_focus_nodes(seed_oxigraph, seed_memory, monkey
     assert _results(nothing) == set() and _conforms(nothing)
 
 
+class _Recording:
+    """A graph that records the queries asked of it."""
+
+    def __init__(self, graph: KnowledgeGraph) -> None:
+        self.graph, self.asked = graph, []
+
+    def query(self, sparql, bindings=None):
+        self.asked.append(sparql)
+        return self.graph.query(sparql, bindings)
+
+
+def test_a_constraint_whose_sub_select_has_no_solution_is_not_asked(seed_oxigraph, fixture_base):
+    guarded = [c for c in COMPILED if c.guard_templates]
+    assert guarded, "no shape has a sub-select any more: nothing to guard"
+    recording = _Recording(seed_oxigraph)
+    assert _results(run(recording, guarded)) == set()  # the seed answers no item twice
+    assert [q for q in recording.asked if not q.lstrip().startswith(("PREFIX", "ASK"))] == []
+    assert {q for q in recording.asked if "ASK {" in q} == {g for c in guarded for g in c.guards(None)}
+    assert not any(c.sparql in recording.asked for c in guarded)
+    # where a sub-select has solutions, the query is asked (and finds what pyshacl finds: the fixtures)
+    broken = fixture_base.copy()
+    broken.graph.update((FIXTURES / "ContradictoryLinesShape.breaks.ru").read_text(encoding="utf-8"))
+    recording = _Recording(broken)
+    assert _results(run(recording, guarded))
+    assert any(c.sparql in recording.asked for c in guarded)
+
+
 def test_focus_refuses_unsafe_iris(seed_memory):
     with pytest.raises(Exception, match="not a valid IRI"):
         run(seed_memory, COMPILED, focus=[rdflib.URIRef("urn:x> } ; DROP ALL ; {")])
@@ -280,7 +307,20 @@ ex:ThingShape a sh:NodeShape ;
     sh:sparql [ a sh:SPARQLConstraint ; sh:prefixes ex: ;
         sh:message "{$this}: {?x}" ;
         # $this only in a filter of a UNION branch: the branch is given the focus nodes
-        sh:select "SELECT $this ?x WHERE { { $this ex:code ?x } UNION { ?x ex:code 2 . FILTER(?x != $this) } }" ] .
+        sh:select "SELECT $this ?x WHERE { { $this ex:code ?x } UNION { ?x ex:code 2 . FILTER(?x != $this) } }" ] ;
+    sh:sparql [ a sh:SPARQLConstraint ; sh:prefixes ex: ;
+        sh:message "{$this} has {?n} codes" ;
+        # a sub-select on $this (grouped by it), joined with the focus nodes
+        sh:select '''SELECT $this ?n WHERE {
+            { SELECT $this (COUNT(?code) AS ?n) WHERE { $this ex:code ?code } GROUP BY $this HAVING (COUNT(?code) > 1) }
+        }''' ] ;
+    sh:sparql [ a sh:SPARQLConstraint ; sh:prefixes ex: ;
+        sh:message "{$this} links {?value}, a linked node with a code" ;
+        # a sub-select without aggregates, and a variable bound both inside and out
+        sh:select '''SELECT $this ?value WHERE {
+            { SELECT DISTINCT $this ?value WHERE { $this ex:link ?value . ?value ex:code ?code } }
+            $this ex:link ?value .
+        }''' ] .
 
 ex:PartShape a sh:NodeShape ;
     sh:or ( [ sh:class ex:Part ] [ sh:property [ sh:path ex:code ; sh:minCount 1 ; sh:maxCount 1 ] ] ) .
@@ -349,6 +389,25 @@ UNSUPPORTED = {
     "MINUS": 'sh:sparql [ sh:select "SELECT $this WHERE { $this ex:p ?o MINUS { ?o ex:q ?x } }" ]',
     "$PATH": 'sh:sparql [ sh:select "SELECT $this WHERE { $this $PATH ?o }" ]',
     "undeclared prefix": 'sh:sparql [ sh:select "SELECT $this WHERE { $this foaf:name ?o }" ]',
+    "a sub-select that does not project $this": (
+        'sh:sparql [ sh:select "SELECT $this WHERE { $this ex:p ?o . { SELECT ?o WHERE { ?o ex:q ?x } } }" ]'
+    ),
+    "(or groups by other variables only)": (
+        'sh:sparql [ sh:select "SELECT $this WHERE { { SELECT $this WHERE { $this ex:p ?o } GROUP BY ?o } }" ]'
+    ),
+    "$this in a sub-select other than in the triple patterns": (
+        'sh:sparql [ sh:select "SELECT $this WHERE { { SELECT $this WHERE { $this ex:p ?o FILTER(?o != $this) } } }" ]'
+    ),
+    "a sub-select in a UNION": (
+        'sh:sparql [ sh:select "SELECT $this WHERE { { SELECT $this { $this ex:p [] } } UNION { $this ex:q [] } }" ]'
+    ),
+    "a sub-select in a SPARQL query (other than a group of its WHERE)": (
+        'sh:sparql [ sh:select "SELECT $this WHERE { $this ex:p [] OPTIONAL { SELECT $this { $this ex:q [] } } }" ]'
+    ),
+    "'LIMIT' after the WHERE group of a sub-select": (
+        'sh:sparql [ sh:select "SELECT $this WHERE { { SELECT $this WHERE { $this ex:p ?o } LIMIT 1 } }" ]'
+    ),
+    "SELECT * in a sub-select": 'sh:sparql [ sh:select "SELECT $this WHERE { { SELECT * WHERE { $this ex:p ?o } } }" ]',
 }
 
 

@@ -146,12 +146,21 @@ class CompiledConstraint:
     #: the query of the shape's focus nodes alone, with the focus slots (shared by the constraints
     #: of one node shape: a run on some nodes asks it once per shape)
     targets_template: str = field(default="", repr=False)
+    #: ASK queries of the constraint's sub-selects, with the focus slot: each is joined with the
+    #: rest of the query, so when one has no solution neither has the query (Oxigraph evaluates
+    #: every operand of a join, even when one is empty: asked first, an empty one saves the rest)
+    guard_templates: tuple[str, ...] = field(default=(), repr=False)
 
     def targets(self, focus: Sequence[Node]) -> str:
         """The query of the shape's focus nodes among ``focus`` (SELECT ?this): the first step of a
         run on some nodes, which then runs the constraint for those of them the shape targets only
         (most constraints target none of the few nodes an edit touches)."""
         return _with_focus(self.targets_template, focus)
+
+    def guards(self, focus: Sequence[Node] | None = None) -> list[str]:
+        """The ASK queries that must all be true for the query to have a row (for these focus nodes)."""
+        values = "" if focus is None else " VALUES ?this { " + " ".join(term_text(n) for n in focus) + " }"
+        return [template.replace(BRANCH_FOCUS_SLOT, values) for template in self.guard_templates]
 
     def query(self, focus: Sequence[Node] | None = None) -> str:
         """The query, restricted to some focus nodes if given (IRIs: a VALUES block)."""
@@ -348,8 +357,11 @@ class _Compiler:
         messages: tuple[Literal, ...] = (),
         source_constraint: Node | None = None,
         constraint_messages: tuple[Literal, ...] = (),
+        guards: Sequence[str] = (),
     ) -> CompiledConstraint:
+        prefixes = "".join(line + "\n" for line in template.splitlines() if line.startswith("PREFIX "))
         return CompiledConstraint(
+            guard_templates=tuple(f"{prefixes}ASK {{\n{indent_text(guard, 2)}\n}}\n" for guard in guards),
             node_shape=shape,
             source_shape=source,
             component=component,
@@ -481,7 +493,8 @@ class _Compiler:
             raise UnsupportedShapeError(label, "a SPARQL constraint that does not select $this")
         if "failure" in query.projected:
             raise UnsupportedShapeError(label, "?failure in a SPARQL constraint")
-        body = Rewriter(query, focus, label).body()
+        rewriter = Rewriter(query, focus, label)
+        body = rewriter.body()
         text = self._assemble(
             focus, projection, body, "the SPARQL constraint (sh:select, $this pre-bound as ?this)", prefixes
         )
@@ -495,6 +508,7 @@ class _Compiler:
             source_constraint=constraint,
             messages=self._messages(shape),
             constraint_messages=self._messages(constraint),
+            guards=rewriter.subselects(),
         )
 
     def _select_text(self, node: Node, owner: Node) -> str:

@@ -90,8 +90,9 @@ def run_results(
     if allow_warnings:
         allowed |= {SH.Info, SH.Warning}
     compiled = list(compiled)
+    guards: dict[str, bool] = {}  # the answers of the constraints' guards (shared sub-selects: asked once)
     if focus is None:
-        results = [result for constraint in compiled for result in _results(graph, constraint, None)]
+        results = [result for constraint in compiled for result in _results(graph, constraint, None, guards)]
     else:
         # first which of the nodes each shape targets (once per shape), then each constraint on those
         targeted: dict[str, list[Node]] = {}
@@ -102,7 +103,7 @@ def run_results(
             if key not in targeted:
                 targeted[key] = _targeted(graph, constraint, nodes)
             for chunk in _chunks(targeted[key]):
-                results.extend(_results(graph, constraint, chunk))
+                results.extend(_results(graph, constraint, chunk, guards))
     shapes = list({id(c.shapes): c.shapes for c in compiled if c.shapes is not None}.values())
     return RunResults(results, all(r.constraint.severity in allowed for r in results), shapes)
 
@@ -119,7 +120,23 @@ def _targeted(graph: KnowledgeGraph, constraint: CompiledConstraint, nodes: list
     return sorted(found, key=str)
 
 
-def _results(graph: KnowledgeGraph, constraint: CompiledConstraint, focus: list[Node] | None) -> Iterator[_Result]:
+def _guards_hold(
+    graph: KnowledgeGraph, constraint: CompiledConstraint, focus: list[Node] | None, asked: dict[str, bool]
+) -> bool:
+    """Whether every sub-select the constraint's query joins has a solution (else it has no row)."""
+    for guard in constraint.guards(focus):
+        if guard not in asked:
+            asked[guard] = bool(graph.query(guard).askAnswer)
+        if not asked[guard]:
+            return False
+    return True
+
+
+def _results(
+    graph: KnowledgeGraph, constraint: CompiledConstraint, focus: list[Node] | None, guards: dict[str, bool]
+) -> Iterator[_Result]:
+    if not _guards_hold(graph, constraint, focus, guards):
+        return
     seen: set[tuple[Identifier, Identifier | None, Identifier | None, tuple[tuple[str, Identifier], ...]]] = set()
     for row in graph.query(constraint.query(focus)):
         values = row.asdict()

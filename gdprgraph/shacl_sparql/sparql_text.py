@@ -65,7 +65,7 @@ class _Group:
 
 @dataclass
 class _Element:
-    kind: str  # triples | filter | bind | optional | union (one or more branches)
+    kind: str  # triples | filter | bind | optional | union (one or more branches) | subselect
     start: int
     end: int
     variables: set[str]
@@ -75,6 +75,7 @@ class _Element:
     exists: str = ""  # "EXISTS" or "NOT EXISTS" for FILTER EXISTS { ... } / FILTER NOT EXISTS { ... }
     binds: str = ""  # the variable a BIND assigns
     constant: bool = False  # a BIND of a constant (never unbound)
+    where: _Group | None = None  # a sub-select's WHERE group (its variables: those it projects)
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -203,21 +204,30 @@ class SelectQuery:
 
 
 class _GroupParser:
-    """Splits a group into elements (triples, FILTER, BIND, OPTIONAL, UNION); refuses the rest."""
+    """Splits a group into elements (triples, FILTER, BIND, OPTIONAL, UNION, and in the WHERE group
+    itself a sub-select); refuses the rest."""
 
     def __init__(self, text: str, tokens: list[_Token], label: str) -> None:
         self.text, self.tokens, self.label = text, tokens, label
+        self.depth = 0
 
     def _fail(self, feature: str) -> UnsupportedShapeError:
         return UnsupportedShapeError(self.label, feature)
 
     def group(self, i: int) -> tuple[_Group, int]:
         """Parse the group opening at token i; return it and the index after its closing brace."""
+        self.depth += 1
+        try:
+            return self._group(i)
+        finally:
+            self.depth -= 1
+
+    def _group(self, i: int) -> tuple[_Group, int]:
         tokens = self.tokens
         open_at = tokens[i].start
         i += 1
         if i < len(tokens) and tokens[i].keyword == "SELECT":
-            raise self._fail("a sub-select in a SPARQL query")
+            raise self._fail("a sub-select in a SPARQL query (other than a group of its WHERE)")
         elements: list[_Element] = []
         while True:
             if i >= len(tokens):
@@ -240,6 +250,12 @@ class _GroupParser:
                 start = i
                 sub, i = self.group(i + 1)
                 elements.append(self._element("optional", start, i, [sub]))
+            elif token.text == "{" and self.depth == 1 and i + 1 < len(tokens) and tokens[i + 1].keyword == "SELECT":
+                start = i
+                element, i = self._subselect(i)
+                if i < len(tokens) and tokens[i].keyword == "UNION":
+                    raise self._fail("a sub-select in a UNION")
+                elements.append(element)
             elif token.text == "{":
                 start = i
                 branches = []
@@ -267,6 +283,66 @@ class _GroupParser:
         close_at = tokens[i].start
         variables = {t.text[1:] for t in tokens if open_at < t.start < close_at and t.kind == "var"}
         return _Group(open_at, close_at, elements, variables), i + 1
+
+    def _subselect(self, i: int) -> tuple[_Element, int]:
+        """``{ SELECT ... WHERE { ... } [GROUP BY ... [HAVING (...)]] }`` opening at token i.
+
+        Joined as it is: its own variables stay inside. SHACL asks a sub-select to project every
+        potentially pre-bound variable (here ``$this``); this engine also asks it to group by
+        ``$this`` if it groups, and to bind it in the triple patterns of its WHERE group (only
+        there): its solutions for one focus node are then those it has with ``$this`` pre-bound.
+        """
+        tokens = self.tokens
+        first, i = i, i + 2
+        projected: set[str] = set()
+        while i < len(tokens) and tokens[i].keyword != "WHERE" and tokens[i].text != "{":
+            if tokens[i].keyword == "AS":
+                projected.add(tokens[i + 1].text[1:])
+                i += 2
+                continue
+            if tokens[i].text == "(":  # an expression: only its AS variable is projected
+                depth = 0
+                while True:
+                    depth += {"(": 1, ")": -1}.get(tokens[i].text, 0)
+                    if tokens[i].keyword == "AS":
+                        projected.add(tokens[i + 1].text[1:])
+                    i += 1
+                    if depth == 0:
+                        break
+                continue
+            if tokens[i].kind == "var":
+                projected.add(tokens[i].text[1:])
+            elif tokens[i].text == "*":
+                raise self._fail("SELECT * in a sub-select")
+            i += 1
+        if i < len(tokens) and tokens[i].keyword == "WHERE":
+            i += 1
+        if i >= len(tokens) or tokens[i].text != "{":
+            raise self._fail("a sub-select without a WHERE group")
+        where, i = self.group(i)
+        grouped: set[str] = set()
+        if i + 1 < len(tokens) and tokens[i].keyword == "GROUP" and tokens[i + 1].keyword == "BY":
+            i += 2
+            while i < len(tokens) and tokens[i].kind == "var":
+                grouped.add(tokens[i].text[1:])
+                i += 1
+            if i < len(tokens) and tokens[i].keyword == "HAVING":
+                i += 1
+                if tokens[i].text != "(":
+                    raise self._fail("a HAVING without a bracketed condition")
+                i, _ = self._expression(i)
+        if i >= len(tokens) or tokens[i].text != "}":
+            what = tokens[i].text if i < len(tokens) else "the end"
+            raise self._fail(f"'{what}' after the WHERE group of a sub-select (only GROUP BY variables and HAVING)")
+        element = self._element("subselect", first, i + 1, [])
+        element.variables, element.where = projected, where
+        in_triples = set().union(*(e.variables for e in where.elements if e.kind == "triples"))
+        elsewhere = set().union(*(e.variables for e in where.elements if e.kind != "triples"))
+        if "this" not in projected or (grouped and "this" not in grouped):
+            raise self._fail("a sub-select that does not project $this (or groups by other variables only)")
+        if "this" not in in_triples or "this" in elsewhere:
+            raise self._fail("$this in a sub-select other than in the triple patterns of its WHERE group")
+        return element, i + 1
 
     def _element(self, kind: str, first: int, last: int, groups: list[_Group]) -> _Element:
         tokens = self.tokens[first:last]
@@ -350,8 +426,19 @@ class Rewriter:
                         self._bind_branch(branch, binders)
         self._set_based_exists(top)
         self.edits += union_wraps(top, {opening: {"this"} for opening in self.bound_branches})
+        self.edits += subselect_focus_slots(top)
         body = dedent_group(self.query.rewritten(top.open + 1, top.close, self.edits))
         return "\n".join(line for line in body.split("\n") if line.strip())
+
+    def subselects(self) -> list[str]:
+        """The top group's sub-selects as written ($this as ?this), each with its focus slot if it
+        projects ?this: queries of their own, which the whole query needs to be non-empty."""
+        top = self.query.where
+        slots = subselect_focus_slots(top)
+        return [
+            self.query.rewritten(e.start, e.end, [slot for slot in slots if e.start < slot[0] < e.end])
+            for e in subselects(top)
+        ]
 
     # -- FILTER (NOT) EXISTS as set operations -------------------------------------------------
     def _set_based_exists(self, top: _Group) -> None:
@@ -369,7 +456,7 @@ class Rewriter:
         certain = {"this"} | _certain(top)
         bindable = {"this"}
         for element in top.elements:
-            if element.kind in ("triples", "optional", "union"):
+            if element.kind in ("triples", "optional", "union", "subselect"):
                 bindable |= element.variables
             elif element.kind == "bind":
                 bindable.add(element.binds)
@@ -502,6 +589,22 @@ def _branch_focus_slots(group: _Group) -> list[tuple[int, int, str]]:
     return [(branch.open + 1, branch.open + 1, BRANCH_FOCUS_SLOT) for branch in branches]
 
 
+def subselect_focus_slots(group: _Group) -> list[tuple[int, int, str]]:
+    """The focus slot opening the WHERE group of each sub-select of the group that projects
+    ``?this``: a run on some focus nodes evaluates it for them only (joined with the whole
+    sub-select instead, the VALUES block would come after it was evaluated for the whole estate)."""
+    return [
+        (e.where.open + 1, e.where.open + 1, BRANCH_FOCUS_SLOT)
+        for e in group.elements
+        if e.kind == "subselect" and e.where is not None and "this" in e.variables
+    ]
+
+
+def subselects(group: _Group) -> list[_Element]:
+    """The sub-selects of a group (each joined with the rest: the group has no solution when one has none)."""
+    return [e for e in group.elements if e.kind == "subselect"]
+
+
 def union_wraps(
     group: _Group, also_bound: dict[int, set[str]] | None = None, focus_slots: bool = False
 ) -> list[tuple[int, int, str]]:
@@ -525,7 +628,7 @@ def union_wraps(
             continue
         around: set[str] = set()
         for other in group.elements:
-            if other is not union and other.kind in ("triples", "optional", "union"):
+            if other is not union and other.kind in ("triples", "optional", "union", "subselect"):
                 around |= other.variables
             elif other is not union and other.kind == "bind":
                 around.add(other.binds)
