@@ -211,6 +211,21 @@ def test_a_constraint_whose_sub_select_has_no_solution_is_not_asked(seed_oxigrap
     assert any(c.sparql in recording.asked for c in guarded)
 
 
+def test_a_target_sub_select_guards_its_shape_unless_other_targets_add_nodes():
+    def guards(targets: str) -> list[tuple[str, ...]]:
+        shapes = rdflib.Graph().parse(
+            format="turtle",
+            data=f"""@prefix ex: <http://example.org/> . @prefix sh: <http://www.w3.org/ns/shacl#> .
+            ex:S a sh:NodeShape ; {targets} ; sh:class ex:C ; sh:message "m" .""",
+        )
+        return [c.guard_templates for c in compile_shapes(shapes)]
+
+    target = '[ sh:select "SELECT ?this WHERE { { SELECT ?o WHERE { ?s <urn:p> ?o } } ?this <urn:q> ?o }" ]'
+    [(guard,)] = guards(f"sh:target {target}")
+    assert "SELECT ?o WHERE { ?s <urn:p> ?o }" in guard and guard.startswith("PREFIX")
+    assert guards(f"sh:target {target} ; sh:targetClass ex:D") == [()]
+
+
 def test_focus_refuses_unsafe_iris(seed_memory):
     with pytest.raises(Exception, match="not a valid IRI"):
         run(seed_memory, COMPILED, focus=[rdflib.URIRef("urn:x> } ; DROP ALL ; {")])
@@ -322,6 +337,14 @@ ex:ThingShape a sh:NodeShape ;
             $this ex:link ?value .
         }''' ] .
 
+ex:NumberedShape a sh:NodeShape ;
+    # a target with a sub-select of its own (the same for every node)
+    sh:target [ a sh:SPARQLTarget ; sh:prefixes ex: ;
+        sh:select '''SELECT ?this WHERE {
+            { SELECT DISTINCT ?code WHERE { ?x ex:code ?code FILTER(isNumeric(?code)) } } ?this ex:code ?code }''' ] ;
+    sh:message "a numbered thing that is not a part" ;
+    sh:class ex:Part .
+
 ex:PartShape a sh:NodeShape ;
     sh:or ( [ sh:class ex:Part ] [ sh:property [ sh:path ex:code ; sh:minCount 1 ; sh:maxCount 1 ] ] ) .
 
@@ -354,7 +377,7 @@ def test_other_supported_features_give_pyshacl_results(tmp_path):
     shapes = rdflib.Graph().parse(data=EXTRA_SHAPES, format="turtle")
     compiled = compile_shapes(shapes)
     assert {c.node_shape for c in compiled} == {
-        rdflib.URIRef("http://example.org/" + n) for n in ("PeriodShape", "ThingShape")
+        rdflib.URIRef("http://example.org/" + n) for n in ("PeriodShape", "ThingShape", "NumberedShape")
     }
     data = tmp_path / "extra.ttl"
     data.write_text(EXTRA_DATA, encoding="utf-8")

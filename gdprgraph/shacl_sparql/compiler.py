@@ -14,7 +14,7 @@ from rdflib.term import Node
 
 from ..store.binding import term_text
 from .common import BRANCH_FOCUS_SLOT, FOCUS_LINE, FOCUS_SLOT, Names, UnsupportedShapeError, dedent_group, indent_text
-from .sparql_text import Rewriter, SelectQuery, merge_prefixes, union_wraps
+from .sparql_text import Rewriter, SelectQuery, merge_prefixes, subselect_focus_slots, subselects, union_wraps
 
 # -- what is supported ----------------------------------------------------------------------------
 
@@ -217,6 +217,8 @@ class _Compiler:
     def __init__(self, shapes: rdflib.Graph) -> None:
         self.shapes = shapes
         self.names = Names(shapes)
+        #: the sub-selects of each node shape's target: guards of each of its constraints
+        self.target_guards: dict[Node, list[str]] = {}
 
     # -- shapes ------------------------------------------------------------------------------------
     def compile(self) -> list[CompiledConstraint]:
@@ -277,6 +279,7 @@ class _Compiler:
         if self._deactivated(shape):
             return
         focus = _FocusNodes(self, shape)
+        self.target_guards[shape] = focus.guards
         severity = self._severity(shape)
         label = self.names.short(shape)
         for constraint in sorted(self.shapes.objects(shape, SH.sparql), key=str):
@@ -360,6 +363,7 @@ class _Compiler:
         guards: Sequence[str] = (),
     ) -> CompiledConstraint:
         prefixes = "".join(line + "\n" for line in template.splitlines() if line.startswith("PREFIX "))
+        guards = [*self.target_guards.get(shape, []), *guards]
         return CompiledConstraint(
             guard_templates=tuple(f"{prefixes}ASK {{\n{indent_text(guard, 2)}\n}}\n" for guard in guards),
             node_shape=shape,
@@ -569,6 +573,8 @@ class _FocusNodes:
         label = names.short(shape)
         patterns, described = [], []
         self.prefixes: dict[str, str] = {}
+        #: the sub-selects of the target (see CompiledConstraint.guard_templates)
+        self.guards: list[str] = []
         for cls in sorted(g.objects(shape, SH.targetClass), key=str):
             patterns.append(names.instance_of("?this", cls))
             described.append(f"sh:targetClass {names.short(cls)}")
@@ -591,8 +597,11 @@ class _FocusNodes:
                 raise UnsupportedShapeError(label, "a SPARQL target that selects more than ?this")
             self.prefixes = merge_prefixes(self.prefixes, prefixes, label)
             where = query.where
-            wraps = union_wraps(where, focus_slots=True)
+            wraps = union_wraps(where, focus_slots=True) + subselect_focus_slots(where)
             pattern = dedent_group(query.rewritten(where.open + 1, where.close, wraps))
+            for element in subselects(where):
+                slots = [slot for slot in wraps if element.start < slot[0] < element.end]
+                self.guards.append(query.rewritten(element.start, element.end, slots))
             if query.grouped:
                 # counted per node in its own sub-select; restricted to the focus nodes inside it
                 pattern = _GROUPED_TARGET.format(
@@ -603,6 +612,8 @@ class _FocusNodes:
             patterns.append(pattern)
             described.append("sh:target (SPARQL target)")
         self.description = "; ".join(described)
+        if len(patterns) != 1:
+            self.guards.clear()  # the focus nodes are a UNION of targets: one empty target empties none
         if len(patterns) == 1:
             self.inner = patterns[0]
         else:

@@ -109,7 +109,7 @@ class SelectQuery:
         """Parse a SELECT; ``grouping`` accepts ``GROUP BY ?this [HAVING (...)]`` after the WHERE group
         (SPARQL targets: e.g. the nodes meeting two criteria, counted once per node)."""
         tokens = _tokens(text)
-        parser = _GroupParser(text, tokens, label)
+        parser = _GroupParser(text, tokens, label, prebound=not grouping)
         prologue: dict[str, str] = {}
         i = 0
         while i < len(tokens) and tokens[i].keyword in ("PREFIX", "BASE"):
@@ -207,8 +207,9 @@ class _GroupParser:
     """Splits a group into elements (triples, FILTER, BIND, OPTIONAL, UNION, and in the WHERE group
     itself a sub-select); refuses the rest."""
 
-    def __init__(self, text: str, tokens: list[_Token], label: str) -> None:
+    def __init__(self, text: str, tokens: list[_Token], label: str, prebound: bool = True) -> None:
         self.text, self.tokens, self.label = text, tokens, label
+        self.prebound = prebound  # a constraint's query ($this pre-bound), not a target's
         self.depth = 0
 
     def _fail(self, feature: str) -> UnsupportedShapeError:
@@ -287,10 +288,12 @@ class _GroupParser:
     def _subselect(self, i: int) -> tuple[_Element, int]:
         """``{ SELECT ... WHERE { ... } [GROUP BY ... [HAVING (...)]] }`` opening at token i.
 
-        Joined as it is: its own variables stay inside. SHACL asks a sub-select to project every
-        potentially pre-bound variable (here ``$this``); this engine also asks it to group by
-        ``$this`` if it groups, and to bind it in the triple patterns of its WHERE group (only
-        there): its solutions for one focus node are then those it has with ``$this`` pre-bound.
+        Joined as it is: its own variables stay inside. SHACL asks a constraint's sub-select to
+        project every potentially pre-bound variable (here ``$this``); this engine also asks it to
+        group by ``$this`` if it groups, and to bind it in the triple patterns of its WHERE group
+        (only there): its solutions for one focus node are then those it has with ``$this``
+        pre-bound. A target's sub-select that names ``?this`` follows the same rules; one that
+        does not is the same for every focus node.
         """
         tokens = self.tokens
         first, i = i, i + 2
@@ -338,6 +341,8 @@ class _GroupParser:
         element.variables, element.where = projected, where
         in_triples = set().union(*(e.variables for e in where.elements if e.kind == "triples"))
         elsewhere = set().union(*(e.variables for e in where.elements if e.kind != "triples"))
+        if not self.prebound and "this" not in where.variables:
+            return element, i + 1
         if "this" not in projected or (grouped and "this" not in grouped):
             raise self._fail("a sub-select that does not project $this (or groups by other variables only)")
         if "this" not in in_triples or "this" in elsewhere:
