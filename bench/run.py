@@ -4,9 +4,10 @@ For each estate size the script generates a seeded estate (bench/generate.py), t
 
 - **fast**: the default engine (Oxigraph in memory; in-store OWL 2 RL rules; shapes compiled to
   SPARQL), every step in one process: load, validation, each catalog query, transfer paths, the
-  map, then the OWL RL closure; the *main job* is load + validation + every query + paths (no
-  step of it asks for the closure: it is measured after, as ``--inferred`` pays it), and its peak
-  memory is the process's before the closure.
+  map, then the OWL RL closure, then the exports (RoPA, DPV profile, the snapshot ``diff`` takes
+  of each side); the *main job* is load + validation + every query + paths (no step of it asks
+  for the closure: it is measured after, as ``--inferred`` pays it), and its peak memory is the
+  process's before the closure.
 - **floor**: pyoxigraph alone parsing and indexing the same files, then one scan of the store
   (bench/peers.py): the ratio of the main job to it says how far we are from the limit. Beside
   it, the peak memory of ``validate`` alone (load and validate, in its own process).
@@ -100,9 +101,10 @@ def _run_queries(ws) -> dict[str, float]:
 
 def step_fast(estate: Path) -> dict[str, object]:
     """Every step of the main job on the default engine, in this process."""
-    from gdprgraph import Workspace
+    from gdprgraph import Workspace, dpv_profile, ropa
     from gdprgraph import paths as transfer_paths
     from gdprgraph import validate as validation
+    from gdprgraph.diff.compare import snapshot
     from gdprgraph.viz import MapSelection, render_map
 
     out: dict[str, object] = {}
@@ -119,6 +121,12 @@ def step_fast(estate: Path) -> dict[str, object]:
     out["inference"], _ = _timed(lambda: ws.inferred)
     out["inferred_triples"] = len(ws.inferred)
     out["rss_with_closure_mb"] = _rss_mb()
+    # the exports a DPO or an auditor runs on the same estate (after the main job and the closure)
+    out["exports"] = {
+        "RoPA": _timed(lambda: ropa.records(ws))[0],
+        "DPV profile": _timed(lambda: dpv_profile.dpv_view(ws.asserted))[0],
+        "diff snapshot": _timed(lambda: snapshot(ws.asserted))[0],
+    }
     return out
 
 
@@ -373,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"- {n} services, fast: {fast['inferred_triples']} triples with inference, "
                 f"{fast['findings']} findings; queries: "
                 + ", ".join(f"{q} {seconds(t)}" for q, t in sorted(fast["per_query"].items()))
+                + "; exports: "
+                + ", ".join(f"{e} {seconds(t)}" for e, t in fast["exports"].items())
             )
             print(f"... {n} services: warm store", file=sys.stderr, flush=True)
             warm = (

@@ -94,7 +94,8 @@ def seed_report(seed):
 
 
 @pytest.mark.parametrize("edit", EDITS, ids=[e.__name__.strip("_") for e in EDITS])
-def test_incremental_equals_a_full_run(seed_report, edit):
+def test_incremental_equals_a_full_run(seed_report, edit, monkeypatch):
+    monkeypatch.setattr(incremental, "TRIPLES_PER_FOCUS_NODE", 0)  # a focused run, however large the focus
     ws = Workspace()  # a fresh store: the edit must not touch the session's seed
     change = edit(ws)
     focus_before = incremental.affected_focus(ws.asserted, change)
@@ -115,6 +116,24 @@ def test_a_change_to_a_hub_revalidates_everything(seed, seed_report):
     change.added.add((hub, URIRef("http://www.w3.org/2000/01/rdf-schema#comment"), Literal("edited")))
     assert incremental.affected_focus(ws.asserted, change) is None
     assert _findings(incremental.revalidate(ws.asserted, seed_report, change)) == _findings(validation.validate(ws))
+
+
+def test_a_focus_as_costly_as_a_full_run_is_validated_in_full(seed_report, monkeypatch):
+    asked = []
+    validate = validation.validate
+    monkeypatch.setattr(
+        validation, "validate", lambda *args, **kw: asked.append(kw.get("focus")) or validate(*args, **kw)
+    )
+    monkeypatch.setattr(incremental, "SMALL_FOCUS", 0)
+    monkeypatch.setattr(incremental, "TRIPLES_PER_FOCUS_NODE", 1)  # as if the graph were huge
+    ws = Workspace()
+    incremental.revalidate(ws.asserted, seed_report, _flip_a_line_to_not_stated(ws))
+    assert asked[-1] is not None  # a focused run
+    monkeypatch.setattr(incremental, "TRIPLES_PER_FOCUS_NODE", 10**9)  # as if the focus were most of the graph
+    ws = Workspace()
+    report = incremental.revalidate(ws.asserted, seed_report, _flip_a_line_to_not_stated(ws))
+    assert asked[-1] is None
+    assert _findings(report) == _findings(validate(ws))
 
 
 def test_change_between_two_versions_of_a_file(tmp_path: Path):
