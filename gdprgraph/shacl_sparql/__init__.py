@@ -23,6 +23,14 @@ with GROUP BY / HAVING; a constraint's top-level ``FILTER NOT EXISTS { P }`` / `
 { P }`` runs as ``MINUS { P }`` / a join with the distinct matches of P where that is provably the
 same; a UNION joined with other patterns is put in a ``{ SELECT * WHERE { ... } }`` sub-select.
 
+A sub-select in the WHERE group of a SPARQL constraint (projecting ``$this``, as SHACL asks, grouped
+by it if it groups, binding it in its own triple patterns) or of a SPARQL target is joined as
+written: a shape can count once what would otherwise pair rows (the items a service answers twice).
+Oxigraph evaluates every operand of a join even when one has no solution, so each sub-select is
+first asked alone (an ASK, restricted to the focus nodes on a focused run: the constraint's
+*guards*), and a constraint one of whose guards is false is not run; a target's sub-select guards
+every constraint of its shape, unless other targets add focus nodes.
+
 Only the SHACL features our shapes use are compiled (see ``SUPPORTED``); anything else raises
 ``UnsupportedShapeError`` naming the shape and the feature, so that no constraint is ever skipped.
 

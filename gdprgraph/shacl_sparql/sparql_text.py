@@ -299,10 +299,6 @@ class _GroupParser:
         first, i = i, i + 2
         projected: set[str] = set()
         while i < len(tokens) and tokens[i].keyword != "WHERE" and tokens[i].text != "{":
-            if tokens[i].keyword == "AS":
-                projected.add(tokens[i + 1].text[1:])
-                i += 2
-                continue
             if tokens[i].text == "(":  # an expression: only its AS variable is projected
                 depth = 0
                 while True:
