@@ -89,6 +89,30 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
+def _projection(tokens: list[_Token], i: int) -> tuple[set[str], list[_Token], int]:
+    """What a SELECT projects, from token i: its variables (an expression's: the one after AS;
+    ``*``), the other tokens (keywords, expressions) and the index of the WHERE or brace after it."""
+    projected: set[str] = set()
+    others: list[_Token] = []
+    depth = 0
+    while i < len(tokens) and (depth or (tokens[i].keyword != "WHERE" and tokens[i].text != "{")):
+        token = tokens[i]
+        depth += {"(": 1, ")": -1}.get(token.text, 0)
+        if token.keyword == "AS":
+            projected.add(tokens[i + 1].text[1:])
+            others.append(token)
+            i += 2
+            continue
+        if depth == 0 and token.kind == "var":
+            projected.add(token.text[1:])
+        elif depth == 0 and token.text == "*":
+            projected.add("*")
+        else:
+            others.append(token)
+        i += 1
+    return projected, others, i
+
+
 @dataclass
 class SelectQuery:
     """A SELECT of a shape (constraint or target), parsed enough to embed and rewrite it."""
@@ -122,30 +146,11 @@ class SelectQuery:
             raise UnsupportedShapeError(label, "a SPARQL query that is not a SELECT")
         i += 1
         start = i
-        projected: set[str] = set()
-        expressions = False
-        while i < len(tokens) and tokens[i].keyword != "WHERE" and tokens[i].text != "{":
-            token = tokens[i]
+        projected, others, i = _projection(tokens, i)
+        for token in others:
             if token.keyword in _AGGREGATES:
                 raise UnsupportedShapeError(label, f"an aggregate ({token.text}) in a SPARQL query")
-            if token.text == "(":
-                expressions = True
-                depth = 0
-                while True:
-                    depth += {"(": 1, ")": -1}.get(tokens[i].text, 0)
-                    if tokens[i].keyword in _AGGREGATES:
-                        raise UnsupportedShapeError(label, f"an aggregate ({tokens[i].text}) in a SPARQL query")
-                    if tokens[i].keyword == "AS":
-                        projected.add(tokens[i + 1].text[1:])
-                    i += 1
-                    if depth == 0:
-                        break
-                continue
-            if token.kind == "var":
-                projected.add(token.text[1:])
-            elif token.text == "*":
-                projected.add("*")
-            i += 1
+        expressions = any(token.text == "(" for token in others)
         end = i
         if i < len(tokens) and tokens[i].keyword == "WHERE":
             i += 1
@@ -296,24 +301,10 @@ class _GroupParser:
         does not is the same for every focus node.
         """
         tokens = self.tokens
-        first, i = i, i + 2
-        projected: set[str] = set()
-        while i < len(tokens) and tokens[i].keyword != "WHERE" and tokens[i].text != "{":
-            if tokens[i].text == "(":  # an expression: only its AS variable is projected
-                depth = 0
-                while True:
-                    depth += {"(": 1, ")": -1}.get(tokens[i].text, 0)
-                    if tokens[i].keyword == "AS":
-                        projected.add(tokens[i + 1].text[1:])
-                    i += 1
-                    if depth == 0:
-                        break
-                continue
-            if tokens[i].kind == "var":
-                projected.add(tokens[i].text[1:])
-            elif tokens[i].text == "*":
-                raise self._fail("SELECT * in a sub-select")
-            i += 1
+        first = i
+        projected, _, i = _projection(tokens, i + 2)
+        if "*" in projected:
+            raise self._fail("SELECT * in a sub-select")
         if i < len(tokens) and tokens[i].keyword == "WHERE":
             i += 1
         if i >= len(tokens) or tokens[i].text != "{":
