@@ -159,7 +159,7 @@ class CompiledConstraint:
 
     def guards(self, focus: Sequence[Node] | None = None) -> list[str]:
         """The ASK queries that must all be true for the query to have a row (for these focus nodes)."""
-        values = "" if focus is None else " VALUES ?this { " + " ".join(term_text(n) for n in focus) + " }"
+        values = "" if focus is None else _inline_values(focus)
         return [template.replace(BRANCH_FOCUS_SLOT, values) for template in self.guard_templates]
 
     def query(self, focus: Sequence[Node] | None = None) -> str:
@@ -186,13 +186,18 @@ def _with_focus(template: str, focus: Sequence[Node]) -> str:
     """A compiled query's text with its focus slots filled by the focus nodes (a VALUES block)."""
     values = "VALUES ?this {\n" + "".join(f"  {term_text(node)}\n" for node in focus) + "}\n"
     text = FOCUS_LINE.sub(lambda m: indent_text(values, len(m.group(1))), template)
-    text = text.replace(BRANCH_FOCUS_SLOT, " VALUES ?this { " + " ".join(term_text(n) for n in focus) + " }")
+    text = text.replace(BRANCH_FOCUS_SLOT, _inline_values(focus))
     # Also open the outer group with them: Oxigraph then starts from the few focus nodes and
     # looks the constraint's patterns up from ?this, instead of evaluating them for the whole
     # estate and joining the focus nodes last (the same solutions: ?this is restricted anyway).
     outer = _OUTER_WHERE.search(text)
     assert outer is not None, "every compiled query opens with SELECT ... WHERE {"
     return text[: outer.end()] + indent_text(values, 2) + text[outer.end() :]
+
+
+def _inline_values(focus: Sequence[Node]) -> str:
+    """The focus nodes as a VALUES block on one line (what fills a BRANCH_FOCUS_SLOT)."""
+    return " VALUES ?this { " + " ".join(term_text(node) for node in focus) + " }"
 
 
 def _targets_template(template: str) -> str:
