@@ -68,7 +68,32 @@ def _new_us_subprocessor_without_safeguard(ws):
     )
 
 
+def _contradict_a_yes_line_from_another_document(ws):
+    """A No line, read from a section of another document, for an item a service answers Yes: the
+    owner is now described by two documents (ContradictorySourcesAnswerShape's narrowed target)."""
+    rows = ws.asserted.query(
+        "PREFIX gg: <https://w3id.org/gdprgraph/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+        "SELECT ?owner ?item ?other WHERE { ?yes gg:status gg:DeclaredYes ; gg:about ?owner ; gg:answers ?item ; "
+        "dcterms:source/dcterms:isPartOf ?document . ?other dcterms:isPartOf ?otherDocument . "
+        "?otherDocument gg:sourceFile ?file . FILTER(?document != ?otherDocument) } "
+        "ORDER BY ?owner ?item ?other LIMIT 1"
+    )
+    owner, item, section = next(iter(rows))
+    line = URIRef("https://w3id.org/gdprgraph/data/test-contradicting-line")
+    return Change(
+        set(),
+        {
+            (line, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), URIRef(GG + "TemplateLine")),
+            (line, URIRef(GG + "about"), owner),
+            (line, URIRef(GG + "answers"), item),
+            (line, URIRef(GG + "status"), URIRef(GG + "DeclaredNo")),
+            (line, URIRef("http://purl.org/dc/terms/source"), section),
+        },
+    )
+
+
 EDITS = [
+    _contradict_a_yes_line_from_another_document,
     _flip_a_line_to_not_stated,
     _drop_a_duration,
     _move_platform_sh_to_the_us,
@@ -107,6 +132,18 @@ def test_incremental_equals_a_full_run(seed_report, edit, monkeypatch):
     assert _findings(full) != _findings(seed_report), "the edit must change the findings"
     # the report graph (built on demand from the previous and the fresh ones) has the same results
     assert _report_rows(incremental_report) == _report_rows(full)
+
+
+def test_a_contradiction_between_two_documents_is_found_on_a_focused_run(seed_report, monkeypatch):
+    """The narrowed target counts the documents of the focus nodes' owners only (sideways_slots)."""
+    monkeypatch.setattr(incremental, "TRIPLES_PER_FOCUS_NODE", 0)
+    ws = Workspace()
+    change = _contradict_a_yes_line_from_another_document(ws)
+    report = incremental.revalidate(ws.asserted, seed_report, change)
+    shape = "A line answered Yes by one source and No by another"  # ContradictorySourcesAnswerShape
+    new = [f for f in report.findings if f.shape == shape]
+    assert new, "the incremental run must report the pair"
+    assert not [f for f in seed_report.findings if f.shape == shape]
 
 
 def test_a_change_to_a_hub_revalidates_everything(seed, seed_report):

@@ -18,6 +18,7 @@ from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 
 from gdprgraph import resources, shacl_sparql
+from gdprgraph.errors import InputError
 from gdprgraph.load import input_files
 from gdprgraph.shacl_sparql import UnsupportedShapeError, compile_shapes, run
 from gdprgraph.store import DatasetGraph, KnowledgeGraph, MemoryGraph
@@ -189,6 +190,7 @@ class _Recording:
 
     def __init__(self, graph: KnowledgeGraph) -> None:
         self.graph, self.asked = graph, []
+        self.concurrent_reads = graph.concurrent_reads  # Oxigraph: asked from several threads
 
     def query(self, sparql, bindings=None):
         self.asked.append(sparql)
@@ -218,12 +220,40 @@ def test_a_target_sub_select_guards_its_shape_unless_other_targets_add_nodes():
             data=f"""@prefix ex: <http://example.org/> . @prefix sh: <http://www.w3.org/ns/shacl#> .
             ex:S a sh:NodeShape ; {targets} ; sh:class ex:C ; sh:message "m" .""",
         )
-        return [c.guard_templates for c in compile_shapes(shapes)]
+        return [tuple(c.guards(None)) for c in compile_shapes(shapes)]  # a full run's guards
 
     target = '[ sh:select "SELECT ?this WHERE { { SELECT ?o WHERE { ?s <urn:p> ?o } } ?this <urn:q> ?o }" ]'
     [(guard,)] = guards(f"sh:target {target}")
     assert "SELECT ?o WHERE { ?s <urn:p> ?o }" in guard and guard.startswith("PREFIX")
     assert guards(f"sh:target {target} ; sh:targetClass ex:D") == [()]
+
+
+def test_constraints_run_on_several_threads_give_the_same_results_in_the_same_order(seed_oxigraph, fixture_base):
+    broken = fixture_base.copy()  # a graph with results of several constraints
+    broken.graph.update((FIXTURES / "ContradictoryLinesShape.breaks.ru").read_text(encoding="utf-8"))
+    for graph in (seed_oxigraph, _oxigraph(graph=broken.graph)):
+
+        def found(threads: int, focus=None, graph=graph) -> list[tuple]:
+            results = shacl_sparql.run_results(graph, COMPILED, focus, threads=threads).results
+            return [(r.constraint.describe(), sorted(r.facts.items())) for r in results]
+
+        one = found(1)
+        assert one and found(3) == one
+        focus = sorted({s for s, _, _ in graph.triples((None, None, None)) if isinstance(s, rdflib.URIRef)}, key=str)
+        assert sorted(found(3, focus[::7])) == sorted(found(1, focus[::7]))
+
+
+def test_the_number_of_threads_follows_the_store_and_the_environment(seed_memory, seed_oxigraph, monkeypatch):
+    monkeypatch.delenv("GDPRGRAPH_THREADS", raising=False)
+    assert shacl_sparql.runner.default_threads(seed_memory) == 1  # rdflib's engine holds Python's lock
+    assert 1 <= shacl_sparql.runner.default_threads(seed_oxigraph) <= shacl_sparql.runner.MAX_THREADS
+    monkeypatch.setenv("GDPRGRAPH_THREADS", "3")
+    assert shacl_sparql.runner.default_threads(seed_oxigraph) == 3
+    assert shacl_sparql.runner.default_threads(seed_memory) == 1
+    for wrong in ("0", "two", "-1"):
+        monkeypatch.setenv("GDPRGRAPH_THREADS", wrong)
+        with pytest.raises(InputError, match="GDPRGRAPH_THREADS must be a whole number from 1"):
+            shacl_sparql.runner.default_threads(seed_oxigraph)
 
 
 def test_focus_refuses_unsafe_iris(seed_memory):
@@ -398,6 +428,28 @@ def test_other_supported_features_give_pyshacl_results(tmp_path):
     for kg in (memory, _oxigraph([data])):
         report = _assert_same(expected, kg, compiled)
         assert _conforms(report) is _conforms(reference)
+
+
+def test_a_target_sub_select_without_this_is_restricted_to_the_focus_nodes_on_a_focused_run(tmp_path):
+    """NumberedShape's target joins a sub-select the same for every node: on a run on some nodes it is
+    evaluated for the codes of those nodes only (sparql_text.sideways_slots), with the results of a
+    full run for them; a full run has no restriction."""
+    shapes = rdflib.Graph().parse(data=EXTRA_SHAPES, format="turtle")
+    numbered = rdflib.URIRef("http://example.org/NumberedShape")
+    [compiled] = [c for c in compile_shapes(shapes) if c.node_shape == numbered]
+    data = tmp_path / "extra.ttl"
+    data.write_text(EXTRA_DATA, encoding="utf-8")
+    kg = _oxigraph([data])
+    full = _results(run(kg, [compiled]))
+    flagged = {r[0] for r in full}
+    assert len(flagged) >= 2  # numbered things that are not parts: ex:a, ex:z...
+    nodes = sorted({s for s, _, _ in kg.triples((None, None, None)) if isinstance(s, rdflib.URIRef)}, key=str)
+    for node in nodes:
+        assert _results(run(kg, [compiled], focus=[node])) == {r for r in full if r[0] == node}, node
+    restricted = "{ SELECT DISTINCT ?code WHERE { VALUES ?this { <http://example.org/z> } ?this ex:code ?code } }"
+    assert restricted in compiled.targets([rdflib.URIRef("http://example.org/z")])
+    assert restricted in compiled.query([rdflib.URIRef("http://example.org/z")])
+    assert "DISTINCT ?code WHERE { VALUES" not in compiled.sparql and "\x00" not in compiled.sparql
 
 
 # -- what the compiler refuses ----------------------------------------------------------------------------------

@@ -29,7 +29,12 @@ written: a shape can count once what would otherwise pair rows (the items a serv
 Oxigraph evaluates every operand of a join even when one has no solution, so each sub-select is
 first asked alone (an ASK, restricted to the focus nodes on a focused run: the constraint's
 *guards*), and a constraint one of whose guards is false is not run; a target's sub-select guards
-every constraint of its shape, unless other targets add focus nodes.
+every constraint of its shape, unless other targets add focus nodes. A target's sub-select that
+does not name ``?this`` is the same for every node: on a run on some focus nodes it is restricted to
+the values the target's triple patterns give those nodes (``sparql_text.sideways_slots``).
+
+On a store that takes concurrent reads (Oxigraph), the constraints run on several threads
+(``runner.default_threads``); the results keep the constraints' order.
 
 Only the SHACL features our shapes use are compiled (see ``SUPPORTED``); anything else raises
 ``UnsupportedShapeError`` naming the shape and the feature, so that no constraint is ever skipped.

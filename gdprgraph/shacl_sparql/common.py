@@ -36,6 +36,17 @@ FOCUS_SLOT = "\x00focus\x00"
 FOCUS_LINE = re.compile(r"^([ ]*)\x00focus\x00\n", re.MULTILINE)
 # The same, inside a line: right after the opening brace of a UNION branch (see union_wraps).
 BRANCH_FOCUS_SLOT = "\x00branch-focus\x00"
+# Around a restriction that exists on a run on some focus nodes only (see sideways_slots).
+FOCUSED_OPEN, FOCUSED_CLOSE = "\x00focused\x00", "\x00/focused\x00"
+_FOCUSED_ONLY = re.compile("\x00focused\x00.*?\x00/focused\x00", re.DOTALL)
+
+
+def fill_branch_slots(template: str, values: str | None) -> str:
+    """A template's in-line focus slots filled: with ``values`` (a one-line VALUES block) on a run on
+    some focus nodes, keeping its focused-only restrictions; with nothing on a full run, dropping them."""
+    if values is None:
+        return _FOCUSED_ONLY.sub("", template).replace(BRANCH_FOCUS_SLOT, "")
+    return template.replace(FOCUSED_OPEN, "").replace(FOCUSED_CLOSE, "").replace(BRANCH_FOCUS_SLOT, values)
 
 
 # -- text helpers ------------------------------------------------------------------------------------------

@@ -13,8 +13,25 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from ..store.binding import term_text
-from .common import BRANCH_FOCUS_SLOT, FOCUS_LINE, FOCUS_SLOT, Names, UnsupportedShapeError, dedent_group, indent_text
-from .sparql_text import Rewriter, SelectQuery, merge_prefixes, subselect_focus_slots, subselects, union_wraps
+from .common import (
+    BRANCH_FOCUS_SLOT,
+    FOCUS_LINE,
+    FOCUS_SLOT,
+    Names,
+    UnsupportedShapeError,
+    dedent_group,
+    fill_branch_slots,
+    indent_text,
+)
+from .sparql_text import (
+    Rewriter,
+    SelectQuery,
+    merge_prefixes,
+    sideways_slots,
+    subselect_focus_slots,
+    subselects,
+    union_wraps,
+)
 
 # -- what is supported ----------------------------------------------------------------------------
 
@@ -159,8 +176,8 @@ class CompiledConstraint:
 
     def guards(self, focus: Sequence[Node] | None = None) -> list[str]:
         """The ASK queries that must all be true for the query to have a row (for these focus nodes)."""
-        values = "" if focus is None else _inline_values(focus)
-        return [template.replace(BRANCH_FOCUS_SLOT, values) for template in self.guard_templates]
+        values = None if focus is None else _inline_values(focus)
+        return [fill_branch_slots(template, values) for template in self.guard_templates]
 
     def query(self, focus: Sequence[Node] | None = None) -> str:
         """The query, restricted to some focus nodes if given (IRIs: a VALUES block)."""
@@ -186,7 +203,7 @@ def _with_focus(template: str, focus: Sequence[Node]) -> str:
     """A compiled query's text with its focus slots filled by the focus nodes (a VALUES block)."""
     values = "VALUES ?this {\n" + "".join(f"  {term_text(node)}\n" for node in focus) + "}\n"
     text = FOCUS_LINE.sub(lambda m: indent_text(values, len(m.group(1))), template)
-    text = text.replace(BRANCH_FOCUS_SLOT, _inline_values(focus))
+    text = fill_branch_slots(text, _inline_values(focus))
     # Also open the outer group with them: Oxigraph then starts from the few focus nodes and
     # looks the constraint's patterns up from ?this, instead of evaluating them for the whole
     # estate and joining the focus nodes last (the same solutions: ?this is restricted anyway).
@@ -378,7 +395,7 @@ class _Compiler:
             path=path,
             template=template,
             targets_template=_targets_template(template),
-            sparql=FOCUS_LINE.sub("", template).replace(BRANCH_FOCUS_SLOT, ""),
+            sparql=fill_branch_slots(FOCUS_LINE.sub("", template), None),
             shapes=self.shapes,
             messages=messages,
             source_constraint=source_constraint,
@@ -602,7 +619,7 @@ class _FocusNodes:
                 raise UnsupportedShapeError(label, "a SPARQL target that selects more than ?this")
             self.prefixes = merge_prefixes(self.prefixes, prefixes, label)
             where = query.where
-            wraps = union_wraps(where, focus_slots=True) + subselect_focus_slots(where)
+            wraps = union_wraps(where, focus_slots=True) + subselect_focus_slots(where) + sideways_slots(query)
             pattern = dedent_group(query.rewritten(where.open + 1, where.close, wraps))
             for element in subselects(where):
                 slots = [slot for slot in wraps if element.start < slot[0] < element.end]

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import rdflib
 from rdflib import RDF, BNode, Literal
 from rdflib.namespace import SH
 from rdflib.term import Identifier, Node
 
+from ..errors import InputError
 from ..store import KnowledgeGraph
 from .compiler import CompiledConstraint
 
 #: Focus nodes per VALUES block when ``run`` is restricted to some focus nodes.
 FOCUS_CHUNK = 400
+#: Most queries in flight at once on a store that takes concurrent reads (each holds its
+#: intermediate results in memory); ``$GDPRGRAPH_THREADS`` sets another number (1: one at a time).
+MAX_THREADS = 4
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 def run(
@@ -25,13 +35,17 @@ def run(
     *,
     allow_warnings: bool = True,
     allow_infos: bool = True,
+    threads: int | None = None,
 ) -> rdflib.Graph:
     """Run compiled constraints; return a SHACL validation report graph shaped like pyshacl's.
 
     ``focus`` restricts the check to those focus nodes (IRIs). ``allow_warnings`` / ``allow_infos``
-    set sh:conforms as pyshacl's options do (validate.py passes both).
+    set sh:conforms as pyshacl's options do (validate.py passes both). ``threads``: how many
+    constraints run at once (``default_threads`` when None); the report is the same for any number.
     """
-    return run_results(graph, compiled, focus, allow_warnings=allow_warnings, allow_infos=allow_infos).graph()
+    return run_results(
+        graph, compiled, focus, allow_warnings=allow_warnings, allow_infos=allow_infos, threads=threads
+    ).graph()
 
 
 @dataclass
@@ -84,28 +98,55 @@ def run_results(
     *,
     allow_warnings: bool = True,
     allow_infos: bool = True,
+    threads: int | None = None,
 ) -> RunResults:
     """Run compiled constraints; return their results (the arguments are those of ``run``)."""
     allowed = {SH.Info} if allow_infos else set()
     if allow_warnings:
         allowed |= {SH.Info, SH.Warning}
     compiled = list(compiled)
+    threads = threads or default_threads(graph)
     guards: dict[str, bool] = {}  # the answers of the constraints' guards (shared sub-selects: asked once)
+    per_constraint: list[list[_Result]]
     if focus is None:
-        results = [result for constraint in compiled for result in _results(graph, constraint, None, guards)]
+        per_constraint = _each(threads, lambda c: list(_results(graph, c, None, guards)), compiled)
     else:
         # first which of the nodes each shape targets (once per shape), then each constraint on those
-        targeted: dict[str, list[Node]] = {}
         nodes = sorted(set(focus), key=str)
-        results = []
-        for constraint in compiled:
-            key = constraint.targets_template
-            if key not in targeted:
-                targeted[key] = _targeted(graph, constraint, nodes)
-            for chunk in _chunks(targeted[key]):
-                results.extend(_results(graph, constraint, chunk, guards))
+        firsts = list({c.targets_template: c for c in compiled}.values())
+        found = _each(threads, lambda c: _targeted(graph, c, nodes), firsts)
+        targeted = {c.targets_template: nodes for c, nodes in zip(firsts, found, strict=True)}
+        per_constraint = _each(
+            threads,
+            lambda c: [r for chunk in _chunks(targeted[c.targets_template]) for r in _results(graph, c, chunk, guards)],
+            compiled,
+        )
+    results = [result for found_results in per_constraint for result in found_results]  # in the constraints' order
     shapes = list({id(c.shapes): c.shapes for c in compiled if c.shapes is not None}.values())
     return RunResults(results, all(r.constraint.severity in allowed for r in results), shapes)
+
+
+def default_threads(graph: KnowledgeGraph) -> int:
+    """How many constraints run at once: one on a store that does not take concurrent reads (rdflib's
+    engine holds Python's lock); else ``$GDPRGRAPH_THREADS`` if set, or one per core this process may
+    use, at most MAX_THREADS."""
+    if not graph.concurrent_reads:
+        return 1
+    given = os.environ.get("GDPRGRAPH_THREADS", "").strip()
+    if given:
+        if not given.isdigit() or int(given) < 1:
+            raise InputError(f"GDPRGRAPH_THREADS must be a whole number from 1, not {given!r}")
+        return int(given)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, MAX_THREADS))
+
+
+def _each(threads: int, action: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
+    """``action`` on every item, in that order, ``threads`` at a time (in this thread if one)."""
+    if threads <= 1 or len(items) <= 1:
+        return [action(item) for item in items]
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gdprgraph-shacl") as pool:
+        return list(pool.map(action, items))
 
 
 def _chunks(nodes: list[Node]) -> list[list[Node]]:

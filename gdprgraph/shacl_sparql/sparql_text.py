@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from .common import BRANCH_FOCUS_SLOT, FOCUS_SLOT, UnsupportedShapeError, dedent_group, indent_text
+from .common import (
+    BRANCH_FOCUS_SLOT,
+    FOCUS_SLOT,
+    FOCUSED_CLOSE,
+    FOCUSED_OPEN,
+    UnsupportedShapeError,
+    dedent_group,
+    indent_text,
+)
 
 
 class FocusNodes(Protocol):
@@ -76,6 +84,8 @@ class _Element:
     binds: str = ""  # the variable a BIND assigns
     constant: bool = False  # a BIND of a constant (never unbound)
     where: _Group | None = None  # a sub-select's WHERE group (its variables: those it projects)
+    grouped: set[str] = field(default_factory=set)  # a sub-select's GROUP BY variables
+    expressions: bool = False  # a sub-select projecting an expression (an aggregate, a function)
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -302,7 +312,7 @@ class _GroupParser:
         """
         tokens = self.tokens
         first = i
-        projected, _, i = _projection(tokens, i + 2)
+        projected, others, i = _projection(tokens, i + 2)
         if "*" in projected:
             raise self._fail("SELECT * in a sub-select")
         if i < len(tokens) and tokens[i].keyword == "WHERE":
@@ -326,6 +336,7 @@ class _GroupParser:
             raise self._fail(f"'{what}' after the WHERE group of a sub-select (only GROUP BY variables and HAVING)")
         element = self._element("subselect", first, i + 1, [])
         element.variables, element.where = projected, where
+        element.grouped, element.expressions = grouped, any(token.text == "(" for token in others)
         in_triples = set().union(*(e.variables for e in where.elements if e.kind == "triples"))
         elsewhere = set().union(*(e.variables for e in where.elements if e.kind != "triples"))
         if not self.prebound and "this" not in where.variables:
@@ -590,6 +601,36 @@ def subselect_focus_slots(group: _Group) -> list[tuple[int, int, str]]:
         for e in group.elements
         if e.kind == "subselect" and e.where is not None and "this" in e.variables
     ]
+
+
+def sideways_slots(query: SelectQuery) -> list[tuple[int, int, str]]:
+    """Restrictions of a target's sub-selects that do not name ``?this``, for a run on some focus nodes.
+
+    Such a sub-select is the same for every focus node, so Oxigraph would evaluate it over the whole
+    estate on every run (every incremental re-validation). It joins the target's triple patterns
+    on the variables it projects; on a run on some focus nodes, its WHERE group opens with the
+    distinct values of those variables that the triple patterns give for the focus nodes: the same
+    solutions of the target, as long as the sub-select keeps or drops whole groups of those values
+    (it projects plain variables, each one it groups by). On a full run the restriction is dropped
+    (between FOCUSED_OPEN and FOCUSED_CLOSE). Where that does not hold, no restriction: the same
+    solutions, at the cost of the whole sub-select.
+    """
+    top = query.where
+    triples = [e for e in top.elements if e.kind == "triples"]
+    bound = set().union(*(e.variables for e in triples)) if triples else set()
+    slots = []
+    for element in subselects(top):
+        if element.where is None or "this" in element.where.variables or element.expressions:
+            continue
+        shared = element.variables
+        if "this" not in bound or not shared <= bound or (element.grouped and not shared <= element.grouped):
+            continue
+        patterns = " . ".join(query.rewritten(e.start, e.end, []).rstrip().rstrip(".").rstrip() for e in triples)
+        projection = " ".join(f"?{name}" for name in sorted(shared))
+        restriction = f"{{ SELECT DISTINCT {projection} WHERE {{{BRANCH_FOCUS_SLOT} {patterns} }} }}"
+        at = element.where.open + 1
+        slots.append((at, at, f"{FOCUSED_OPEN} {restriction}{FOCUSED_CLOSE}"))
+    return slots
 
 
 def subselects(group: _Group) -> list[_Element]:

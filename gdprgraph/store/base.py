@@ -81,6 +81,12 @@ class KnowledgeGraph(ABC):
         """The triples matching a pattern (None is a wildcard)."""
 
     # -- shared conveniences -----------------------------------------------------------------
+    @property
+    def concurrent_reads(self) -> bool:
+        """Whether queries may run from several threads at once, in parallel (not rdflib's engine,
+        which holds Python's lock)."""
+        return False
+
     def internal(self, name: str, bindings: Bindings | None = None) -> Results:
         """Run an internal query of queries/internal/ (by its file's stem) with bound parameters:
         the one way the library runs its own queries."""

@@ -52,6 +52,9 @@ class Dataset(ABC):
 
     #: how the store is named in messages (a path, a URL)
     location: str = "memory"
+    #: whether several threads may query it at once, each query running without Python's lock (an
+    #: Oxigraph store: the compiled shapes then run on every core)
+    concurrent_reads: bool = False
 
     @abstractmethod
     def query(self, sparql: str, bindings: Bindings | None, graphs: Sequence[str]) -> Results:
@@ -216,6 +219,10 @@ class DatasetGraph(KnowledgeGraph):
 
     def __len__(self) -> int:
         return self.dataset.count(self.graphs)
+
+    @property
+    def concurrent_reads(self) -> bool:
+        return self.dataset.concurrent_reads
 
     def load_files(self, paths: Iterable[Path | str]) -> None:
         """Parse files into the write graph; on an error the graph is left as it was.

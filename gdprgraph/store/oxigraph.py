@@ -32,6 +32,8 @@ FORMATS = {
 class OxigraphDataset(Dataset):
     """An Oxigraph store; ``path`` None keeps it in memory, else it persists in that folder."""
 
+    concurrent_reads = True  # pyoxigraph evaluates a query without holding Python's lock
+
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else None
         self.location = str(self.path) if self.path else "memory"
