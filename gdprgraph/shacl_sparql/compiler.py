@@ -483,7 +483,16 @@ class _Compiler:
         return f"?{local}_{self._counter}"
 
     def _not_instance(self, var: str, cls: Node) -> _Expr:
-        return _Exists([self.names.instance_of(var, cls)], negated=True)
+        """sh:class on a bound node: its types first, then whether one is the class or a subclass.
+        Oxigraph evaluates ``?v rdf:type/rdfs:subClassOf* C`` from the class's end even with ``?v``
+        bound: every instance of the class, for each value (7 s for the durations of 10 000
+        generated services, 0.15 s this way); the same solutions."""
+        self.names.require("rdf", "rdfs")
+        cls_type = f"{self._fresh(URIRef('type'))}"
+        return _Exists(
+            [f"{var} rdf:type {cls_type} .", f"FILTER EXISTS {{ {cls_type} rdfs:subClassOf* {self.names.term(cls)} }}"],
+            negated=True,
+        )
 
     def _not_in(self, var: str, members: list[Node]) -> _Expr:
         if all(isinstance(m, URIRef) for m in members):

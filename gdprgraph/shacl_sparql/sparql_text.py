@@ -455,6 +455,10 @@ class Rewriter:
         patterns and UNIONs of them (P alone then has the solutions of P with the row substituted)
         and, for MINUS, P always binds a variable that every row binds (MINUS needs one shared
         variable); for the join, every variable P shares with the group is bound in every row.
+
+        P goes before the group's trailing OPTIONALs and BINDs (labels, messages) when they bind
+        none of its variables and the rows before them already bind what P shares: P then removes
+        or keeps rows before they are looked up, with the same rows in the end.
         """
         certain = {"this"} | _certain(top)
         bindable = {"this"}
@@ -463,7 +467,15 @@ class Rewriter:
                 bindable |= element.variables
             elif element.kind == "bind":
                 bindable.add(element.binds)
-        appended = []
+        # the trailing OPTIONALs and BINDs (FILTERs between them apply to the whole group anyway)
+        head = len(top.elements)
+        while head and top.elements[head - 1].kind in ("optional", "bind", "filter"):
+            head -= 1
+        tail = [e for e in top.elements[head:] if e.kind in ("optional", "bind")]
+        tail_binds = set().union(*(e.variables if e.kind == "optional" else {e.binds} for e in tail)) if tail else set()
+        certain_before = {"this"} | _certain(_Group(top.open, top.close, top.elements[:head], set()))
+        early: list[str] = []
+        appended: list[str] = []
         for element in top.elements:
             if element.kind != "filter" or not element.exists or not self._plain(element.groups[0]):
                 continue
@@ -479,24 +491,31 @@ class Rewriter:
             if "this" in shared and not in_branches:
                 text = FOCUS_SLOT + "\n" + text
             if element.exists == "NOT EXISTS" and certain & _certain(pattern) & shared:
-                appended.append(
+                moved = (
                     "# the constraint's FILTER NOT EXISTS { P }, as MINUS { P }: the same rows\n"
                     f"MINUS {{\n{indent_text(text, 2)}\n}}"
                 )
+                before_tail = bool(certain_before & _certain(pattern) & shared)
             elif element.exists == "EXISTS" and shared and shared <= certain:
                 variables = " ".join(f"?{v}" for v in sorted(shared))
-                appended.append(
+                moved = (
                     "# the constraint's FILTER EXISTS { P }, as a join with the distinct matches of P\n"
                     f"{{\n  SELECT DISTINCT {variables} WHERE {{\n{indent_text(text, 4)}\n  }}\n}}"
                 )
+                before_tail = shared <= certain_before
             else:
                 continue
+            early_enough = tail and before_tail and not pattern.variables & (tail_binds - certain_before)
+            (early if early_enough else appended).append(moved)
             self.edits.append((element.start, element.end, ""))
+        text = self.query.text
+        first = top.elements[0].start if top.elements else top.close
+        line = text[text.rfind("\n", 0, first) + 1 : first]
+        indent = len(line) if not line.strip() else 0
+        if early:
+            at = tail[0].start
+            self.edits.append((at, at, indent_text("\n".join(early), indent).lstrip(" ") + "\n" + " " * indent))
         if appended:
-            text = self.query.text
-            first = top.elements[0].start
-            line = text[text.rfind("\n", 0, first) + 1 : first]
-            indent = len(line) if not line.strip() else 0
             self.edits.append((top.close, top.close, "\n" + indent_text("\n".join(appended), indent) + "\n"))
 
     def _plain(self, group: _Group) -> bool:
