@@ -161,8 +161,14 @@ def validate(
             raise InputError("--inference rdfs needs --engine pyshacl (the sparql engine offers none or owlrl)")
         from . import shacl_sparql
 
-        # findings come from the results; the report graph is built only if someone asks for it
-        return report_from(data, shapes, shacl_sparql.run_results(data, compiled_shapes(shapes), focus))
+        # findings are built from each constraint's results while the next constraints run; the
+        # report graph is built only if someone asks for it
+        finding = _FindingMaker(data, shapes)
+        findings: list[Finding] = []
+        run = shacl_sparql.run_results(
+            data, compiled_shapes(shapes), focus, each=lambda found: findings.extend(finding(r.facts) for r in found)
+        )
+        return ValidationReport(sorted_findings(findings), run.graph)
     return report_from(data, shapes, report_graph)
 
 
@@ -206,15 +212,25 @@ def report_from(
 ) -> ValidationReport:
     """Findings (labelled, sourced, sorted) from a SHACL validation report graph, or from the
     results of a compiled run (whose report graph is then built on demand)."""
-    reads = _MemoisedReads(data, _context_names(data))  # findings share services, items, organisations
-    shape_reads = _MemoisedReads(shapes)
     if isinstance(report, rdflib.Graph):
         results = [dict(report.predicate_objects(r)) for r in report.objects(None, SH.result)]
         source: rdflib.Graph | Callable[[], rdflib.Graph] = report
     else:
         results, source = [r.facts for r in report.results], report.graph
-    findings = [_finding(reads, shape_reads, facts) for facts in results]
-    return ValidationReport(sorted_findings(findings), source)
+    finding = _FindingMaker(data, shapes)
+    return ValidationReport(sorted_findings(finding(facts) for facts in results), source)
+
+
+class _FindingMaker:
+    """Findings from results' properties, the graph reads they share (services, items,
+    organisations) made once."""
+
+    def __init__(self, data: KnowledgeGraph, shapes: rdflib.Graph) -> None:
+        self.reads = _MemoisedReads(data, _context_names(data))
+        self.shape_reads = _MemoisedReads(shapes)
+
+    def __call__(self, facts: Mapping[Node, Node]) -> Finding:
+        return _finding(self.reads, self.shape_reads, facts)
 
 
 def _context_names(data: KnowledgeGraph) -> Callable[[], KnowledgeGraph] | None:

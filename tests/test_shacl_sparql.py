@@ -243,6 +243,16 @@ def test_constraints_run_on_several_threads_give_the_same_results_in_the_same_or
         assert sorted(found(3, focus[::7])) == sorted(found(1, focus[::7]))
 
 
+def test_each_constraint_s_results_are_handed_over_in_order_while_the_run_goes_on(seed_oxigraph):
+    handed: list[list] = []
+    run_results = shacl_sparql.run_results(seed_oxigraph, COMPILED, threads=2, each=handed.append)
+    assert len(handed) == len(COMPILED)  # one call per constraint, an empty list for one without results
+    assert [r for found in handed for r in found] == run_results.results
+    assert [found[0].constraint for found in handed if found] == sorted(
+        {r.constraint for r in run_results.results}, key=COMPILED.index
+    )
+
+
 def test_the_number_of_threads_follows_the_store_and_the_environment(seed_memory, seed_oxigraph, monkeypatch):
     monkeypatch.delenv("GDPRGRAPH_THREADS", raising=False)
     assert shacl_sparql.runner.default_threads(seed_memory) == 1  # rdflib's engine holds Python's lock

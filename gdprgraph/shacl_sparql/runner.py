@@ -99,15 +99,21 @@ def run_results(
     allow_warnings: bool = True,
     allow_infos: bool = True,
     threads: int | None = None,
+    each: Callable[[list[_Result]], None] | None = None,
 ) -> RunResults:
-    """Run compiled constraints; return their results (the arguments are those of ``run``)."""
+    """Run compiled constraints; return their results (the arguments are those of ``run``).
+
+    ``each`` is called in this thread with the results of every constraint, in the constraints'
+    order, as soon as they are found: what it does in Python (validate builds its findings) runs
+    while the store evaluates the next constraints on other threads.
+    """
     allowed = {SH.Info} if allow_infos else set()
     if allow_warnings:
         allowed |= {SH.Info, SH.Warning}
     compiled = list(compiled)
     threads = threads or default_threads(graph)
     guards: dict[str, bool] = {}  # the answers of the constraints' guards (shared sub-selects: asked once)
-    per_constraint: list[list[_Result]]
+    per_constraint: Iterator[list[_Result]]
     if focus is None:
         per_constraint = _each(threads, lambda c: list(_results(graph, c, None, guards)), compiled)
     else:
@@ -121,7 +127,11 @@ def run_results(
             lambda c: [r for chunk in _chunks(targeted[c.targets_template]) for r in _results(graph, c, chunk, guards)],
             compiled,
         )
-    results = [result for found_results in per_constraint for result in found_results]  # in the constraints' order
+    results = []
+    for found_results in per_constraint:  # in the constraints' order
+        if each is not None:
+            each(found_results)
+        results.extend(found_results)
     shapes = list({id(c.shapes): c.shapes for c in compiled if c.shapes is not None}.values())
     return RunResults(results, all(r.constraint.severity in allowed for r in results), shapes)
 
@@ -141,12 +151,14 @@ def default_threads(graph: KnowledgeGraph) -> int:
     return max(1, min(cores, MAX_THREADS))
 
 
-def _each(threads: int, action: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
-    """``action`` on every item, in that order, ``threads`` at a time (in this thread if one)."""
+def _each(threads: int, action: Callable[[_T], _R], items: Sequence[_T]) -> Iterator[_R]:
+    """``action`` on every item, ``threads`` at a time (in this thread if one): the answers in the
+    items' order, each as soon as it and those before it are done."""
     if threads <= 1 or len(items) <= 1:
-        return [action(item) for item in items]
+        yield from (action(item) for item in items)
+        return
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gdprgraph-shacl") as pool:
-        return list(pool.map(action, items))
+        yield from pool.map(action, items)
 
 
 def _chunks(nodes: list[Node]) -> list[list[Node]]:
