@@ -17,6 +17,7 @@ import networkx as nx
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from . import collector
 from .basis import NO_BASIS, Basis, Grounds, kinds_of
 from .labels import rank as label_rank
 from .store import AnyOf, KnowledgeGraph
@@ -159,6 +160,7 @@ def _labels(kg: KnowledgeGraph, nodes: set[str]) -> dict[str, str]:
     return {node: label for node, (_, _, label) in names.items()}
 
 
+@collector.paused()
 def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> TransferGraph:
     """The transfer graph of a knowledge graph (asserted facts are enough), or of some services."""
     scope: dict[str, Node | AnyOf] | None = (
@@ -319,6 +321,7 @@ def _grounds(row: Row, country: Country | None, certified: bool) -> Grounds:
     )
 
 
+@collector.paused()
 def transfer_paths(
     tg: TransferGraph, service: str | None = None, to: str | None = "third-countries", through: str | None = None
 ) -> list[TransferPath]:

@@ -16,7 +16,7 @@ from rdflib import RDF, RDFS, SKOS, Literal, URIRef
 from rdflib.namespace import SH, NamespaceManager
 from rdflib.term import Identifier, Node
 
-from . import resources
+from . import collector, resources
 from .backends import backend_for
 from .errors import InputError
 from .labels import label_of
@@ -122,6 +122,7 @@ def _parse_shapes(paths: Sequence[Path]) -> rdflib.Graph:
     return graph
 
 
+@collector.paused()
 def validate(
     graph: KnowledgeGraph | Workspace,
     inference: str = "none",

@@ -12,7 +12,7 @@ import rdflib
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier, Node
 
-from . import names, paths, queries
+from . import collector, names, paths, queries
 from .backends import Backend
 from .errors import GdprGraphError, InputError
 from .load import OpenGraphs, open_graphs
@@ -175,6 +175,7 @@ class Workspace:
         use_closure = query.inference != "none" if inference is None else inference
         return self.inferred if use_closure else self.asserted
 
+    @collector.paused()
     def _execute(self, query: queries.NamedQuery, bindings: Mapping[str, Node], inference: bool | None) -> QueryResult:
         result = self._graph_for(query, inference).query(query.text, bindings)
         return QueryResult(*self._table(query, result))
@@ -184,10 +185,15 @@ class Workspace:
         """A SELECT result's columns and rows, cells holding sets in a stable order."""
         columns = list(result.columns)
         rows: list[dict[str, Identifier | None]] = [{col: row[col] for col in columns} for row in result.rows]
+        ordered: dict[str, Literal] = {}  # set cells recur (most are empty): each is sorted once
         for row in rows:  # several values in one cell: a set, so in a stable order
             for col in query.set_columns:
-                if row.get(col) is not None:
-                    row[col] = Literal(queries.sorted_set(str(row[col])))
+                cell = row.get(col)
+                if cell is not None:
+                    text = str(cell)
+                    if text not in ordered:
+                        ordered[text] = Literal(queries.sorted_set(text))
+                    row[col] = ordered[text]
         return columns, rows
 
     def class_counts(self, inferred: bool = False) -> dict[str, int]:
