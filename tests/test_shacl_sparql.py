@@ -266,6 +266,18 @@ def test_the_number_of_threads_follows_the_store_and_the_environment(seed_memory
             shacl_sparql.runner.default_threads(seed_oxigraph)
 
 
+def test_a_run_on_some_focus_nodes_restricts_each_union_branch_of_a_constraint():
+    """A UNION of a constraint is evaluated on its own: on a focused run each branch binding ?this opens
+    with the focus nodes (ThirdCountrySubProcessorShape read every engagement of the estate)."""
+    node = rdflib.URIRef("http://example.org/engagement")
+    [third] = [c for c in COMPILED if c.describe().startswith("ggsh:ThirdCountrySubProcessorShape")]
+    body = third.query([node]).split("# the SPARQL constraint", 1)[1]
+    assert body.count("VALUES ?this { <http://example.org/engagement> }") >= 2  # both branches of its UNION
+    for compiled in COMPILED:
+        assert "VALUES ?this" not in compiled.sparql and "\x00" not in compiled.sparql, compiled.describe()
+        assert "\x00" not in compiled.query([node]), compiled.describe()
+
+
 def test_focus_refuses_unsafe_iris(seed_memory):
     with pytest.raises(Exception, match="not a valid IRI"):
         run(seed_memory, COMPILED, focus=[rdflib.URIRef("urn:x> } ; DROP ALL ; {")])

@@ -428,7 +428,8 @@ class Rewriter:
                     if not self._only_in_triples(branch):
                         self._bind_branch(branch, binders)
         self._set_based_exists(top)
-        self.edits += union_wraps(top, {opening: {"this"} for opening in self.bound_branches})
+        # a run on some focus nodes evaluates each wrapped UNION for them only (else for the estate)
+        self.edits += union_wraps(top, {opening: {"this"} for opening in self.bound_branches}, focus_slots=True)
         self.edits += subselect_focus_slots(top)
         body = dedent_group(self.query.rewritten(top.open + 1, top.close, self.edits))
         return "\n".join(line for line in body.split("\n") if line.strip())
@@ -695,7 +696,7 @@ def union_wraps(
                 edits += [
                     (branch.open + 1, branch.open + 1, BRANCH_FOCUS_SLOT)
                     for branch in union.groups
-                    if "this" in _certain(branch)
+                    if "this" in _certain(branch) | (also_bound or {}).get(branch.open, set())
                 ]
     return edits
 
