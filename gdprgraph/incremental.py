@@ -23,6 +23,7 @@ from rdflib import RDF, BNode, Literal
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from . import collector
 from . import validate as validation
 from .errors import InputError
 from .store import KnowledgeGraph
@@ -100,6 +101,7 @@ def affected_focus(graph: KnowledgeGraph, change: Change) -> set[Node] | None:
     return {node for node in reached if not isinstance(node, BNode)}
 
 
+@collector.paused()
 def revalidate(
     graph: KnowledgeGraph, previous: validation.ValidationReport, change: Change
 ) -> validation.ValidationReport:

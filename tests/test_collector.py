@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from gdprgraph import collector, paths, validate
+from gdprgraph import collector, incremental, paths, validate
 
 
 def test_paused_then_resumed_nested_and_after_an_error():
@@ -65,4 +65,19 @@ def test_the_large_builders_pause_it(seed, monkeypatch):
     assert states and not any(states)
     assert gc.isenabled()
     validate.validate(seed)
+    assert gc.isenabled()
+
+
+def test_an_incremental_re_validation_pauses_it(seed, monkeypatch):
+    states: list[bool] = []
+    original = incremental.affected_focus
+
+    def recording(graph, change):
+        states.append(gc.isenabled())
+        return original(graph, change)
+
+    monkeypatch.setattr(incremental, "affected_focus", recording)
+    report = validate.validate(seed)
+    incremental.revalidate(seed.asserted, report, incremental.Change())
+    assert states == [False]
     assert gc.isenabled()
