@@ -204,6 +204,12 @@ def test_a_constraint_whose_sub_select_has_no_solution_is_not_asked(seed_oxigrap
     assert _results(run(recording, guarded)) == set()  # the seed answers no item twice
     assert [q for q in recording.asked if not q.lstrip().startswith(("PREFIX", "ASK"))] == []
     assert {q for q in recording.asked if "ASK {" in q} == {g for c in guarded for g in c.guards(None)}
+    # a guard the constraints share is asked once, even by constraints running at once
+    for threads in (1, 3):
+        recording = _Recording(seed_oxigraph)
+        run(recording, guarded, threads=threads)
+        asks = [q for q in recording.asked if "ASK {" in q]
+        assert len(asks) == len(set(asks)) < sum(len(c.guards(None)) for c in guarded)
     assert not any(c.sparql in recording.asked for c in guarded)
     # where a sub-select has solutions, the query is asked (and finds what pyshacl finds: the fixtures)
     broken = fixture_base.copy()

@@ -488,7 +488,7 @@ class _Compiler:
         bound: every instance of the class, for each value (7 s for the durations of 10 000
         generated services, 0.15 s this way); the same solutions."""
         self.names.require("rdf", "rdfs")
-        cls_type = f"{self._fresh(URIRef('type'))}"
+        cls_type = self._fresh(URIRef("type"))
         return _Exists(
             [f"{var} rdf:type {cls_type} .", f"FILTER EXISTS {{ {cls_type} rdfs:subClassOf* {self.names.term(cls)} }}"],
             negated=True,
