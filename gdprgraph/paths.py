@@ -11,9 +11,8 @@ from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
@@ -24,6 +23,9 @@ from .store import AnyOf, KnowledgeGraph
 from .store.results import Row
 from .vocabulary import DPV
 from .vocabulary import UNSTATED_SUBJECTS as _UNSTATED
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported when a graph is built: a command that draws none never pays for it
 
 UNDISCLOSED_COUNTRY = "undisclosed:third-country"
 #: the attributes of an edge of the transfer graph: relation, service, basis, and for an engagement its
@@ -166,6 +168,8 @@ def build(kg: KnowledgeGraph, services: Collection[str] | None = None) -> Transf
     scope: dict[str, Node | AnyOf] | None = (
         {"service": AnyOf(URIRef(s) for s in sorted(services))} if services is not None else None
     )
+    import networkx as nx
+
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     countries: dict[str, Country] = {}
     for row in kg.internal("countries"):
@@ -481,6 +485,8 @@ def concentration(tg: TransferGraph) -> list[Dependency]:
     of its chains of sub-processing. Betweenness is computed on the service-organisation graph; a
     cut vertex is an organisation whose removal disconnects that graph.
     """
+    import networkx as nx
+
     deps: nx.DiGraph[str] = nx.DiGraph()
     for a, b in tg.graph.edges():
         kinds = (tg.graph.nodes[a]["kind"], tg.graph.nodes[b]["kind"])

@@ -15,9 +15,9 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
-import owlrl
 import rdflib
 
 from . import resources
@@ -38,6 +38,8 @@ def apply_rules(graph: KnowledgeGraph) -> int:
 
 def owl_rl_closure(graph: KnowledgeGraph) -> int:
     """Expand the graph in place with the OWL 2 RL closure; return the number of triples added."""
+    import owlrl  # the reference reasoner, imported only when asked for
+
     before = len(graph)
     owlrl.DeductiveClosure(
         owlrl.OWLRL_Semantics,
@@ -66,7 +68,7 @@ def cache_dir() -> Path:
 
 def cache_key(files: Sequence[Path]) -> str:
     """A digest of the inputs' content, the rules and the reasoner's version."""
-    digest = hashlib.sha256(f"owlrl {owlrl.__version__}\n".encode())
+    digest = hashlib.sha256(f"owlrl {metadata.version('owlrl')}\n".encode())
     for path in list(files) + resources.rule_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]

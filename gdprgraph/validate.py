@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-import pyshacl
 import rdflib
 from rdflib import RDF, RDFS, SKOS, Literal, URIRef
 from rdflib.namespace import SH, NamespaceManager
@@ -149,6 +148,8 @@ def validate(
     if engine == "pyshacl":
         if focus is not None:
             raise InputError("a focus restriction needs the sparql engine")
+        import pyshacl  # the reference engine, imported only when asked for
+
         _, report_graph, _ = pyshacl.validate(
             data.to_rdflib(),
             shacl_graph=shapes,

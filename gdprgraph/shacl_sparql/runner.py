@@ -15,6 +15,7 @@ from rdflib import RDF, BNode, Literal
 from rdflib.namespace import SH
 from rdflib.term import Identifier, Node
 
+from .. import memory
 from ..errors import InputError
 from ..store import KnowledgeGraph
 from .compiler import CompiledConstraint
@@ -49,16 +50,43 @@ def run(
     ).graph()
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Result:
-    node: BNode
-    triples: list[tuple[Node, Node, Node]]
+    """One sh:ValidationResult, held as its values (an estate has tens of thousands): its triples,
+    and the blank node they describe, are made when a report graph is asked for."""
+
     constraint: CompiledConstraint
+    focus: Node
+    value: Node | None
+    path: Node | None
+    messages: tuple[Literal, ...]
+
+    def triples(self, node: BNode) -> list[tuple[Node, Node, Node]]:
+        """The result's triples, as pyshacl's ConstraintComponent.make_v_result builds them."""
+        constraint = self.constraint
+        triples: list[tuple[Node, Node, Node]] = [
+            (node, RDF.type, SH.ValidationResult),
+            (node, SH.sourceConstraintComponent, constraint.component),
+            (node, SH.sourceShape, constraint.source_shape),
+            (node, SH.resultSeverity, constraint.severity),
+            (node, SH.focusNode, self.focus),
+        ]
+        if self.value is not None:
+            triples.append((node, SH.value, self.value))
+        if self.path is not None:
+            triples.append((node, SH.resultPath, self.path))
+        if constraint.source_constraint is not None:
+            triples.append((node, SH.sourceConstraint, constraint.source_constraint))
+        triples += [(node, SH.resultMessage, message) for message in self.messages]
+        return triples
 
     @property
     def facts(self) -> dict[Node, Node]:
         """The result's properties (one value each: the last of a repeated one, as dict() keeps)."""
-        return {p: o for _, p, o in self.triples}
+        return {p: o for _, p, o in self.triples(_NO_NODE)}
+
+
+_NO_NODE = BNode("result")  # the subject of the triples ``facts`` reads (and drops)
 
 
 @dataclass
@@ -82,8 +110,9 @@ class RunResults:
         cloned: set[Node] = set()
         for result in self.results:
             constraint = result.constraint
-            report.add((root, SH.result, result.node))
-            for triple in result.triples:
+            result_node = BNode()
+            report.add((root, SH.result, result_node))
+            for triple in result.triples(result_node):
                 report.add(triple)
             for node in (constraint.source_shape, constraint.source_constraint):
                 if isinstance(node, BNode) and node not in cloned and constraint.shapes is not None:
@@ -130,6 +159,7 @@ def run_results(
         )
     results = []
     for found_results in per_constraint:  # in the constraints' order
+        memory.give_back()  # what the constraint's query freed, before the next ones add to it
         if each is not None:
             each(found_results)
         results.extend(found_results)
@@ -228,42 +258,22 @@ def _results(
 def _result(
     constraint: CompiledConstraint, this: Node, path: Node | None, value: Node | None, variables: Mapping[str, Node]
 ) -> _Result:
-    """One sh:ValidationResult, as pyshacl's ConstraintComponent.make_v_result builds it."""
-    node = BNode()
-    sparql = constraint.component == SH.SPARQLConstraintComponent
+    """One sh:ValidationResult's values, as pyshacl's ConstraintComponent.make_v_result sets them."""
     if value is None and constraint.path is None:
         value = this  # a node shape's own constraints report the focus node as the value
-    result_path = path if path is not None else constraint.path
-    triples: list[tuple[Node, Node, Node]] = [
-        (node, RDF.type, SH.ValidationResult),
-        (node, SH.sourceConstraintComponent, constraint.component),
-        (node, SH.sourceShape, constraint.source_shape),
-        (node, SH.resultSeverity, constraint.severity),
-        (node, SH.focusNode, this),
-    ]
-    if value is not None:
-        triples.append((node, SH.value, value))
-    if result_path is not None:
-        triples.append((node, SH.resultPath, result_path))
-    if constraint.source_constraint is not None:
-        triples.append((node, SH.sourceConstraint, constraint.source_constraint))
-    if sparql:
+    messages: tuple[Literal, ...]
+    if constraint.component == SH.SPARQLConstraintComponent:
         # {?var} / {$var} placeholders: the other variables of the row, then this, path, value
         bound = {**variables, "this": this}
         if path is not None:
             bound["path"] = path
         if value is not None:
             bound["value"] = value
-        messages = [
-            Literal(_format_message(str(m.value), bound))
-            for m in constraint.constraint_messages
-            if m not in constraint.messages
-        ]
-        messages += [Literal(_format_message(str(m.value), bound)) for m in constraint.messages]
+        own = [m for m in constraint.constraint_messages if m not in constraint.messages]
+        messages = tuple(Literal(_format_message(str(m.value), bound)) for m in [*own, *constraint.messages])
     else:
-        messages = list(constraint.messages)  # core components: the shape's sh:message, as written
-    triples += [(node, SH.resultMessage, message) for message in messages]
-    return _Result(node, triples, constraint)
+        messages = tuple(constraint.messages)  # core components: the shape's sh:message, as written
+    return _Result(constraint, this, value, path if path is not None else constraint.path, messages)
 
 
 def _format_message(message: str, bound: dict[str, Node]) -> str:
