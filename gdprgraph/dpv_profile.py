@@ -33,10 +33,14 @@ ONTOLOGY_NAMESPACE = str(GG)
 
 def dpv_view(kg: KnowledgeGraph) -> rdflib.Graph:
     """The DPV-only graph of the estate held by ``kg`` (its asserted graph)."""
-    view = rdflib.Graph()
-    for name in QUERIES:
-        result = kg.internal(name)
-        view += result.graph if result.graph is not None else ()
+    parts = [result.graph for result in map(kg.internal, QUERIES) if result.graph is not None]
+    if not parts:
+        return rdflib.Graph()
+    # the others added to the largest, which is the view (each part is a graph made for this call)
+    view = max(parts, key=len)
+    for part in parts:
+        if part is not view:
+            view += part
     return view
 
 

@@ -41,8 +41,7 @@ class Severity(enum.IntEnum):
 
     @classmethod
     def from_iri(cls, iri: Node) -> Severity:
-        severities: dict[Node, Severity] = {SH.Violation: cls.VIOLATION, SH.Warning: cls.WARNING, SH.Info: cls.INFO}
-        return severities[iri]
+        return _SEVERITIES[iri]
 
     @classmethod
     def parse(cls, name: str) -> Severity:
@@ -50,6 +49,9 @@ class Severity(enum.IntEnum):
             return cls[name.upper()]
         except KeyError:
             raise InputError(f"unknown severity '{name}' (violation, warning, info)") from None
+
+
+_SEVERITIES: dict[Node, Severity] = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
 
 
 @dataclass(frozen=True)

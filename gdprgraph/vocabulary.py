@@ -7,8 +7,11 @@ so that a module finds all of its vocabulary here. Each gdprgraph namespace is a
 
 from __future__ import annotations
 
-from rdflib import Namespace, URIRef
+from functools import cache
+
+from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS, XSD
+from rdflib.namespace import Namespace as _RdflibNamespace
 
 __all__ = [
     "DCT",
@@ -38,6 +41,24 @@ __all__ = [
     "UNSTATED_SUBJECTS",
     "XSD",
 ]
+
+
+
+class Namespace(_RdflibNamespace):
+    """rdflib's Namespace, each term named as an attribute (``GG.about``) made once: rdflib makes (and
+    checks) a new IRI on every access, and findings, rows and the transfer graph read a few terms
+    hundreds of thousands of times. ``GG["x"]`` (an IRI minted from data) is not kept."""
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):  # Python's own names, as rdflib does
+            raise AttributeError(name)
+        return _attribute_term(str(self), name)
+
+
+@cache
+def _attribute_term(namespace: str, name: str) -> URIRef:
+    return URIRef(namespace + name)
+
 
 #: the gdprgraph ontology (classes and properties of the model)
 GG = Namespace("https://w3id.org/gdprgraph/ontology#")
