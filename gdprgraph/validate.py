@@ -51,10 +51,14 @@ class Severity(enum.IntEnum):
             raise InputError(f"unknown severity '{name}' (violation, warning, info)") from None
 
 
-_SEVERITIES: dict[Node, Severity] = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
+_SEVERITIES: dict[Node, Severity] = {
+    SH.Violation: Severity.VIOLATION,
+    SH.Warning: Severity.WARNING,
+    SH.Info: Severity.INFO,
+}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One validation result, resolved to human labels and to the document that states the fact."""
 
@@ -232,9 +236,12 @@ class _FindingMaker:
     def __init__(self, data: KnowledgeGraph, shapes: rdflib.Graph) -> None:
         self.reads = _MemoisedReads(data, _context_names(data))
         self.shape_reads = _MemoisedReads(shapes)
+        # one copy of each text findings repeat (a document, a shape, a service's name): a large
+        # estate's report holds tens of thousands of findings
+        self.texts: dict[str, str] = {}
 
     def __call__(self, facts: Mapping[Node, Node]) -> Finding:
-        return _finding(self.reads, self.shape_reads, facts)
+        return _finding(self.reads, self.shape_reads, facts, self.texts)
 
 
 def _context_names(data: KnowledgeGraph) -> Callable[[], KnowledgeGraph] | None:
@@ -388,8 +395,10 @@ def _shape_of(shapes: _Reads, source_shape: Node) -> Node:
     return owners[0][0] if owners else source_shape
 
 
-def _finding(data: _Reads, shapes: _Reads, facts: Mapping[Node, Node]) -> Finding:
-    """One finding from the properties of one sh:ValidationResult."""
+def _finding(data: _Reads, shapes: _Reads, facts: Mapping[Node, Node], texts: dict[str, str] | None = None) -> Finding:
+    """One finding from the properties of one sh:ValidationResult (``texts``: the copies of texts
+    other findings hold, to share)."""
+    shared = (lambda text: text) if texts is None else (lambda text: texts.setdefault(text, text))
     focus = facts.get(SH.focusNode)
     source_shape = facts.get(SH.sourceShape)
     if focus is None or source_shape is None:  # SHACL: every result has both
@@ -407,20 +416,22 @@ def _finding(data: _Reads, shapes: _Reads, facts: Mapping[Node, Node]) -> Findin
     path = facts.get(SH.resultPath)
     services = _services_concerned(data, owner, owner_kind)
     return Finding(
-        severity=Severity.from_iri(facts[SH.resultSeverity]).name.lower(),
-        article=str(shapes.value(node_shape, GG.gdprArticle) or ""),
-        shape=str(shapes.value(node_shape, SH.name) or node_shape),
-        message=str(message or ""),
-        owner=str(owner),
-        owner_label=_label(data, owner),
-        owner_kind=owner_kind,
+        severity=shared(Severity.from_iri(facts[SH.resultSeverity]).name.lower()),
+        article=shared(str(shapes.value(node_shape, GG.gdprArticle) or "")),
+        shape=shared(str(shapes.value(node_shape, SH.name) or node_shape)),
+        message=shared(str(message or "")),
+        owner=shared(str(owner)),
+        owner_label=shared(_label(data, owner)),
+        owner_kind=shared(owner_kind),
         focus=str(focus),
-        focus_label=_focus_label(data, focus),
-        path=data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else "",
-        document=str(document or ""),
-        section=str(data.value(section, GG.sectionNumber) or data.value(section, DCT.title) or "") if section else "",
+        focus_label=shared(_focus_label(data, focus)),
+        path=shared(data.namespace_manager.normalizeUri(path)) if isinstance(path, URIRef) else "",
+        document=shared(str(document or "")),
+        section=shared(str(data.value(section, GG.sectionNumber) or data.value(section, DCT.title) or ""))
+        if section
+        else "",
         line=int(line) if isinstance(line, Literal) else None,
-        services=services,
+        services=tuple(shared(name) for name in services),
     )
 
 
