@@ -8,6 +8,11 @@ resident, free but held between the store's pages, and the next query's allocati
 after each constraint (bench/RESULTS.md, run L). ``give_back`` asks glibc for it (``malloc_trim``,
 which releases the free pages anywhere in its heaps); elsewhere (another C library, another system)
 it does nothing.
+
+Giving back walks every free block of the heap: about 14 ms in a session holding a 3.7 GB heap.
+``after_growth`` makes it conditional on the resident size having grown that much since the last
+time (a query that touched new memory), so that runs of small queries (an incremental
+re-validation) pay nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import os
 import sys
+import threading
 from collections.abc import Callable
+
+_lock = threading.Lock()
+_resident_after_last = 0
 
 
 @functools.cache
@@ -34,10 +44,25 @@ def _malloc_trim() -> Callable[[int], int] | None:
     return trim
 
 
-def give_back() -> bool:
-    """Hand the C library's free memory back to the system; whether the library could (glibc)."""
+def resident_bytes() -> int:
+    """This process's resident size (0 where /proc cannot tell)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def give_back(after_growth: int = 0) -> bool:
+    """Hand the C library's free memory back to the system, if the resident size grew by at least
+    ``after_growth`` bytes since the last time; whether it did (False where the library cannot)."""
+    global _resident_after_last
     trim = _malloc_trim()
     if trim is None:
         return False
-    trim(0)
+    with _lock:
+        if after_growth and resident_bytes() - _resident_after_last < after_growth:
+            return False
+        trim(0)
+        _resident_after_last = resident_bytes()
     return True

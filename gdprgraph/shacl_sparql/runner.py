@@ -26,6 +26,9 @@ FOCUS_CHUNK = 400
 #: intermediate results in memory); ``$GDPRGRAPH_THREADS`` sets another number (1: one at a time).
 MAX_THREADS = 4
 
+#: the growth of the resident size after which the memory queries freed is given back (memory.give_back)
+GIVE_BACK_AFTER = 32 * 1024 * 1024
+
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
@@ -159,7 +162,7 @@ def run_results(
         )
     results = []
     for found_results in per_constraint:  # in the constraints' order
-        memory.give_back()  # what the constraint's query freed, before the next ones add to it
+        memory.give_back(GIVE_BACK_AFTER)  # what the constraint's query freed, before the next ones add to it
         if each is not None:
             each(found_results)
         results.extend(found_results)
