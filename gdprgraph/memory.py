@@ -5,7 +5,7 @@ library's malloc. glibc keeps what they free for later allocations, and gives ba
 memory at the very top of its heap: after a constraint of a large estate, tens of megabytes stay
 resident, free but held between the store's pages, and the next query's allocations add to them. At
 2 500 generated services, validation's peak went from 472 to 450 MB when that memory is given back
-after each constraint (bench/RESULTS.md, run L). ``give_back`` asks glibc for it (``malloc_trim``,
+after each constraint (bench/RESULTS.md, run M). ``give_back`` asks glibc for it (``malloc_trim``,
 which releases the free pages anywhere in its heaps); elsewhere (another C library, another system)
 it does nothing.
 
