@@ -58,9 +58,7 @@ def _sort_values(value: Any, key: str = "") -> Any:
     return value
 
 
-def serialize(
-    graph: rdflib.Graph, fmt: str, prefixes: dict[str, str] | None = None, *, owned: bool = False
-) -> str:
+def serialize(graph: rdflib.Graph, fmt: str, prefixes: dict[str, str] | None = None, *, owned: bool = False) -> str:
     """The graph as text in one of GRAPH_FORMATS, the same text for the same graph.
 
     ``prefixes`` are the Turtle prefixes and the JSON-LD @context (default: ``context()``). An

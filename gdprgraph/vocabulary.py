@@ -43,7 +43,6 @@ __all__ = [
 ]
 
 
-
 class Namespace(_RdflibNamespace):
     """rdflib's Namespace, each term named as an attribute (``GG.about``) made once: rdflib makes (and
     checks) a new IRI on every access, and findings, rows and the transfer graph read a few terms
