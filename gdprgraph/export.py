@@ -17,7 +17,6 @@ from rdflib.compare import to_canonical_graph
 
 from . import resources
 from .store.base import KnowledgeGraph
-from .store.memory import MemoryGraph
 
 GRAPH_FORMATS = ("turtle", "jsonld", "nt")
 PROFILES = ("gdprgraph", "dpv")
@@ -91,5 +90,4 @@ def export_graph(kg: KnowledgeGraph, fmt: str, profile: str = "gdprgraph") -> st
         from . import dpv_profile
 
         return serialize(dpv_profile.dpv_view(kg), fmt, dpv_profile.context(context()), owned=True)
-    # a store other than rdflib's gives a snapshot of its graph, made for this text
-    return serialize(kg.graph, fmt, owned=not isinstance(kg, MemoryGraph))
+    return serialize(kg.graph, fmt, owned=not kg.live_graph)  # a snapshot is made for this text

@@ -42,6 +42,9 @@ class KnowledgeGraph(ABC):
     #: what ``copy`` makes from an rdflib Graph: memory.MemoryGraph, set by the store package (the
     #: interface imports none of its backends)
     memory_class: ClassVar[Callable[[rdflib.Graph], KnowledgeGraph]]
+    #: whether ``graph`` is the store's own rdflib Graph (rdflib's store), not a snapshot made per call
+    #: (which a caller may change, or bind prefixes on, without touching the store)
+    live_graph: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.sources: list[Path] = []

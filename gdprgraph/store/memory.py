@@ -45,6 +45,8 @@ def parse_file(path: Path) -> rdflib.Graph:
 class MemoryGraph(KnowledgeGraph):
     """A KnowledgeGraph over an rdflib in-memory Graph (``--store memory``)."""
 
+    live_graph = True
+
     def __init__(self, graph: rdflib.Graph | None = None) -> None:
         super().__init__()
         self._graph = graph if graph is not None else rdflib.Graph()
