@@ -12,7 +12,9 @@ it does nothing.
 Giving back walks every free block of the heap: about 14 ms in a session holding a 3.7 GB heap.
 ``after_growth`` makes it conditional on the resident size having grown that much since the last
 time (a query that touched new memory), so that runs of small queries (an incremental
-re-validation) pay nothing.
+re-validation) pay nothing. An Oxigraph store offers it after every query (``AFTER_QUERY``): queries
+answered together on several threads each leave their freed memory in their thread's heap (the
+main job at 10 000 generated services held 480 MB of it after the catalog queries).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+
+#: the growth of the resident size after which a query's freed memory is given back
+AFTER_QUERY = 32 * 1024 * 1024
 
 _lock = threading.Lock()
 _resident_after_last = 0

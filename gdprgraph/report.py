@@ -23,11 +23,28 @@ from .templates import environment
 from .viz import BASES, MARKS, MapSelection, map_model, render_map
 from .workspace import Workspace
 
+#: the report's tables: the catalog query each comes from, and the columns it shows
+_TABLES = {
+    "third-country-transfers": [
+        "serviceName", "exporterName", "importerName", "countryName", "adequacy", "safeguards", "document", "line"
+    ],
+    "unsafeguarded-transfers": [
+        "serviceName", "exporterName", "importerName", "countryName", "reason", "document", "line"
+    ],
+    "retention": [
+        "subjectName", "what", "period", "periodAsWorded", "trigger", "condition", "maximum", "document", "line"
+    ],
+}  # fmt: skip
 
-def _rows(ws: Workspace, query: str, columns: list[str]) -> list[dict[str, str]]:
-    result = ws.run(query)
+
+def _tables(ws: Workspace) -> dict[str, list[dict[str, str]]]:
+    """The rows of each table's query (asked together), as the text of the cells shown."""
     nsm = ws.asserted.namespace_manager
-    return [{c: cell(row.get(c), nsm) for c in columns} for row in result.rows]
+    answers = ws.run_together([(query, {}) for query in _TABLES])
+    return {
+        query: [{c: cell(row.get(c), nsm) for c in columns} for row in answer.rows]
+        for (query, columns), answer in zip(_TABLES.items(), answers, strict=True)
+    }
 
 
 @dataclass(frozen=True)
@@ -87,30 +104,16 @@ def render_report(
             }
         )
     groups.sort(key=lambda g: (-g["counts"]["violation"], -g["counts"]["warning"], g["owner"]))
-    transfers = _rows(
-        ws,
-        "third-country-transfers",
-        ["serviceName", "exporterName", "importerName", "countryName", "adequacy", "safeguards", "document", "line"],
-    )
-    unsafeguarded = _rows(
-        ws,
-        "unsafeguarded-transfers",
-        ["serviceName", "exporterName", "importerName", "countryName", "reason", "document", "line"],
-    )
-    retention = _rows(
-        ws,
-        "retention",
-        ["subjectName", "what", "period", "periodAsWorded", "trigger", "condition", "maximum", "document", "line"],
-    )
+    tables = _tables(ws)
     model = map_model(ws, MapSelection())
     template = environment().get_template("audit-report.html.j2")
     return template.render(
         counts=report.counts(),
         conforms=report.conforms,
         groups=groups,
-        transfers=transfers,
-        unsafeguarded=unsafeguarded,
-        retention=retention,
+        transfers=tables["third-country-transfers"],
+        unsafeguarded=tables["unsafeguarded-transfers"],
+        retention=tables["retention"],
         map_href=map_href,
         map_html=render_map(ws, MapSelection(), embedded=True, model=model) if with_map else "",
         summary=transfer_summary(model),

@@ -51,7 +51,9 @@ class Namespace(_RdflibNamespace):
     def __getattr__(self, name: str) -> URIRef:
         if name.startswith("__"):  # Python's own names, as rdflib does
             raise AttributeError(name)
-        return _attribute_term(str(self), name)
+        term = _attribute_term(str(self), name)
+        self.__dict__[name] = term  # the next ``GG.about`` is a plain attribute, not this call
+        return term
 
 
 @cache

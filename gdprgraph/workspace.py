@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -12,7 +11,7 @@ import rdflib
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier, Node
 
-from . import collector, names, paths, queries
+from . import collector, names, parallel, paths, queries
 from .backends import Backend
 from .errors import GdprGraphError, InputError
 from .load import OpenGraphs, open_graphs
@@ -113,10 +112,8 @@ class Workspace:
         """Several named queries (name, params) answered at once where the store can (its
         evaluation runs outside Python's interpreter lock), one after the other elsewhere; the
         results in the order of the calls."""
-        if len(calls) < 2 or not self.backend.concurrent_reads:
-            return [self.run(name, params) for name, params in calls]
-        with ThreadPoolExecutor(max_workers=min(len(calls), 4)) as pool:
-            return list(pool.map(lambda call: self.run(*call), calls))
+        threads = parallel.threads_for(self.backend.concurrent_reads)
+        return list(parallel.in_order(min(threads, len(calls)), lambda call: self.run(*call), calls))
 
     def run_unbound(self, name: str) -> QueryResult:
         """Run a named query with none of its parameters bound: its rows for every value of them."""
@@ -184,7 +181,7 @@ class Workspace:
     def _table(query: queries.NamedQuery, result: Results) -> tuple[list[str], list[dict[str, Identifier | None]]]:
         """A SELECT result's columns and rows, cells holding sets in a stable order."""
         columns = list(result.columns)
-        rows: list[dict[str, Identifier | None]] = [{col: row[col] for col in columns} for row in result.rows]
+        rows: list[dict[str, Identifier | None]] = [dict(zip(columns, row, strict=True)) for row in result.rows]
         ordered: dict[str, Literal] = {}  # set cells recur (most are empty): each is sorted once
         for row in rows:  # several values in one cell: a set, so in a stable order
             for col in query.set_columns:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -15,19 +14,15 @@ from rdflib import RDF, BNode, Literal
 from rdflib.namespace import SH
 from rdflib.term import Identifier, Node
 
-from .. import memory
-from ..errors import InputError
+from .. import parallel
 from ..store import KnowledgeGraph
 from .compiler import CompiledConstraint
 
 #: Focus nodes per VALUES block when ``run`` is restricted to some focus nodes.
 FOCUS_CHUNK = 400
-#: Most queries in flight at once on a store that takes concurrent reads (each holds its
-#: intermediate results in memory); ``$GDPRGRAPH_THREADS`` sets another number (1: one at a time).
-MAX_THREADS = 4
+#: Most constraints in flight at once (parallel.MAX_THREADS; ``$GDPRGRAPH_THREADS`` sets another number)
+MAX_THREADS = parallel.MAX_THREADS
 
-#: the growth of the resident size after which the memory queries freed is given back (memory.give_back)
-GIVE_BACK_AFTER = 32 * 1024 * 1024
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -68,19 +63,19 @@ class _Result:
         """The result's triples, as pyshacl's ConstraintComponent.make_v_result builds them."""
         constraint = self.constraint
         triples: list[tuple[Node, Node, Node]] = [
-            (node, RDF.type, SH.ValidationResult),
-            (node, SH.sourceConstraintComponent, constraint.component),
-            (node, SH.sourceShape, constraint.source_shape),
-            (node, SH.resultSeverity, constraint.severity),
-            (node, SH.focusNode, self.focus),
+            (node, _TYPE, _VALIDATION_RESULT),
+            (node, _SOURCE_CONSTRAINT_COMPONENT, constraint.component),
+            (node, _SOURCE_SHAPE, constraint.source_shape),
+            (node, _RESULT_SEVERITY, constraint.severity),
+            (node, _FOCUS_NODE, self.focus),
         ]
         if self.value is not None:
-            triples.append((node, SH.value, self.value))
+            triples.append((node, _VALUE, self.value))
         if self.path is not None:
-            triples.append((node, SH.resultPath, self.path))
+            triples.append((node, _RESULT_PATH, self.path))
         if constraint.source_constraint is not None:
-            triples.append((node, SH.sourceConstraint, constraint.source_constraint))
-        triples += [(node, SH.resultMessage, message) for message in self.messages]
+            triples.append((node, _SOURCE_CONSTRAINT, constraint.source_constraint))
+        triples += [(node, _RESULT_MESSAGE, message) for message in self.messages]
         return triples
 
     @property
@@ -89,7 +84,22 @@ class _Result:
         return {p: o for _, p, o in self.triples(_NO_NODE)}
 
 
-_NO_NODE = BNode("result")  # the subject of the triples ``facts`` reads (and drops)
+_NO_NODE = BNode("result")
+# the terms of a result, looked up once (rdflib checks the name and makes a new IRI on each
+# ``SH.focusNode``: 120 000 times for the results of 2 500 generated services)
+_TYPE, _VALIDATION_RESULT = RDF.type, SH.ValidationResult
+_SOURCE_CONSTRAINT_COMPONENT, _SOURCE_SHAPE, _SOURCE_CONSTRAINT = (
+    SH.sourceConstraintComponent,
+    SH.sourceShape,
+    SH.sourceConstraint,
+)
+_RESULT_SEVERITY, _FOCUS_NODE, _VALUE, _RESULT_PATH, _RESULT_MESSAGE = (
+    SH.resultSeverity,
+    SH.focusNode,
+    SH.value,
+    SH.resultPath,
+    SH.resultMessage,
+)  # the subject of the triples ``facts`` reads (and drops)
 
 
 @dataclass
@@ -148,21 +158,20 @@ def run_results(
     guards = _Answers()  # the answers of the constraints' guards (shared sub-selects: asked once)
     per_constraint: Iterator[list[_Result]]
     if focus is None:
-        per_constraint = _each(threads, lambda c: list(_results(graph, c, None, guards)), compiled)
+        per_constraint = parallel.in_order(threads, lambda c: _results(graph, c, None, guards), compiled)
     else:
         # first which of the nodes each shape targets (once per shape), then each constraint on those
         nodes = sorted(set(focus), key=str)
         firsts = list({c.targets_template: c for c in compiled}.values())
-        found = _each(threads, lambda c: _targeted(graph, c, nodes), firsts)
+        found = parallel.in_order(threads, lambda c: _targeted(graph, c, nodes), firsts)
         targeted = {c.targets_template: nodes for c, nodes in zip(firsts, found, strict=True)}
-        per_constraint = _each(
+        per_constraint = parallel.in_order(
             threads,
             lambda c: [r for chunk in _chunks(targeted[c.targets_template]) for r in _results(graph, c, chunk, guards)],
             compiled,
         )
     results = []
     for found_results in per_constraint:  # in the constraints' order
-        memory.give_back(GIVE_BACK_AFTER)  # what the constraint's query freed, before the next ones add to it
         if each is not None:
             each(found_results)
         results.extend(found_results)
@@ -171,28 +180,8 @@ def run_results(
 
 
 def default_threads(graph: KnowledgeGraph) -> int:
-    """How many constraints run at once: one on a store that does not take concurrent reads (rdflib's
-    engine holds Python's lock); else ``$GDPRGRAPH_THREADS`` if set, or one per core this process may
-    use, at most MAX_THREADS."""
-    if not graph.concurrent_reads:
-        return 1
-    given = os.environ.get("GDPRGRAPH_THREADS", "").strip()
-    if given:
-        if not given.isdigit() or int(given) < 1:
-            raise InputError(f"GDPRGRAPH_THREADS must be a whole number from 1, not {given!r}")
-        return int(given)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cores, MAX_THREADS))
-
-
-def _each(threads: int, action: Callable[[_T], _R], items: Sequence[_T]) -> Iterator[_R]:
-    """``action`` on every item, ``threads`` at a time (in this thread if one): the answers in the
-    items' order, each as soon as it and those before it are done."""
-    if threads <= 1 or len(items) <= 1:
-        yield from (action(item) for item in items)
-        return
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gdprgraph-shacl") as pool:
-        yield from pool.map(action, items)
+    """How many constraints run at once on this graph's store (parallel.threads_for)."""
+    return parallel.threads_for(graph.concurrent_reads)
 
 
 def _chunks(nodes: list[Node]) -> list[list[Node]]:
@@ -238,6 +227,23 @@ def _guards_hold(
 
 
 def _results(
+    graph: KnowledgeGraph, constraint: CompiledConstraint, focus: list[Node] | None, guards: _Answers
+) -> list[_Result]:
+    """The constraint's results, in one order for the same data: the store's order of solutions
+    may change from one evaluation to the next (its hash tables are seeded per query)."""
+    return sorted(_found(graph, constraint, focus, guards), key=_result_order)
+
+
+def _result_order(result: _Result) -> tuple[str, str, str, tuple[str, ...]]:
+    return (
+        str(result.focus),
+        "" if result.path is None else str(result.path),
+        "" if result.value is None else str(result.value),
+        tuple(str(message) for message in result.messages),
+    )
+
+
+def _found(
     graph: KnowledgeGraph, constraint: CompiledConstraint, focus: list[Node] | None, guards: _Answers
 ) -> Iterator[_Result]:
     if not _guards_hold(graph, constraint, focus, guards):

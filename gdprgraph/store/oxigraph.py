@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
+from .. import memory as process_memory  # the process's (memory.py), not the rdflib store (.memory)
 from ..errors import InputError
 from .binding import Bindings, inline_values
 from .dataset import Dataset, Generation
@@ -45,7 +47,9 @@ class OxigraphDataset(Dataset):
     def query(self, sparql: str, bindings: Bindings | None, graphs: Sequence[str]) -> Results:
         # Oxigraph's own substitutions only accept projected variables; a VALUES block opening the
         # WHERE group binds any variable, and is what remote servers get too (same semantics).
-        return _as_result(self._query(inline_values(sparql, bindings), graphs))
+        answer = _as_result(self._query(inline_values(sparql, bindings), graphs))
+        process_memory.give_back(process_memory.AFTER_QUERY)  # what its evaluation freed (if the process grew)
+        return answer
 
     def _query(self, text: str, graphs: Sequence[str]) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         return self.store.query(text, default_graph=[ox.NamedNode(g) for g in graphs] or None)
@@ -104,14 +108,17 @@ class OxigraphDataset(Dataset):
         s = subject_to_oxigraph(pattern[0]) if pattern[0] is not None else None
         p = predicate_to_oxigraph(pattern[1]) if pattern[1] is not None else None
         o = to_oxigraph(pattern[2]) if pattern[2] is not None else None
+        if len(graphs) == 1:  # the usual case (findings read a graph this way 100 000 times)
+            for quad in self.store.quads_for_pattern(s, p, o, _graph_node(graphs[0])):
+                yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
+            return
         seen: set[tuple[ox.NamedNode | ox.BlankNode | ox.Triple, ox.NamedNode, OxTerm]] = set()
         for graph in graphs:
-            for quad in self.store.quads_for_pattern(s, p, o, ox.NamedNode(graph)):
+            for quad in self.store.quads_for_pattern(s, p, o, _graph_node(graph)):
                 triple = (quad.subject, quad.predicate, quad.object)
-                if len(graphs) > 1:
-                    if triple in seen:
-                        continue
-                    seen.add(triple)
+                if triple in seen:
+                    continue
+                seen.add(triple)
                 yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
 
     def copy_from(self, other: OxigraphDataset) -> None:
@@ -127,6 +134,12 @@ class OxigraphDataset(Dataset):
     def load_ntriples(self, data: bytes, graph: str) -> None:
         """Add N-Triples bytes to a named graph."""
         self.store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+
+
+@functools.lru_cache(maxsize=256)
+def _graph_node(graph: str) -> ox.NamedNode:
+    """A graph's name as an Oxigraph term (made once: Oxigraph checks the IRI each time)."""
+    return ox.NamedNode(graph)
 
 
 def solutions(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> ox.QuerySolutions:

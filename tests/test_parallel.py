@@ -1,0 +1,49 @@
+"""Queries answered at once where the store allows it (gdprgraph.parallel)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from gdprgraph import parallel
+
+
+def test_a_store_without_concurrent_reads_runs_each_task_when_submitted_in_the_callers_thread():
+    ran_in: list[threading.Thread] = []
+    with parallel.executor(concurrent_reads=False) as pool:
+        done = pool.submit(lambda: ran_in.append(threading.current_thread()) or 42)
+        assert done.done() and ran_in == [threading.current_thread()]
+        failed = pool.submit(lambda: 1 / 0)
+    assert done.result() == 42
+    with pytest.raises(ZeroDivisionError):
+        failed.result()
+
+
+def test_a_store_with_concurrent_reads_runs_tasks_on_other_threads(monkeypatch):
+    monkeypatch.setenv("GDPRGRAPH_THREADS", "2")
+    with parallel.executor(concurrent_reads=True) as pool:
+        names = [pool.submit(lambda: threading.current_thread().name) for _ in range(4)]
+    assert all(n.result().startswith("gdprgraph-query") for n in names)
+
+
+def test_answers_come_in_the_items_order_whatever_finishes_first():
+    finished: list[int] = []
+
+    def slow_first(item: int) -> int:
+        if item == 0:
+            threading.Event().wait(0.05)  # the first item finishes last
+        finished.append(item)
+        return item * 10
+
+    assert list(parallel.in_order(3, slow_first, [0, 1, 2])) == [0, 10, 20]
+    assert finished[-1] == 0
+    assert list(parallel.in_order(1, slow_first, [2, 1])) == [20, 10]
+
+
+def test_the_number_of_threads_follows_the_store_and_the_environment(monkeypatch):
+    monkeypatch.delenv("GDPRGRAPH_THREADS", raising=False)
+    assert parallel.threads_for(False) == 1
+    assert 1 <= parallel.threads_for(True) <= parallel.MAX_THREADS
+    monkeypatch.setenv("GDPRGRAPH_THREADS", "3")
+    assert parallel.threads_for(True) == 3 and parallel.threads_for(False) == 1
