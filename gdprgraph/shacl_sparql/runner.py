@@ -7,7 +7,6 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TypeVar
 
 import rdflib
 from rdflib import RDF, BNode, Literal
@@ -22,10 +21,6 @@ from .compiler import CompiledConstraint
 FOCUS_CHUNK = 400
 #: Most constraints in flight at once (parallel.MAX_THREADS; ``$GDPRGRAPH_THREADS`` sets another number)
 MAX_THREADS = parallel.MAX_THREADS
-
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 
 
 def run(
