@@ -21,7 +21,7 @@ from .errors import InputError
 from .labels import label_of
 from .store import DatasetGraph, KnowledgeGraph
 from .store.oxigraph import OxigraphDataset
-from .vocabulary import DCT, DPV, GG
+from .vocabulary import DCT_TERMS, DPV, GG, RDF_TERMS, SH_TERMS
 
 if TYPE_CHECKING:
     from . import shacl_sparql
@@ -263,22 +263,6 @@ def _embedded_graph() -> KnowledgeGraph:
 
 #: what a finding may read from the context when the validated data do not say it
 _NAMING = (SKOS.prefLabel, RDFS.label, RDF.type)
-# the terms a finding reads, looked up once (rdflib checks the name and makes a new IRI on
-# each ``SH.focusNode``: 160 000 times for the findings of 2 500 generated services)
-_FOCUS_NODE, _SOURCE_SHAPE, _COMPONENT, _SPARQL_COMPONENT = (
-    SH.focusNode,
-    SH.sourceShape,
-    SH.sourceConstraintComponent,
-    SH.SPARQLConstraintComponent,
-)
-_RESULT_MESSAGE, _MESSAGE, _RESULT_PATH, _RESULT_SEVERITY, _NAME = (
-    SH.resultMessage,
-    SH.message,
-    SH.resultPath,
-    SH.resultSeverity,
-    SH.name,
-)
-_TYPE, _SOURCE, _IS_PART_OF, _TITLE = RDF.type, DCT.source, DCT.isPartOf, DCT.title
 
 
 _Pattern = tuple[Node | None, Node | None, Node | None]
@@ -393,7 +377,7 @@ def _focus_label(graph: _Reads, focus: Node) -> str:
     instrument = graph.value(focus, GG.instrument)
     if instrument is not None:
         return _label(graph, instrument)
-    if (focus, _TYPE, GG.RetentionRule) in graph:
+    if (focus, RDF_TERMS.type, GG.RetentionRule) in graph:
         about = graph.value(focus, GG.appliesToData) or graph.value(focus, GG.forActivity)
         if about is not None:
             return f"retention of {_label(graph, about)}"
@@ -405,9 +389,9 @@ def _owner(graph: _Reads, focus: Node) -> tuple[Node, str]:
     owner = graph.value(focus, GG.about) or focus
     kinds = [(GG.PrivacyPolicy, "privacy policy"), (DPV.Service, "service")]
     for cls, kind in kinds:
-        if (owner, _TYPE, cls) in graph:
+        if (owner, RDF_TERMS.type, cls) in graph:
             return owner, kind
-    types = {t for t in graph.objects(owner, _TYPE) if isinstance(t, Identifier)}  # terms, rdflib's order
+    types = {t for t in graph.objects(owner, RDF_TERMS.type) if isinstance(t, Identifier)}  # terms, rdflib's order
     if types:
         return owner, _label(graph, sorted(types)[0])
     return owner, "node"
@@ -423,26 +407,26 @@ def _finding(data: _Reads, shapes: _Reads, facts: Mapping[Node, Node], texts: di
     """One finding from the properties of one sh:ValidationResult (``texts``: the copies of texts
     other findings hold, to share)."""
     shared = (lambda text: text) if texts is None else (lambda text: texts.setdefault(text, text))
-    focus = facts.get(_FOCUS_NODE)
-    source_shape = facts.get(_SOURCE_SHAPE)
+    focus = facts.get(SH_TERMS.focusNode)
+    source_shape = facts.get(SH_TERMS.sourceShape)
     if focus is None or source_shape is None:  # SHACL: every result has both
         raise ValueError("a validation result without sh:focusNode or sh:sourceShape")
-    component = facts.get(_COMPONENT)
+    component = facts.get(SH_TERMS.sourceConstraintComponent)
     node_shape = _shape_of(shapes, source_shape)
-    message = facts.get(_RESULT_MESSAGE)
-    if component != _SPARQL_COMPONENT and shapes.value(source_shape, _MESSAGE):
-        message = shapes.value(source_shape, _MESSAGE)
+    message = facts.get(SH_TERMS.resultMessage)
+    if component != SH_TERMS.SPARQLConstraintComponent and shapes.value(source_shape, SH_TERMS.message):
+        message = shapes.value(source_shape, SH_TERMS.message)
     owner, owner_kind = _owner(data, focus)
-    section = data.value(focus, _SOURCE)
-    part_of = data.value(section, _IS_PART_OF) if section else None
+    section = data.value(focus, DCT_TERMS.source)
+    part_of = data.value(section, DCT_TERMS.isPartOf) if section else None
     document = data.value(part_of, GG.sourceFile) if part_of is not None else None
     line = data.value(focus, GG.sourceLine)
-    path = facts.get(_RESULT_PATH)
+    path = facts.get(SH_TERMS.resultPath)
     services = _services_concerned(data, owner, owner_kind)
     return Finding(
-        severity=shared(Severity.from_iri(facts[_RESULT_SEVERITY]).name.lower()),
+        severity=shared(Severity.from_iri(facts[SH_TERMS.resultSeverity]).name.lower()),
         article=shared(str(shapes.value(node_shape, GG.gdprArticle) or "")),
-        shape=shared(str(shapes.value(node_shape, _NAME) or node_shape)),
+        shape=shared(str(shapes.value(node_shape, SH_TERMS.name) or node_shape)),
         message=shared(str(message or "")),
         owner=shared(str(owner)),
         owner_label=shared(_label(data, owner)),
@@ -451,7 +435,7 @@ def _finding(data: _Reads, shapes: _Reads, facts: Mapping[Node, Node], texts: di
         focus_label=shared(_focus_label(data, focus)),
         path=shared(data.namespace_manager.normalizeUri(path)) if isinstance(path, URIRef) else "",
         document=shared(str(document or "")),
-        section=shared(str(data.value(section, GG.sectionNumber) or data.value(section, _TITLE) or ""))
+        section=shared(str(data.value(section, GG.sectionNumber) or data.value(section, DCT_TERMS.title) or ""))
         if section
         else "",
         line=int(line) if isinstance(line, Literal) else None,

@@ -179,3 +179,13 @@ def test_impact_records_are_typed_and_give_the_json(estate):
     assert json.loads(json.dumps(result.to_json()))["summary"] == result.summary()
     with pytest.raises(AttributeError):
         result.name = "changed"  # type: ignore[misc]
+
+
+def test_known_terms_are_rdflibs_terms_and_refuse_a_name_the_namespace_does_not_define():
+    from rdflib.namespace import SH
+
+    from gdprgraph.vocabulary import SH_TERMS
+
+    assert SH_TERMS.focusNode == SH.focusNode and SH_TERMS.focusNode is SH_TERMS.focusNode  # kept once read
+    with pytest.raises(AttributeError):
+        SH_TERMS.focusNodee  # noqa: B018 - a typo fails as with rdflib's SH

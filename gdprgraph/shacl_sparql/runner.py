@@ -15,6 +15,7 @@ from rdflib.term import Identifier, Node
 
 from .. import parallel
 from ..store import KnowledgeGraph
+from ..vocabulary import RDF_TERMS, SH_TERMS
 from .compiler import CompiledConstraint
 
 #: Focus nodes per VALUES block when ``run`` is restricted to some focus nodes.
@@ -58,19 +59,19 @@ class _Result:
         """The result's triples, as pyshacl's ConstraintComponent.make_v_result builds them."""
         constraint = self.constraint
         triples: list[tuple[Node, Node, Node]] = [
-            (node, _TYPE, _VALIDATION_RESULT),
-            (node, _SOURCE_CONSTRAINT_COMPONENT, constraint.component),
-            (node, _SOURCE_SHAPE, constraint.source_shape),
-            (node, _RESULT_SEVERITY, constraint.severity),
-            (node, _FOCUS_NODE, self.focus),
+            (node, RDF_TERMS.type, SH_TERMS.ValidationResult),
+            (node, SH_TERMS.sourceConstraintComponent, constraint.component),
+            (node, SH_TERMS.sourceShape, constraint.source_shape),
+            (node, SH_TERMS.resultSeverity, constraint.severity),
+            (node, SH_TERMS.focusNode, self.focus),
         ]
         if self.value is not None:
-            triples.append((node, _VALUE, self.value))
+            triples.append((node, SH_TERMS.value, self.value))
         if self.path is not None:
-            triples.append((node, _RESULT_PATH, self.path))
+            triples.append((node, SH_TERMS.resultPath, self.path))
         if constraint.source_constraint is not None:
-            triples.append((node, _SOURCE_CONSTRAINT, constraint.source_constraint))
-        triples += [(node, _RESULT_MESSAGE, message) for message in self.messages]
+            triples.append((node, SH_TERMS.sourceConstraint, constraint.source_constraint))
+        triples += [(node, SH_TERMS.resultMessage, message) for message in self.messages]
         return triples
 
     @property
@@ -79,22 +80,7 @@ class _Result:
         return {p: o for _, p, o in self.triples(_NO_NODE)}
 
 
-_NO_NODE = BNode("result")
-# the terms of a result, looked up once (rdflib checks the name and makes a new IRI on each
-# ``SH.focusNode``: 120 000 times for the results of 2 500 generated services)
-_TYPE, _VALIDATION_RESULT = RDF.type, SH.ValidationResult
-_SOURCE_CONSTRAINT_COMPONENT, _SOURCE_SHAPE, _SOURCE_CONSTRAINT = (
-    SH.sourceConstraintComponent,
-    SH.sourceShape,
-    SH.sourceConstraint,
-)
-_RESULT_SEVERITY, _FOCUS_NODE, _VALUE, _RESULT_PATH, _RESULT_MESSAGE = (
-    SH.resultSeverity,
-    SH.focusNode,
-    SH.value,
-    SH.resultPath,
-    SH.resultMessage,
-)  # the subject of the triples ``facts`` reads (and drops)
+_NO_NODE = BNode("result")  # the subject of the triples ``facts`` reads (and drops)
 
 
 @dataclass
