@@ -5,15 +5,17 @@ take about the time of the longer one. rdflib's engine (and a remote server reac
 connection) runs one query at a time. ``threads_for`` says how many queries a store takes at
 once, ``in_order`` runs an action on many items that many at a time, ``executor`` gives a pool
 for a few different queries started together (one that runs each at once where there are no
-threads to use).
+threads to use), ``together`` starts a few independent jobs at once (validation, tables, the
+transfer graph: each asks its own queries, and the cores one leaves idle at its end, while its
+last query runs or while Python builds its answer, serve the others).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from typing import Any, TypeVar, overload
 
 from .errors import InputError
 
@@ -23,6 +25,9 @@ MAX_THREADS = 4
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
+_A = TypeVar("_A")
+_B = TypeVar("_B")
+_C = TypeVar("_C")
 
 
 def threads_for(concurrent_reads: bool) -> int:
@@ -68,3 +73,24 @@ def executor(concurrent_reads: bool) -> Executor:
     if threads <= 1:
         return _AtOnce()
     return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gdprgraph-query")
+
+
+@overload
+def together(concurrent_reads: bool, first: Callable[[], _A], second: Callable[[], _B], /) -> tuple[_A, _B]: ...
+@overload
+def together(
+    concurrent_reads: bool, first: Callable[[], _A], second: Callable[[], _B], third: Callable[[], _C], /
+) -> tuple[_A, _B, _C]: ...
+def together(concurrent_reads: bool, *jobs: Callable[[], Any]) -> tuple[Any, ...]:
+    """Independent jobs run at once where the store takes concurrent reads (the first in this
+    thread, the others each in a thread of their own), one after the other elsewhere; their values
+    in the jobs' order. An error of one is raised once every job has ended."""
+    if threads_for(concurrent_reads) <= 1:
+        return tuple(job() for job in jobs)
+    with ThreadPoolExecutor(max_workers=len(jobs) - 1, thread_name_prefix="gdprgraph-job") as pool:
+        others = [pool.submit(job) for job in jobs[1:]]
+        try:
+            first = jobs[0]()
+        finally:
+            wait(others)
+        return (first, *(job.result() for job in others))

@@ -16,7 +16,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from . import provenance
+from . import parallel, provenance
 from . import validate as validation
 from .render import cell
 from .templates import environment
@@ -86,7 +86,14 @@ def render_report(
     ws: Workspace, map_href: str | None = None, generated: _dt.date | None = None, with_map: bool = True
 ) -> str:
     """The HTML audit report, the transfer map inline; ``map_href`` adds a link to a separate copy."""
-    report = validation.validate(ws.asserted)
+    # the findings on one side, the tables and the map's model on the other: independent questions,
+    # asked together (each side leaves a core idle at times: while its last query runs, while
+    # Python builds its answer)
+    report, (tables, model) = parallel.together(
+        ws.backend.concurrent_reads,
+        lambda: validation.validate(ws.asserted),
+        lambda: (_tables(ws), map_model(ws, MapSelection())),
+    )
     data_files = [Path(p) for p in ws.asserted.sources]
     groups: list[dict[str, Any]] = []  # the template's: owner, kind, services, anchor, counts, findings, info
     for (owner_label, owner_kind), items in groupby(report.findings, key=lambda f: (f.owner_label, f.owner_kind)):
@@ -104,8 +111,6 @@ def render_report(
             }
         )
     groups.sort(key=lambda g: (-g["counts"]["violation"], -g["counts"]["warning"], g["owner"]))
-    tables = _tables(ws)
-    model = map_model(ws, MapSelection())
     template = environment().get_template("audit-report.html.j2")
     return template.render(
         counts=report.counts(),

@@ -47,3 +47,45 @@ def test_the_number_of_threads_follows_the_store_and_the_environment(monkeypatch
     assert 1 <= parallel.threads_for(True) <= parallel.MAX_THREADS
     monkeypatch.setenv("GDPRGRAPH_THREADS", "3")
     assert parallel.threads_for(True) == 3 and parallel.threads_for(False) == 1
+
+
+def test_jobs_run_together_on_a_store_with_concurrent_reads_and_give_their_values_in_order(monkeypatch):
+    monkeypatch.setenv("GDPRGRAPH_THREADS", "2")
+    both_running = threading.Barrier(2, timeout=10)  # one after the other, the first would wait in vain
+
+    def job(value: str) -> str:
+        both_running.wait()
+        return value
+
+    assert parallel.together(True, lambda: job("findings"), lambda: job("tables")) == ("findings", "tables")
+
+
+def test_jobs_run_one_after_the_other_in_the_callers_thread_where_the_store_takes_one_query_at_once(monkeypatch):
+    monkeypatch.setenv("GDPRGRAPH_THREADS", "2")
+    ran: list[tuple[str, threading.Thread]] = []
+
+    def job(name: str) -> str:
+        ran.append((name, threading.current_thread()))
+        return name.upper()
+
+    assert parallel.together(False, lambda: job("a"), lambda: job("b"), lambda: job("c")) == ("A", "B", "C")
+    assert ran == [(n, threading.current_thread()) for n in "abc"]
+    monkeypatch.setenv("GDPRGRAPH_THREADS", "1")  # the user's choice: one at a time
+    ran.clear()
+    parallel.together(True, lambda: job("a"), lambda: job("b"))
+    assert ran == [(n, threading.current_thread()) for n in "ab"]
+
+
+def test_an_error_of_one_job_is_raised_once_every_job_has_ended(monkeypatch):
+    monkeypatch.setenv("GDPRGRAPH_THREADS", "2")
+    ended = threading.Event()
+
+    def slow() -> None:
+        threading.Event().wait(0.05)
+        ended.set()
+
+    with pytest.raises(ZeroDivisionError):
+        parallel.together(True, lambda: 1 / 0, slow)
+    assert ended.is_set()
+    with pytest.raises(ZeroDivisionError):
+        parallel.together(True, slow, lambda: 1 / 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
@@ -155,6 +156,14 @@ def test_report_holds_the_map_inline_with_version_revision_and_quotes(seed):
     # the quoted source line under a finding (website notice, line 7)
     assert "In order to improve the user\u2019s experience on the portal" in page
     assert 'class="info-findings"' in page and "<details open" not in page
+
+
+def test_report_asks_its_findings_beside_its_tables_and_map_and_says_the_same(seed, monkeypatch):
+    day = datetime.date(2026, 12, 5)
+    monkeypatch.setenv("GDPRGRAPH_THREADS", "2")
+    together = render_report(seed, generated=day)
+    monkeypatch.setenv("GDPRGRAPH_THREADS", "1")
+    assert render_report(seed, generated=day) == together
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed")
