@@ -7,14 +7,19 @@ once, ``in_order`` runs an action on many items that many at a time, ``executor`
 for a few different queries started together (one that runs each at once where there are no
 threads to use), ``together`` starts a few independent jobs at once (validation, tables, the
 transfer graph: each asks its own queries, and the cores one leaves idle at its end, while its
-last query runs or while Python builds its answer, serve the others).
+last query runs or while Python builds its answer, serve the others). ``evaluating`` bounds the
+queries in evaluation in the whole process to ``threads_for``, whatever runs them: jobs started
+together each take as many threads as there are cores, and the intermediate results of one query
+per thread would add up (at 10 000 generated services, the main job's peak grew by 150 MB).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
 from .errors import InputError
@@ -42,6 +47,21 @@ def threads_for(concurrent_reads: bool) -> int:
         return int(given)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(cores, MAX_THREADS))
+
+
+_slots: dict[int, threading.Semaphore] = {}
+_slots_lock = threading.Lock()
+
+
+@contextmanager
+def evaluating() -> Iterator[None]:
+    """Hold one of the process's query slots (``threads_for(True)`` of them) for the duration of a
+    query's evaluation: a query started while every slot is held waits for one."""
+    count = threads_for(True)
+    with _slots_lock:
+        slots = _slots.setdefault(count, threading.Semaphore(count))
+    with slots:
+        yield
 
 
 def in_order(threads: int, action: Callable[[_T], _R], items: Sequence[_T]) -> Iterator[_R]:

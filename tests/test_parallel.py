@@ -89,3 +89,47 @@ def test_an_error_of_one_job_is_raised_once_every_job_has_ended(monkeypatch):
     assert ended.is_set()
     with pytest.raises(ZeroDivisionError):
         parallel.together(True, slow, lambda: 1 / 0)
+
+
+def test_at_most_one_query_per_thread_is_in_evaluation_in_the_whole_process(monkeypatch):
+    monkeypatch.setenv("GDPRGRAPH_THREADS", "2")
+    inside, most = 0, 0
+    lock = threading.Lock()
+
+    def query() -> None:
+        nonlocal inside, most
+        with parallel.evaluating():
+            with lock:
+                inside += 1
+                most = max(most, inside)
+            threading.Event().wait(0.05)
+            with lock:
+                inside -= 1
+
+    # two jobs started together, each with its own pool of two threads: four queries at once
+    def job() -> None:
+        with parallel.executor(True) as pool:
+            for _ in range(4):
+                pool.submit(query)
+
+    parallel.together(True, job, job)
+    assert most == 2
+
+
+def test_an_oxigraph_query_waits_for_a_free_slot(monkeypatch):
+    from gdprgraph.store.oxigraph import OxigraphDataset
+
+    monkeypatch.setenv("GDPRGRAPH_THREADS", "1")
+    store = OxigraphDataset()
+    answered = threading.Event()
+
+    def ask() -> None:
+        store.query("SELECT * WHERE { ?s ?p ?o }", None, [])
+        answered.set()
+
+    with parallel.evaluating():  # the only slot, held here
+        asker = threading.Thread(target=ask)
+        asker.start()
+        assert not answered.wait(0.2)
+    asker.join(5)
+    assert answered.is_set()

@@ -12,6 +12,7 @@ import rdflib
 from rdflib.term import Node
 
 from .. import memory as process_memory  # the process's (memory.py), not the rdflib store (.memory)
+from .. import parallel
 from ..errors import InputError
 from .binding import Bindings, inline_values
 from .dataset import Dataset, Generation
@@ -47,7 +48,8 @@ class OxigraphDataset(Dataset):
     def query(self, sparql: str, bindings: Bindings | None, graphs: Sequence[str]) -> Results:
         # Oxigraph's own substitutions only accept projected variables; a VALUES block opening the
         # WHERE group binds any variable, and is what remote servers get too (same semantics).
-        answer = _as_result(self._query(inline_values(sparql, bindings), graphs))
+        with parallel.evaluating():  # its evaluation, and its rows read, in one of the process's slots
+            answer = _as_result(self._query(inline_values(sparql, bindings), graphs))
         process_memory.give_back(process_memory.AFTER_QUERY)  # what its evaluation freed (if the process grew)
         return answer
 
