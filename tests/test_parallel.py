@@ -133,3 +133,39 @@ def test_an_oxigraph_query_waits_for_a_free_slot(monkeypatch):
         assert not answered.wait(0.2)
     asker.join(5)
     assert answered.is_set()
+
+
+def test_an_answer_asked_on_another_thread_is_freed_there_even_when_rdflib_logs_an_ill_typed_literal(monkeypatch):
+    import gc
+    import logging
+    import sys
+
+    import rdflib
+
+    from gdprgraph.store.oxigraph import OxigraphDataset
+
+    store = OxigraphDataset()
+    ill_typed = rdflib.Literal("six months", datatype=rdflib.XSD.duration)
+    store.insert([(rdflib.URIRef("urn:x:s"), rdflib.URIRef("urn:x:p"), ill_typed)], "urn:x:g")
+    records: list[logging.LogRecord] = []  # kept as a log handler keeps them, with their tracebacks
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    rdflib_log = logging.getLogger("rdflib.term")
+    monkeypatch.setattr(rdflib_log, "propagate", False)
+    keep = Keep()
+    rdflib_log.addHandler(keep)
+    freed_elsewhere: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: freed_elsewhere.append(unraisable.exc_value))
+    try:
+        asker = threading.Thread(target=lambda: store.query("SELECT ?o WHERE { ?s ?p ?o }", None, ["urn:x:g"]))
+        asker.start()
+        asker.join()
+    finally:
+        rdflib_log.removeHandler(keep)
+    assert any("Failed to convert Literal lexical form" in r.getMessage() for r in records)
+    records.clear()  # the records let go on this thread
+    gc.collect()
+    assert freed_elsewhere == []

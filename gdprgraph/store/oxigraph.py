@@ -160,10 +160,14 @@ def _as_result(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) ->
         for triple in answer:
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
         return Results.triples(graph)
-    # a solution iterates its values in the order of the variables (None where unbound)
-    return Results.select(
-        [v.value for v in answer.variables], [[to_rdflib(value) for value in solution] for solution in answer]
-    )
+    # a solution iterates its values in the order of the variables (None where unbound). The answer
+    # is read whole and let go before its terms become rdflib's: rdflib logs an ill-typed literal
+    # with its traceback, whose frames would keep the answer alive wherever the log record goes
+    # (pyoxigraph refuses to free an answer on another thread than the one that made it).
+    variables = [v.value for v in answer.variables]
+    solutions = [list(solution) for solution in answer]
+    del answer
+    return Results.select(variables, [[to_rdflib(value) for value in solution] for solution in solutions])
 
 
 class CopyOnWrite(Dataset):
