@@ -7,9 +7,9 @@ For each estate size the script generates a seeded estate (bench/generate.py), t
   catalog query (``Workspace.run_together``: as many at once as there are cores) followed by the
   transfer paths (``parallel.together``, as the audit report asks its findings beside its tables
   and map); no step of it asks for the closure (measured after, as ``--inferred`` pays it); its
-  peak memory is the process's then. After it, in the same process: validation, the queries and the paths each
-  timed alone (the table's columns), the map, the OWL RL closure, each query alone (the details),
-  the exports (RoPA, DPV profile, the snapshot ``diff`` takes of each side).
+  peak memory is the process's then. After it, in the same process: validation, the queries and
+  the paths each timed alone (the table's columns), the map, the OWL RL closure, each query alone
+  (the details), the exports (RoPA, DPV profile, the snapshot ``diff`` takes of each side).
 - **floor**: pyoxigraph alone parsing and indexing the same files, then one scan of the store
   (bench/peers.py): the ratio of the main job to it says how far we are from the limit. Beside
   it, the peak memory of ``validate`` alone (load and validate, in its own process).
@@ -116,9 +116,9 @@ def _run_queries(ws) -> dict[str, float]:
 
 
 def _main_job(estate: Path) -> tuple[dict[str, object], Workspace]:
-    """The main job on the default engine, in this process: load, then validation, every query and
-    the transfer paths asked together (``parallel.together``, as the audit report asks its
-    findings, tables and map)."""
+    """The main job on the default engine, in this process: the load, then validation beside every
+    query followed by the transfer paths (``parallel.together``, as the audit report asks its
+    findings beside its tables and map)."""
     from gdprgraph import Workspace, parallel
     from gdprgraph import paths as transfer_paths
     from gdprgraph import validate as validation

@@ -135,7 +135,14 @@ def test_an_oxigraph_query_waits_for_a_free_slot(monkeypatch):
     assert answered.is_set()
 
 
-def test_an_answer_asked_on_another_thread_is_freed_there_even_when_rdflib_logs_an_ill_typed_literal(monkeypatch):
+@pytest.mark.parametrize(
+    ("query", "lexical"),  # a literal of its own for each (rdflib's terms are made once, then kept)
+    [("SELECT ?o WHERE { ?s ?p ?o }", "six months"), ("CONSTRUCT WHERE { ?s ?p ?o }", "seven months")],
+    ids=["select", "construct"],
+)
+def test_an_answer_asked_on_another_thread_is_freed_there_even_when_rdflib_logs_an_ill_typed_literal(
+    monkeypatch, query, lexical
+):
     import gc
     import logging
     import sys
@@ -145,7 +152,7 @@ def test_an_answer_asked_on_another_thread_is_freed_there_even_when_rdflib_logs_
     from gdprgraph.store.oxigraph import OxigraphDataset
 
     store = OxigraphDataset()
-    ill_typed = rdflib.Literal("six months", datatype=rdflib.XSD.duration)
+    ill_typed = rdflib.Literal(lexical, datatype=rdflib.XSD.duration)
     store.insert([(rdflib.URIRef("urn:x:s"), rdflib.URIRef("urn:x:p"), ill_typed)], "urn:x:g")
     records: list[logging.LogRecord] = []  # kept as a log handler keeps them, with their tracebacks
 
@@ -160,7 +167,7 @@ def test_an_answer_asked_on_another_thread_is_freed_there_even_when_rdflib_logs_
     freed_elsewhere: list[BaseException | None] = []
     monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: freed_elsewhere.append(unraisable.exc_value))
     try:
-        asker = threading.Thread(target=lambda: store.query("SELECT ?o WHERE { ?s ?p ?o }", None, ["urn:x:g"]))
+        asker = threading.Thread(target=lambda: store.query(query, None, ["urn:x:g"]))
         asker.start()
         asker.join()
     finally:

@@ -17,7 +17,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 
-from gdprgraph import resources, shacl_sparql
+from gdprgraph import parallel, resources, shacl_sparql
 from gdprgraph.errors import InputError
 from gdprgraph.load import input_files
 from gdprgraph.shacl_sparql import UnsupportedShapeError, compile_shapes, run
@@ -262,7 +262,7 @@ def test_each_constraint_s_results_are_handed_over_in_order_while_the_run_goes_o
 def test_the_number_of_threads_follows_the_store_and_the_environment(seed_memory, seed_oxigraph, monkeypatch):
     monkeypatch.delenv("GDPRGRAPH_THREADS", raising=False)
     assert shacl_sparql.runner.default_threads(seed_memory) == 1  # rdflib's engine holds Python's lock
-    assert 1 <= shacl_sparql.runner.default_threads(seed_oxigraph) <= shacl_sparql.runner.MAX_THREADS
+    assert 1 <= shacl_sparql.runner.default_threads(seed_oxigraph) <= parallel.MAX_THREADS
     monkeypatch.setenv("GDPRGRAPH_THREADS", "3")
     assert shacl_sparql.runner.default_threads(seed_oxigraph) == 3
     assert shacl_sparql.runner.default_threads(seed_memory) == 1

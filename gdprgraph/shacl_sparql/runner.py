@@ -20,8 +20,6 @@ from .compiler import CompiledConstraint
 
 #: Focus nodes per VALUES block when ``run`` is restricted to some focus nodes.
 FOCUS_CHUNK = 400
-#: Most constraints in flight at once (parallel.MAX_THREADS; ``$GDPRGRAPH_THREADS`` sets another number)
-MAX_THREADS = parallel.MAX_THREADS
 
 
 def run(

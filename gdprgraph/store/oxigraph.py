@@ -54,7 +54,7 @@ class OxigraphDataset(Dataset):
         return answer
 
     def _query(self, text: str, graphs: Sequence[str]) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        return self.store.query(text, default_graph=[ox.NamedNode(g) for g in graphs] or None)
+        return self.store.query(text, default_graph=[_graph_node(g) for g in graphs] or None)
 
     def update(self, sparql: str) -> None:
         self.store.update(sparql)
@@ -96,8 +96,8 @@ class OxigraphDataset(Dataset):
             if len(graphs) == 1
             else "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
         )
-        answer = solutions(self.store.query(text, default_graph=[ox.NamedNode(g) for g in graphs]))
-        return int(next(answer)["n"].value)
+        with parallel.evaluating():  # a count over several graphs holds every distinct triple
+            return int(next(solutions(self._query(text, graphs)))["n"].value)
 
     def drop(self, graph: str) -> None:
         node = ox.NamedNode(graph)
@@ -152,18 +152,22 @@ def solutions(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> 
 
 
 def _as_result(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Results:
-    """An Oxigraph answer as Results (rows of rdflib terms)."""
+    """An Oxigraph answer as Results (rows of rdflib terms).
+
+    The answer is read whole and let go before its terms become rdflib's: rdflib logs an
+    ill-typed literal with its traceback, whose frames would keep the answer alive wherever the
+    log record goes (pyoxigraph refuses to free an answer on another thread than the one that
+    made it)."""
     if isinstance(answer, ox.QueryBoolean):
         return Results.ask(bool(answer))
     if isinstance(answer, ox.QueryTriples):
+        triples = [(triple.subject, triple.predicate, triple.object) for triple in answer]
+        del answer
         graph = rdflib.Graph()
-        for triple in answer:
-            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+        for s, p, o in triples:
+            graph.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
         return Results.triples(graph)
-    # a solution iterates its values in the order of the variables (None where unbound). The answer
-    # is read whole and let go before its terms become rdflib's: rdflib logs an ill-typed literal
-    # with its traceback, whose frames would keep the answer alive wherever the log record goes
-    # (pyoxigraph refuses to free an answer on another thread than the one that made it).
+    # a solution iterates its values in the order of the variables (None where unbound)
     variables = [v.value for v in answer.variables]
     solutions = [list(solution) for solution in answer]
     del answer
