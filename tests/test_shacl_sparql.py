@@ -364,6 +364,12 @@ ex:PeriodShape a sh:NodeShape ;
     sh:property [ sh:path ex:period ; sh:datatype xsd:duration ; sh:maxCount 2 ;
                   sh:message "not a duration"@en , "pas une durée"@fr ] .
 
+# sh:maxCount 1 (a join of the path with itself): values equal as numbers or as strings are still
+# distinct terms (1 and 1.0, "a"@en and "a"@fr)
+ex:SingleShape a sh:NodeShape ;
+    sh:targetSubjectsOf ex:single ;
+    sh:property [ sh:path ex:single ; sh:maxCount 1 ; sh:message "more than one single value" ] .
+
 ex:ThingShape a sh:NodeShape ;
     sh:targetClass ex:Thing ; sh:targetObjectsOf ex:link ;
     sh:severity sh:Warning ;
@@ -426,6 +432,10 @@ ex:d2 ex:period "P1YT"^^xsd:duration , "PT"^^xsd:duration , "+P1.5Y"^^xsd:durati
 ex:d3 ex:period "P-1Y"^^xsd:duration , "1Y"^^xsd:duration , "P1H"^^xsd:duration , "P1W"^^xsd:duration .
 ex:d4 ex:period "P0001-02-03"^^xsd:duration , "P0000-01-01"^^xsd:duration , "P0001-13-01"^^xsd:duration .
 ex:d5 ex:period "P1Y"@en , "P1Y" , ex:iri , "P20010203T04"^^xsd:duration .
+ex:s1 ex:single 1 , 1.0 .
+ex:s2 ex:single "a"@en , "a"@fr .
+ex:s3 ex:single "only" .
+ex:s4 ex:single ex:one , ex:two , ex:three .
 """
 # Not in the data: a duration Oxigraph's parser accepts and rdflib's rejects, such as "PT.5S":
 # Oxigraph stores it as "PT0.5S", so the store no longer holds what pyshacl reports as ill-typed.
@@ -435,7 +445,7 @@ def test_other_supported_features_give_pyshacl_results(tmp_path):
     shapes = rdflib.Graph().parse(data=EXTRA_SHAPES, format="turtle")
     compiled = compile_shapes(shapes)
     assert {c.node_shape for c in compiled} == {
-        rdflib.URIRef("http://example.org/" + n) for n in ("PeriodShape", "ThingShape", "NumberedShape")
+        rdflib.URIRef("http://example.org/" + n) for n in ("PeriodShape", "SingleShape", "ThingShape", "NumberedShape")
     }
     data = tmp_path / "extra.ttl"
     data.write_text(EXTRA_DATA, encoding="utf-8")
@@ -444,6 +454,8 @@ def test_other_supported_features_give_pyshacl_results(tmp_path):
     reference = _pyshacl(memory.graph, shapes)
     expected = _results(reference)
     components = {r[2] for r in expected}
+    single = rdflib.URIRef("http://example.org/single")
+    assert {str(r[0]) for r in expected if r[3] == single} == {f"http://example.org/s{n}" for n in (1, 2, 4)}
     assert components >= {
         SH.DatatypeConstraintComponent,
         SH.MaxCountConstraintComponent,

@@ -104,6 +104,16 @@ _MORE_VALUES_THAN = """\
   GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {count})
 }}"""
 
+# sh:maxCount 1: the nodes with two distinct values of the path, a join of the path with itself.
+# Same time as the count (0.15 s over the 85 000 template lines of 2 500 services), without its
+# table of every node's count (20-37 MB there, held while the other constraints run).
+_TWO_VALUES = """\
+{{
+  SELECT DISTINCT ?this WHERE {{{slot}
+    {pattern}
+  }}
+}}"""
+
 # Lexical forms of xsd:duration that rdflib parses (pyshacl reports sh:datatype on the literals that
 # rdflib marks ill-typed): its ISO 8601 designator regex, which also takes fractions in any field,
 # weeks, a '+' sign and a trailing 'T' (rdflib.xsd_datetime.ISO8601_PERIOD_REGEX; its "P(?!\b)" is
@@ -340,7 +350,11 @@ class _Compiler:
             text = self._assemble(focus, "?this", body, f"sh:minCount {count} on {self.names.short(path)}", {})
             yield self._compiled(shape, prop, SH.MinCountConstraintComponent, severity, path, text, messages=messages)
         for count in self._counts(prop, SH.maxCount, shape):
-            body = _MORE_VALUES_THAN.format(slot=BRANCH_FOCUS_SLOT, path=p, count=count)
+            if count == 1:
+                pattern = "\n    ".join(_distinct_values("?this", p, "?value", 2))
+                body = _TWO_VALUES.format(slot=BRANCH_FOCUS_SLOT, pattern=pattern)
+            else:
+                body = _MORE_VALUES_THAN.format(slot=BRANCH_FOCUS_SLOT, path=p, count=count)
             text = self._assemble(focus, "?this", body, f"sh:maxCount {count} on {self.names.short(path)}", {})
             yield self._compiled(shape, prop, SH.MaxCountConstraintComponent, severity, path, text, messages=messages)
         for component, condition in self._value_conditions(prop, shape, "?value"):
