@@ -32,19 +32,9 @@ sys.path.insert(0, str(HERE.parent))
 
 def resident_mb() -> float:
     """This process's resident size now."""
-    return _status("VmRSS")
+    from gdprgraph import memory
 
-
-def peak_mb() -> float:
-    """This process's resident high-water mark since the last ``reset_peak``."""
-    return _status("VmHWM")
-
-
-def _status(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"/proc/self/status has no {field}")
+    return memory.resident_bytes() / (1024 * 1024)
 
 
 def reset_peak() -> None:
@@ -53,7 +43,8 @@ def reset_peak() -> None:
 
 
 def profile(estate: Path) -> None:
-    from run import estate_files  # bench/run.py: the estate with the template and the reference data
+    from run import _rss_mb as peak_mb  # bench/run.py: the high-water mark (since the last reset_peak)
+    from run import estate_files  # the estate with the template and the reference data
 
     from gdprgraph import Workspace, memory, shacl_sparql
     from gdprgraph import validate as validation
